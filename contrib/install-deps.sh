@@ -1,0 +1,22 @@
+#!/bin/sh
+# Installs the Debian packages ipcp needs to build, test and demo, if any
+# are missing.  Safe to run again; does nothing when all are present.
+set -eu
+PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
+libsodium-dev libuv1-dev libinih-dev libmnl-dev libseccomp-dev
+libjson-c-dev libcmocka-dev iproute2 iperf3 iputils-ping nftables procps
+python3"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+	    missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing (run as root)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * ipcpd's view of the kernel: TUN devices (tun-linux.c) and links,
+ * addresses and routes over rtnetlink with libmnl (netlink-linux.c).
+ * Every route ipcpd installs carries protocol RTPROT_IPCP, so
+ * `ip route show proto ipcp' lists them and a restart can sweep
+ * leftovers.  All calls return 0 or -1 with errno; none log.
+ */
+#ifndef IPCP_NETLINK_H
+#define IPCP_NETLINK_H
+
+#include "util.h"
+
+#define RTPROT_IPCP	158
+
+/* tun-linux.c */
+/*
+ * Create (or attach to) the TUN `ifname', IFF_TUN | IFF_NO_PI, fd
+ * non-blocking and close-on-exec.  Returns the fd and fills *ifindex.
+ * The interface disappears when the last fd to it is closed.
+ */
+int	 tun_open(const char *ifname, int *ifindex);
+/* Carrier on while a session is up, off otherwise (TUNSETCARRIER). */
+int	 tun_set_carrier(int fd, int on);
+
+/* netlink-linux.c */
+int	 nl_init(void);
+void	 nl_close(void);
+int	 nl_link_set(int ifindex, int up, unsigned mtu);
+/* A local address on the link; IPv6 without duplicate detection. */
+int	 nl_addr_add(int ifindex, const struct prefix *);
+int	 nl_addr_del(int ifindex, const struct prefix *);
+/* A route to p via the (point-to-point) link, proto ipcp; replaces. */
+int	 nl_route_add(int ifindex, const struct prefix *p);
+int	 nl_route_del(int ifindex, const struct prefix *p);
+/* Delete every route with proto ipcp (leftovers of a crashed ipcpd). */
+int	 nl_route_flush_proto(void);
+
+#endif

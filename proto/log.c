@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Logging for ipcpd, ipcp-fwd and ipcpctl.  Lines go to stderr in the
+ * foreground, to syslog otherwise, or to a sink (a forwarder's channel to
+ * ipcpd).  Nothing here allocates after log_init, so it is safe to call
+ * from any path, including fatal ones.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "util.h"
+
+static int		 log_foreground = 1;
+static int		 log_verbose;
+static const char	*log_procname = "ipcp";
+static log_sink_fn	 log_sink;
+
+void
+log_init(int foreground, int verbose, int facility)
+{
+	log_foreground = foreground;
+	log_verbose = verbose;
+	if (!foreground)
+		openlog(log_procname, LOG_PID | LOG_NDELAY, facility);
+	tzset();
+}
+
+void
+log_procinit(const char *procname)
+{
+	if (procname != NULL)
+		log_procname = procname;
+}
+
+void
+log_setverbose(int v)
+{
+	log_verbose = v;
+}
+
+int
+log_getverbose(void)
+{
+	return log_verbose;
+}
+
+void
+log_setsink(log_sink_fn fn)
+{
+	log_sink = fn;
+}
+
+void
+log_emit(int pri, const char *line)
+{
+	if (pri == LOG_DEBUG && !log_verbose)
+		return;
+	if (log_sink != NULL) {
+		log_sink(pri, line);
+		return;
+	}
+	if (log_foreground) {
+		int saved = errno;
+
+		fprintf(stderr, "%s: %s\n", log_procname, line);
+		fflush(stderr);
+		errno = saved;
+	} else
+		syslog(pri, "%s", line);
+}
+
+static void
+vlog(int pri, const char *fmt, va_list ap, int with_errno)
+{
+	char	buf[1024];
+	int	saved = errno, n;
+
+	if (pri == LOG_DEBUG && !log_verbose)
+		return;
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (with_errno && n >= 0 && (size_t)n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(saved));
+	log_emit(pri, buf);
+	errno = saved;
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap, 1);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, fmt, ap, 0);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, 1);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, fmt, ap, 0);
+	va_end(ap);
+	exit(1);
+}
+
+int
+log_ratelimit(struct log_ratelimit *rl)
+{
+	unsigned long	now = (unsigned long)now_ms();
+
+	if (rl->last_ms != 0 && rl->interval_ms != 0) {
+		rl->tokens += (double)(now - rl->last_ms) / rl->interval_ms;
+		if (rl->tokens > rl->burst)
+			rl->tokens = rl->burst;
+	}
+	rl->last_ms = now;
+	if (rl->tokens >= 1) {
+		rl->tokens -= 1;
+		if (rl->suppressed) {
+			log_warnx("(%lu similar messages suppressed)",
+			    rl->suppressed);
+			rl->suppressed = 0;
+		}
+		return 1;
+	}
+	rl->suppressed++;
+	return 0;
+}

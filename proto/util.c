@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Shared helpers: keys in base64, prefixes and endpoints in text, key
+ * files.  See util.h.
+ */
+#include <arpa/inet.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "util.h"
+
+void
+key_to_base64(char out[KEY_B64_LEN], const uint8_t key[KEY_LEN])
+{
+	sodium_bin2base64(out, KEY_B64_LEN, key, KEY_LEN,
+	    sodium_base64_VARIANT_ORIGINAL);
+}
+
+int
+key_from_base64(uint8_t key[KEY_LEN], const char *b64)
+{
+	size_t		 len;
+	const char	*end;
+
+	/* 32 bytes are exactly 44 characters with one '=' of padding. */
+	if (strlen(b64) != KEY_B64_LEN - 1 || b64[KEY_B64_LEN - 2] != '=') {
+		errno = EINVAL;
+		return -1;
+	}
+	if (sodium_base642bin(key, KEY_LEN, b64, KEY_B64_LEN - 1, NULL, &len,
+	    &end, sodium_base64_VARIANT_ORIGINAL) != 0 || len != KEY_LEN ||
+	    *end != '\0') {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+key_read_file(const char *path, uint8_t key[KEY_LEN])
+{
+	char	 buf[128], *s, *e;
+	ssize_t	 n;
+	int	 fd, r;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	for (s = buf; isspace((unsigned char)*s); s++)
+		;
+	for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)
+		;
+	*e = '\0';
+	r = key_from_base64(key, s);
+	sodium_memzero(buf, sizeof(buf));
+	if (r == -1)
+		errno = EINVAL;
+	return r;
+}
+
+int
+prefix_from_bytes(struct prefix *p, const void *addr, size_t len,
+    unsigned plen)
+{
+	memset(p, 0, sizeof(*p));
+	if (len == 4 && plen <= 32)
+		p->family = AF_INET;
+	else if (len == 16 && plen <= 128)
+		p->family = AF_INET6;
+	else {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(p->addr.bytes, addr, len);
+	p->plen = plen;
+	return 0;
+}
+
+int
+prefix_parse(const char *s, struct prefix *p)
+{
+	char		 buf[PREFIX_STRLEN];
+	char		*slash, *end;
+	unsigned long	 plen;
+	int		 max;
+
+	memset(p, 0, sizeof(*p));
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
+	if ((slash = strchr(buf, '/')) != NULL)
+		*slash++ = '\0';
+	if (inet_pton(AF_INET, buf, &p->addr.v4) == 1) {
+		p->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, buf, &p->addr.v6) == 1) {
+		p->family = AF_INET6;
+		max = 128;
+	} else
+		goto bad;
+	if (slash == NULL) {
+		p->plen = max;
+		return 0;
+	}
+	if (!isdigit((unsigned char)*slash))
+		goto bad;
+	errno = 0;
+	plen = strtoul(slash, &end, 10);
+	if (errno != 0 || *end != '\0' || plen > (unsigned long)max)
+		goto bad;
+	p->plen = plen;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+int
+prefix_parse_network(const char *s, struct prefix *p)
+{
+	int	i, bits, len;
+
+	if (prefix_parse(s, p) == -1)
+		return -1;
+	/* Host bits set: 10.0.0.1/8 is a typo for 10.0.0.0/8 or a /32. */
+	len = p->family == AF_INET ? 4 : 16;
+	for (i = 0, bits = p->plen; i < len; i++, bits -= 8) {
+		uint8_t	mask = bits >= 8 ? 0xff :
+		    bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+
+		if (p->addr.bytes[i] & ~mask) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+prefix_format(const struct prefix *p, char out[PREFIX_STRLEN])
+{
+	char	addr[INET6_ADDRSTRLEN];
+
+	inet_ntop(p->family, p->addr.bytes, addr, sizeof(addr));
+	snprintf(out, PREFIX_STRLEN, "%s/%u", addr, p->plen);
+}
+
+static int
+bits_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
+{
+	unsigned	bytes = bits / 8, rest = bits % 8;
+	uint8_t		mask;
+
+	if (memcmp(a, b, bytes) != 0)
+		return 0;
+	if (rest == 0)
+		return 1;
+	mask = (uint8_t)(0xff << (8 - rest));
+	return (a[bytes] & mask) == (b[bytes] & mask);
+}
+
+int
+prefix_contains(const struct prefix *outer, const struct prefix *inner)
+{
+	if (outer->family != inner->family || inner->plen < outer->plen)
+		return 0;
+	return bits_equal(outer->addr.bytes, inner->addr.bytes, outer->plen);
+}
+
+int
+prefix_match_addr(const struct prefix *p, int family, const void *addr)
+{
+	if (p->family != family)
+		return 0;
+	return bits_equal(p->addr.bytes, addr, p->plen);
+}
+
+int
+endpoint_parse(const char *s, struct sockaddr_storage *ss, socklen_t *sslen)
+{
+	char		 buf[ENDPOINT_STRLEN];
+	char		*host, *port, *end;
+	unsigned long	 pn;
+
+	memset(ss, 0, sizeof(*ss));
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	strcpy(buf, s);
+	if (buf[0] == '[') {
+		host = buf + 1;
+		if ((end = strchr(host, ']')) == NULL || end[1] != ':')
+			goto bad;
+		*end = '\0';
+		port = end + 2;
+	} else {
+		host = buf;
+		if ((port = strrchr(buf, ':')) == NULL)
+			goto bad;
+		*port++ = '\0';
+		if (strchr(host, ':') != NULL)	/* v6 without brackets */
+			goto bad;
+	}
+	if (!isdigit((unsigned char)*port))
+		goto bad;
+	errno = 0;
+	pn = strtoul(port, &end, 10);
+	if (errno != 0 || *end != '\0' || pn == 0 || pn > 65535)
+		goto bad;
+	if (buf[0] != '[') {
+		struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &sin->sin_addr) != 1)
+			goto bad;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(pn);
+		*sslen = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+
+		if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1)
+			goto bad;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(pn);
+		*sslen = sizeof(*sin6);
+	}
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+void
+endpoint_format(const struct sockaddr *sa, char out[ENDPOINT_STRLEN])
+{
+	char	addr[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const void *)sa;
+
+		inet_ntop(AF_INET, &sin->sin_addr, addr, sizeof(addr));
+		snprintf(out, ENDPOINT_STRLEN, "%s:%u", addr,
+		    ntohs(sin->sin_port));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
+		snprintf(out, ENDPOINT_STRLEN, "[%s]:%u", addr,
+		    ntohs(sin6->sin6_port));
+	} else
+		snprintf(out, ENDPOINT_STRLEN, "-");
+}
+
+uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Small helpers shared by all ipcp programs: base64 keys as `wg' prints
+ * them, IP prefixes, "addr:port" endpoints, reading key files.  No logging
+ * here: return -1 and let the caller say what went wrong.
+ */
+#ifndef IPCP_UTIL_H
+#define IPCP_UTIL_H
+
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KEY_LEN		32
+/* base64 of 32 bytes with padding, plus the NUL. */
+#define KEY_B64_LEN	45
+
+struct prefix {
+	int		family;		/* AF_INET or AF_INET6 */
+	uint8_t		plen;
+	union {
+		struct in_addr	v4;
+		struct in6_addr	v6;
+		uint8_t		bytes[16];
+	} addr;
+};
+
+/* Longest text form of a prefix, "addr/128". */
+#define PREFIX_STRLEN	(INET6_ADDRSTRLEN + 4)
+/* Longest text form of an endpoint, "[addr]:65535". */
+#define ENDPOINT_STRLEN	(INET6_ADDRSTRLEN + 8)
+
+/* util.c */
+void	 key_to_base64(char out[KEY_B64_LEN], const uint8_t key[KEY_LEN]);
+/* Strict: exactly one 32-byte key in standard base64; 0 or -1. */
+int	 key_from_base64(uint8_t key[KEY_LEN], const char *b64);
+/*
+ * Read a file holding one base64 key (surrounding white space allowed).
+ * Returns 0, or -1 with errno (EINVAL: not a key).
+ */
+int	 key_read_file(const char *path, uint8_t key[KEY_LEN]);
+
+/* "10.0.0.1/32", "fd00::1/128"; a bare address is a host prefix. */
+int	 prefix_parse(const char *, struct prefix *);
+/* Like prefix_parse, but host bits must be zero. */
+int	 prefix_parse_network(const char *, struct prefix *);
+void	 prefix_format(const struct prefix *, char out[PREFIX_STRLEN]);
+/* Is inner (address and length) inside outer? */
+int	 prefix_contains(const struct prefix *outer, const struct prefix *inner);
+/* Does the address in raw bytes (4 or 16) fall inside p? */
+int	 prefix_match_addr(const struct prefix *p, int family,
+	    const void *addr);
+int	 prefix_from_bytes(struct prefix *, const void *addr, size_t len,
+	    unsigned plen);
+
+/* "1.2.3.4:5000" or "[fd00::1]:5000", numeric only; 0 or -1. */
+int	 endpoint_parse(const char *, struct sockaddr_storage *, socklen_t *);
+void	 endpoint_format(const struct sockaddr *, char out[ENDPOINT_STRLEN]);
+
+/* Monotonic milliseconds. */
+uint64_t now_ms(void);
+
+#endif
