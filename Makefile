@@ -13,7 +13,7 @@ PKGS	:= libsodium libuv libprotobuf-c inih libmnl libseccomp json-c
 CC	?= cc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
-	   -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
+	   -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
 	   -I$(B)/gen -Iproto
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

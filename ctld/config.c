@@ -1,0 +1,1189 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * ipcpd.conf: one [node] section and one [peer NAME] section per peer,
+ * parsed with inih into a struct config (see config.h), or a config made up
+ * from the seed command line (config_compat).
+ *
+ * inih hands us key = value pairs but no line numbers and no event for an
+ * empty section, so we feed it through our own reader: the reader counts
+ * lines, rejects lines that do not fit inih's buffer (inih would silently
+ * split them), and handles [section] headers itself so it knows where each
+ * section starts.  The handler then checks each key as it comes, and the
+ * first error stops the parse with "file:line: message".
+ */
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <arpa/inet.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ini.h>
+#include <sodium.h>
+
+#include "config.h"
+
+#define CONFIG_HEARTBEAT_MAX	3600
+#define CONFIG_DEAD_MAX		86400
+#define CONFIG_MTU_MIN		576
+#define CONFIG_MTU_MAX		65535
+#define CONFIG_MTU_MIN_V6	1280
+#define CONFIG_IFPREFIX		"ipcp-"
+#define CONFIG_COMPAT_NAME	"compat"
+#define CONFIG_COMPAT_LABEL	"ipcp compat static"
+#define CONFIG_COMPAT_USER2	"nobody"
+/* A secret file larger than this is not worth reading to the end. */
+#define CONFIG_SECRET_SCAN_MAX	65536
+
+enum section {
+	SEC_NONE,
+	SEC_NODE,
+	SEC_PEER
+};
+
+enum key {
+	KEY_NAME,
+	KEY_PRIVATE_KEY,
+	KEY_LISTEN,
+	KEY_ADDRESS,
+	KEY_USER,
+	KEY_CONTROL,
+	KEY_HEARTBEAT,
+	KEY_DEAD_AFTER,
+	KEY_PUBLIC_KEY,
+	KEY_ENDPOINT,
+	KEY_PSK,
+	KEY_ALLOWED_IPS,
+	KEY_INTERFACE,
+	KEY_MTU,
+	KEY_MAX
+};
+
+struct parse {
+	struct config	*conf;
+	const char	*path;
+	FILE		*fp;
+	char		*err;
+	size_t		 errlen;
+	int		 failed;
+	int		 line;		/* the line inih is on */
+	enum section	 sec;
+	int		 sec_line;
+	struct peer_conf *peer;		/* the current [peer] */
+	int		 keyline[KEY_MAX];	/* in this section */
+	int		 node_line;	/* of [node], 0 until seen */
+};
+
+struct keyword {
+	const char	*name;
+	enum section	 sec;
+	enum key	 key;
+	int		 list;		/* empty value: empty list */
+	int		(*set)(struct parse *, const char *key, char *value);
+};
+
+static int	set_name(struct parse *, const char *, char *);
+static int	set_private_key(struct parse *, const char *, char *);
+static int	set_listen(struct parse *, const char *, char *);
+static int	set_address(struct parse *, const char *, char *);
+static int	set_user(struct parse *, const char *, char *);
+static int	set_control(struct parse *, const char *, char *);
+static int	set_heartbeat(struct parse *, const char *, char *);
+static int	set_dead_after(struct parse *, const char *, char *);
+static int	set_public_key(struct parse *, const char *, char *);
+static int	set_endpoint(struct parse *, const char *, char *);
+static int	set_psk(struct parse *, const char *, char *);
+static int	set_allowed_ips(struct parse *, const char *, char *);
+static int	set_interface(struct parse *, const char *, char *);
+static int	set_mtu(struct parse *, const char *, char *);
+
+static const struct keyword keywords[] = {
+	{ "name", SEC_NODE, KEY_NAME, 0, set_name },
+	{ "private-key", SEC_NODE, KEY_PRIVATE_KEY, 0, set_private_key },
+	{ "listen", SEC_NODE, KEY_LISTEN, 1, set_listen },
+	{ "address", SEC_NODE, KEY_ADDRESS, 1, set_address },
+	{ "user", SEC_NODE, KEY_USER, 0, set_user },
+	{ "control", SEC_NODE, KEY_CONTROL, 0, set_control },
+	{ "heartbeat-interval", SEC_NODE, KEY_HEARTBEAT, 0, set_heartbeat },
+	{ "dead-after", SEC_NODE, KEY_DEAD_AFTER, 0, set_dead_after },
+	{ "public-key", SEC_PEER, KEY_PUBLIC_KEY, 0, set_public_key },
+	{ "endpoint", SEC_PEER, KEY_ENDPOINT, 0, set_endpoint },
+	{ "psk", SEC_PEER, KEY_PSK, 0, set_psk },
+	{ "allowed-ips", SEC_PEER, KEY_ALLOWED_IPS, 1, set_allowed_ips },
+	{ "interface", SEC_PEER, KEY_INTERFACE, 0, set_interface },
+	{ "mtu", SEC_PEER, KEY_MTU, 0, set_mtu },
+};
+
+#define ALNUM \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+#define NAME_EXPECT \
+	"1 to 32 characters from A-Z a-z 0-9 _ -"
+#define IFNAME_EXPECT \
+	"1 to 15 characters from A-Z a-z 0-9 _ . -"
+#define ENDPOINT_EXPECT \
+	"numeric, as 192.0.2.1:5000 or [2001:db8::1]:5000"
+#define KEY_EXPECT \
+	"44 characters of base64, as printed by ipcpctl genkey"
+
+static void
+seterr(char *err, size_t errlen, const char *file, int line,
+    const char *fmt, va_list ap)
+{
+	int	n;
+
+	if (errlen == 0)
+		return;
+	if (line > 0)
+		n = snprintf(err, errlen, "%s:%d: ", file, line);
+	else
+		n = snprintf(err, errlen, "%s: ", file);
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	vsnprintf(err + n, errlen - n, fmt, ap);
+}
+
+static int __attribute__((format(printf, 3, 4)))
+perr(struct parse *p, int line, const char *fmt, ...)
+{
+	va_list	ap;
+
+	if (p->failed)
+		return -1;
+	va_start(ap, fmt);
+	seterr(p->err, p->errlen, p->path, line, fmt, ap);
+	va_end(ap);
+	p->failed = 1;
+	return -1;
+}
+
+/* For config_compat, whose arguments have no file to name. */
+static void __attribute__((format(printf, 3, 4)))
+cerr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	if (errlen > 0)
+		vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static int
+name_valid(const char *s)
+{
+	size_t	len = strlen(s), i;
+
+	if (len == 0 || len > CONFIG_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (strchr(ALNUM "_-", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+static int
+ifname_valid(const char *s)
+{
+	size_t	len = strlen(s), i;
+
+	if (len == 0 || len >= IFNAMSIZ)
+		return 0;
+	/* The kernel refuses these two (dev_valid_name). */
+	if (strcmp(s, ".") == 0 || strcmp(s, "..") == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (strchr(ALNUM "_.-", s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+/* Decimal digits only: no sign, no white space, no "0x". */
+static int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long	 v;
+	char		*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_path(struct parse *p, const char *key, const char *value, char *out,
+    size_t outlen)
+{
+	/*
+	 * ipcpd runs from / and reloads long after it started: a relative
+	 * path would depend on where it happened to be started.
+	 */
+	if (value[0] != '/')
+		return perr(p, p->line, "%s: \"%s\" is not an absolute path",
+		    key, value);
+	if (strlen(value) >= outlen)
+		return perr(p, p->line, "%s: path is too long", key);
+	strcpy(out, value);
+	return 0;
+}
+
+static int
+read_key(struct parse *p, const char *key, const char *path,
+    uint8_t out[KEY_LEN])
+{
+	if (key_read_file(path, out) == 0)
+		return 0;
+	if (errno == EINVAL)
+		return perr(p, p->line, "%s: %s does not hold a key (expected "
+		    KEY_EXPECT ")", key, path);
+	return perr(p, p->line, "%s: cannot read %s: %s", key, path,
+	    strerror(errno));
+}
+
+/*
+ * Split a comma-separated list in place.  White space around elements is
+ * allowed; an empty element is a typo, not an empty list.
+ */
+static int
+split_list(struct parse *p, const char *key, char *value,
+    char *elems[CONFIG_LIST_MAX], size_t *n)
+{
+	char	*s, *e, *comma;
+
+	*n = 0;
+	s = value;
+	if (*s == '\0')
+		return 0;
+	for (;;) {
+		if ((comma = strchr(s, ',')) != NULL)
+			*comma = '\0';
+		while (*s == ' ' || *s == '\t')
+			s++;
+		for (e = s + strlen(s); e > s && (e[-1] == ' ' ||
+		    e[-1] == '\t'); e--)
+			;
+		*e = '\0';
+		if (*s == '\0')
+			return perr(p, p->line, "%s: empty element in "
+			    "comma-separated list", key);
+		if (*n == CONFIG_LIST_MAX)
+			return perr(p, p->line, "%s: more than %d elements",
+			    key, CONFIG_LIST_MAX);
+		elems[(*n)++] = s;
+		if (comma == NULL)
+			return 0;
+		s = comma + 1;
+	}
+}
+
+static int
+prefix_same_addr(const struct prefix *a, const struct prefix *b)
+{
+	return a->family == b->family &&
+	    memcmp(a->addr.bytes, b->addr.bytes,
+	    a->family == AF_INET ? 4 : 16) == 0;
+}
+
+static void
+prefix_mask(struct prefix *pfx)
+{
+	int	i, bits;
+
+	for (i = 0, bits = pfx->plen; i < 16; i++, bits -= 8)
+		pfx->addr.bytes[i] &= bits >= 8 ? 0xff :
+		    bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+}
+
+static int
+node_has_v6(const struct config *conf, char out[PREFIX_STRLEN])
+{
+	size_t	i;
+
+	for (i = 0; i < conf->n_address; i++)
+		if (conf->address[i].family == AF_INET6) {
+			prefix_format(&conf->address[i], out);
+			return 1;
+		}
+	return 0;
+}
+
+static int
+set_name(struct parse *p, const char *key, char *value)
+{
+	struct peer_conf	*pc;
+
+	if (!name_valid(value))
+		return perr(p, p->line, "%s: \"%s\" is not a valid name "
+		    "(expected " NAME_EXPECT ")", key, value);
+	TAILQ_FOREACH(pc, &p->conf->peers, entry)
+		if (strcmp(pc->name, value) == 0)
+			return perr(p, p->line, "%s: \"%s\" is also the name "
+			    "of a peer (line %d)", key, value, pc->line);
+	strcpy(p->conf->name, value);
+	return 0;
+}
+
+static int
+set_private_key(struct parse *p, const char *key, char *value)
+{
+	struct config		*conf = p->conf;
+	struct peer_conf	*pc;
+	uint8_t			 priv[KEY_LEN];
+	int			 r;
+
+	if (parse_path(p, key, value, conf->private_key_file,
+	    sizeof(conf->private_key_file)) == -1)
+		return -1;
+	if (read_key(p, key, value, priv) == -1)
+		return -1;
+	r = hs_keypair_from_private(&conf->key, priv);
+	sodium_memzero(priv, sizeof(priv));
+	if (r == -1)
+		return perr(p, p->line, "%s: %s does not hold a usable X25519 "
+		    "private key", key, value);
+	TAILQ_FOREACH(pc, &conf->peers, entry)
+		if (sodium_memcmp(pc->pubkey, conf->key.pub, KEY_LEN) == 0)
+			return perr(p, p->line, "%s: its public key is also "
+			    "the public-key of peer %s (line %d)", key,
+			    pc->name, pc->line);
+	return 0;
+}
+
+static int
+parse_endpoint(struct parse *p, const char *key, const char *s,
+    struct listen_conf *lc)
+{
+	if (endpoint_parse(s, &lc->ss, &lc->sslen) == -1)
+		return perr(p, p->line, "%s: \"%s\" is not an address:port "
+		    "(expected " ENDPOINT_EXPECT ")", key, s);
+	endpoint_format((struct sockaddr *)&lc->ss, lc->text);
+	return 0;
+}
+
+static int
+set_listen(struct parse *p, const char *key, char *value)
+{
+	struct config	*conf = p->conf;
+	char		*elems[CONFIG_LIST_MAX];
+	size_t		 n, i, j;
+
+	if (split_list(p, key, value, elems, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (parse_endpoint(p, key, elems[i], &conf->listen[i]) == -1)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (conf->listen[j].sslen == conf->listen[i].sslen &&
+			    memcmp(&conf->listen[j].ss, &conf->listen[i].ss,
+			    conf->listen[i].sslen) == 0)
+				return perr(p, p->line, "%s: %s is listed "
+				    "twice", key, conf->listen[i].text);
+	}
+	conf->n_listen = n;
+	return 0;
+}
+
+static int
+set_address(struct parse *p, const char *key, char *value)
+{
+	struct config		*conf = p->conf;
+	struct prefix		*a;
+	struct peer_conf	*pc;
+	char			*elems[CONFIG_LIST_MAX];
+	char			 text[PREFIX_STRLEN];
+	size_t			 n, i, j;
+
+	if (split_list(p, key, value, elems, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		a = &conf->address[i];
+		if (strchr(elems[i], '/') == NULL ||
+		    prefix_parse(elems[i], a) == -1)
+			return perr(p, p->line, "%s: \"%s\" is not an "
+			    "address/length (expected e.g. 10.77.0.1/32 or "
+			    "fd77::1/128)", key, elems[i]);
+		/* The unspecified and multicast addresses name no host. */
+		if ((a->family == AF_INET && (a->addr.v4.s_addr == 0 ||
+		    IN_MULTICAST(ntohl(a->addr.v4.s_addr)))) ||
+		    (a->family == AF_INET6 &&
+		    (IN6_IS_ADDR_UNSPECIFIED(&a->addr.v6) ||
+		    IN6_IS_ADDR_MULTICAST(&a->addr.v6))))
+			return perr(p, p->line, "%s: \"%s\" is not a host "
+			    "address", key, elems[i]);
+		for (j = 0; j < i; j++)
+			if (prefix_same_addr(&conf->address[j], a))
+				return perr(p, p->line, "%s: address of \"%s\" "
+				    "is listed twice", key, elems[i]);
+	}
+	conf->n_address = n;
+	/* Peers before [node] are complete; later ones check in set_mtu. */
+	if (node_has_v6(conf, text))
+		TAILQ_FOREACH(pc, &conf->peers, entry)
+			if (pc->mtu < CONFIG_MTU_MIN_V6)
+				return perr(p, p->line, "%s: %s is IPv6, which "
+				    "needs an mtu of at least %d, but peer %s "
+				    "has mtu %u (line %d)", key, text,
+				    CONFIG_MTU_MIN_V6, pc->name, pc->mtu,
+				    pc->line);
+	return 0;
+}
+
+static int
+resolve_user(struct parse *p, int line, const char *user, int dflt)
+{
+	struct config	*conf = p->conf;
+	struct passwd	*pw;
+
+	if (strlen(user) > CONFIG_USER_MAX)
+		return perr(p, line, "user: \"%s\" is longer than %d "
+		    "characters", user, CONFIG_USER_MAX);
+	errno = 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		if (dflt)
+			return perr(p, line, "[node]: user \"%s\" (the "
+			    "default) does not exist; create it or set user",
+			    user);
+		return perr(p, line, "user: no such user \"%s\" (expected "
+		    "the unprivileged user forwarders run as)", user);
+	}
+	if (pw->pw_uid == 0)
+		return perr(p, line, "user: \"%s\" has uid 0; forwarders must "
+		    "run as an unprivileged user", user);
+	strcpy(conf->user, user);
+	conf->uid = pw->pw_uid;
+	conf->gid = pw->pw_gid;
+	return 0;
+}
+
+static int
+set_user(struct parse *p, const char *key, char *value)
+{
+	return resolve_user(p, p->line, value, 0);
+}
+
+static int
+set_control(struct parse *p, const char *key, char *value)
+{
+	struct config	*conf = p->conf;
+
+	if (value[0] != '/')
+		return perr(p, p->line, "%s: \"%s\" is not an absolute path",
+		    key, value);
+	if (strlen(value) >= sizeof(conf->control))
+		return perr(p, p->line, "%s: path is %zu characters long; a "
+		    "socket path must be shorter than %zu", key, strlen(value),
+		    sizeof(conf->control));
+	strcpy(conf->control, value);
+	return 0;
+}
+
+static int
+set_heartbeat(struct parse *p, const char *key, char *value)
+{
+	unsigned long	v;
+
+	if (parse_uint(value, CONFIG_HEARTBEAT_MAX, &v) == -1 || v == 0)
+		return perr(p, p->line, "%s: \"%s\" is not a number of seconds "
+		    "from 1 to %d", key, value, CONFIG_HEARTBEAT_MAX);
+	p->conf->heartbeat_interval = v;
+	return 0;
+}
+
+static int
+set_dead_after(struct parse *p, const char *key, char *value)
+{
+	unsigned long	v;
+
+	if (parse_uint(value, CONFIG_DEAD_MAX, &v) == -1 || v < 2)
+		return perr(p, p->line, "%s: \"%s\" is not a number of seconds "
+		    "from 2 to %d", key, value, CONFIG_DEAD_MAX);
+	p->conf->dead_after = v;
+	return 0;
+}
+
+static int
+set_public_key(struct parse *p, const char *key, char *value)
+{
+	struct config		*conf = p->conf;
+	struct peer_conf	*pc;
+	static const uint8_t	 zero[KEY_LEN];
+
+	if (key_from_base64(p->peer->pubkey, value) == -1)
+		return perr(p, p->line, "%s: \"%s\" is not a public key "
+		    "(expected " KEY_EXPECT " pubkey)", key, value);
+	if (sodium_memcmp(p->peer->pubkey, zero, KEY_LEN) == 0)
+		return perr(p, p->line, "%s: the all-zero key is not a public "
+		    "key", key);
+	TAILQ_FOREACH(pc, &conf->peers, entry)
+		if (pc != p->peer &&
+		    sodium_memcmp(pc->pubkey, p->peer->pubkey, KEY_LEN) == 0)
+			return perr(p, p->line, "%s: same as the public-key of "
+			    "peer %s (line %d)", key, pc->name, pc->line);
+	if (p->node_line != 0 && p->conf->private_key_file[0] != '\0' &&
+	    sodium_memcmp(conf->key.pub, p->peer->pubkey, KEY_LEN) == 0)
+		return perr(p, p->line, "%s: this is the node's own public "
+		    "key", key);
+	return 0;
+}
+
+static int
+set_endpoint(struct parse *p, const char *key, char *value)
+{
+	if (parse_endpoint(p, key, value, &p->peer->endpoint) == -1)
+		return -1;
+	p->peer->has_endpoint = 1;
+	return 0;
+}
+
+static int
+set_psk(struct parse *p, const char *key, char *value)
+{
+	struct peer_conf	*pc = p->peer;
+
+	if (parse_path(p, key, value, pc->psk_file, sizeof(pc->psk_file)) ==
+	    -1)
+		return -1;
+	if (read_key(p, key, value, pc->psk) == -1)
+		return -1;
+	pc->has_psk = 1;
+	return 0;
+}
+
+static int
+set_allowed_ips(struct parse *p, const char *key, char *value)
+{
+	struct peer_conf	*pc = p->peer;
+	char			*elems[CONFIG_LIST_MAX];
+	char			 text[PREFIX_STRLEN];
+	size_t			 n, i, j;
+
+	if (split_list(p, key, value, elems, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (prefix_parse(elems[i], &pc->allowed[i]) == -1)
+			return perr(p, p->line, "%s: \"%s\" is not a prefix "
+			    "(expected e.g. 10.77.0.0/24 or fd77::/64)", key,
+			    elems[i]);
+		if (prefix_parse_network(elems[i], &pc->allowed[i]) == -1) {
+			/* Suggest the network the user probably meant. */
+			prefix_parse(elems[i], &pc->allowed[i]);
+			prefix_mask(&pc->allowed[i]);
+			prefix_format(&pc->allowed[i], text);
+			return perr(p, p->line, "%s: \"%s\" has host bits set "
+			    "(expected a network address: %s, or a longer "
+			    "prefix length)", key, elems[i], text);
+		}
+		for (j = 0; j < i; j++)
+			if (pc->allowed[j].plen == pc->allowed[i].plen &&
+			    prefix_same_addr(&pc->allowed[j], &pc->allowed[i]))
+				return perr(p, p->line, "%s: \"%s\" is listed "
+				    "twice", key, elems[i]);
+	}
+	pc->n_allowed = n;
+	return 0;
+}
+
+static int
+set_interface(struct parse *p, const char *key, char *value)
+{
+	struct peer_conf	*pc;
+
+	if (!ifname_valid(value))
+		return perr(p, p->line, "%s: \"%s\" is not a valid interface "
+		    "name (expected " IFNAME_EXPECT ")", key, value);
+	TAILQ_FOREACH(pc, &p->conf->peers, entry)
+		if (pc != p->peer && strcmp(pc->ifname, value) == 0)
+			return perr(p, p->line, "%s: %s is also the interface "
+			    "of peer %s (line %d)", key, value, pc->name,
+			    pc->line);
+	strcpy(p->peer->ifname, value);
+	return 0;
+}
+
+static int
+set_mtu(struct parse *p, const char *key, char *value)
+{
+	unsigned long	v;
+	char		text[PREFIX_STRLEN];
+
+	if (parse_uint(value, CONFIG_MTU_MAX, &v) == -1 || v < CONFIG_MTU_MIN)
+		return perr(p, p->line, "%s: \"%s\" is not an mtu from %d to "
+		    "%d", key, value, CONFIG_MTU_MIN, CONFIG_MTU_MAX);
+	if (v < CONFIG_MTU_MIN_V6 && node_has_v6(p->conf, text))
+		return perr(p, p->line, "%s: %lu is below %d, the minimum for "
+		    "IPv6, and this node has address %s", key, v,
+		    CONFIG_MTU_MIN_V6, text);
+	p->peer->mtu = v;
+	return 0;
+}
+
+static int
+section_end(struct parse *p)
+{
+	struct config		*conf = p->conf;
+	struct peer_conf	*pc = p->peer, *o;
+	int			 line;
+
+	switch (p->sec) {
+	case SEC_NONE:
+		break;
+	case SEC_NODE:
+		if (p->keyline[KEY_NAME] == 0)
+			return perr(p, p->sec_line, "[node]: missing name "
+			    "(expected name = this node's name, " NAME_EXPECT
+			    ")");
+		if (p->keyline[KEY_PRIVATE_KEY] == 0)
+			return perr(p, p->sec_line, "[node]: missing "
+			    "private-key (expected private-key = the file "
+			    "holding this node's private key)");
+		if (p->keyline[KEY_USER] == 0 &&
+		    resolve_user(p, p->sec_line, CONFIG_DEFAULT_USER, 1) == -1)
+			return -1;
+		if (conf->dead_after > conf->heartbeat_interval)
+			break;
+		if ((line = p->keyline[KEY_DEAD_AFTER]) != 0)
+			return perr(p, line, "dead-after: %u must be greater "
+			    "than heartbeat-interval (%u)", conf->dead_after,
+			    conf->heartbeat_interval);
+		return perr(p, p->keyline[KEY_HEARTBEAT], "heartbeat-interval: "
+		    "%u must be less than dead-after (%u, the default)",
+		    conf->heartbeat_interval, conf->dead_after);
+	case SEC_PEER:
+		if (p->keyline[KEY_PUBLIC_KEY] == 0)
+			return perr(p, p->sec_line, "[peer %s]: missing "
+			    "public-key (expected public-key = the peer's "
+			    "base64 public key)", pc->name);
+		if (p->keyline[KEY_INTERFACE] != 0)
+			break;
+		if (strlen(CONFIG_IFPREFIX) + strlen(pc->name) >= IFNAMSIZ)
+			return perr(p, p->sec_line, "[peer %s]: the default "
+			    "interface name \"" CONFIG_IFPREFIX "%s\" is "
+			    "longer than %d characters; set interface",
+			    pc->name, pc->name, IFNAMSIZ - 1);
+		snprintf(pc->ifname, sizeof(pc->ifname), CONFIG_IFPREFIX "%s",
+		    pc->name);
+		TAILQ_FOREACH(o, &conf->peers, entry)
+			if (o != pc && strcmp(o->ifname, pc->ifname) == 0)
+				return perr(p, p->sec_line, "[peer %s]: the "
+				    "default interface %s is also the "
+				    "interface of peer %s (line %d); set "
+				    "interface", pc->name, pc->ifname,
+				    o->name, o->line);
+		break;
+	}
+	p->sec = SEC_NONE;
+	p->peer = NULL;
+	return 0;
+}
+
+static int
+section_begin(struct parse *p, char *name)
+{
+	struct config		*conf = p->conf;
+	struct peer_conf	*pc;
+	char			*s, *e;
+
+	if (section_end(p) == -1)
+		return -1;
+	memset(p->keyline, 0, sizeof(p->keyline));
+	p->sec_line = p->line;
+	for (s = name; *s == ' ' || *s == '\t'; s++)
+		;
+	for (e = s + strlen(s); e > s && (e[-1] == ' ' || e[-1] == '\t'); e--)
+		;
+	*e = '\0';
+
+	if (strcmp(s, "node") == 0) {
+		if (p->node_line != 0)
+			return perr(p, p->line, "duplicate [node] section "
+			    "(first at line %d)", p->node_line);
+		p->node_line = p->line;
+		p->sec = SEC_NODE;
+		return 0;
+	}
+	if (strncmp(s, "peer", 4) != 0 ||
+	    (s[4] != ' ' && s[4] != '\t' && s[4] != '\0'))
+		return perr(p, p->line, "unknown section [%s] (expected [node] "
+		    "or [peer NAME])", s);
+	for (s += 4; *s == ' ' || *s == '\t'; s++)
+		;
+	if (*s == '\0')
+		return perr(p, p->line, "[peer] without a name (expected "
+		    "[peer NAME])");
+	if (!name_valid(s))
+		return perr(p, p->line, "[peer %s]: \"%s\" is not a valid peer "
+		    "name (expected " NAME_EXPECT ")", s, s);
+	TAILQ_FOREACH(pc, &conf->peers, entry)
+		if (strcmp(pc->name, s) == 0)
+			return perr(p, p->line, "duplicate peer name \"%s\" "
+			    "(first at line %d)", s, pc->line);
+	if (strcmp(conf->name, s) == 0)
+		return perr(p, p->line, "[peer %s]: \"%s\" is this node's own "
+		    "name", s, s);
+	if (conf->n_peers == CONFIG_PEERS_MAX)
+		return perr(p, p->line, "more than %d peers",
+		    CONFIG_PEERS_MAX);
+	if ((pc = calloc(1, sizeof(*pc))) == NULL)
+		return perr(p, p->line, "%s", strerror(errno));
+	strcpy(pc->name, s);
+	pc->mtu = CONFIG_DEFAULT_MTU;
+	pc->line = p->line;
+	TAILQ_INSERT_TAIL(&conf->peers, pc, entry);
+	conf->n_peers++;
+	p->peer = pc;
+	p->sec = SEC_PEER;
+	return 0;
+}
+
+/*
+ * inih's find_chars_or_comment(): the first of `chars', or the start of
+ * an inline comment (a ';' after white space), or the end of the string.
+ */
+static char *
+find_chars_or_comment(char *s, const char *chars)
+{
+	int	was_space = 0;
+
+	while (*s != '\0' && strchr(chars, *s) == NULL &&
+	    !(was_space && *s == ';')) {
+		was_space = *s == ' ' || *s == '\t';
+		s++;
+	}
+	return s;
+}
+
+/*
+ * inih's line source.  Reading the line ourselves lets us count lines,
+ * refuse a line inih would cut in two, and see each [section] header
+ * (and so its line, and empty sections) before inih does.  Leading white
+ * space is stripped, which also keeps inih's multi-line continuation
+ * (an indented line) from turning a stray indent into a repeated key.
+ */
+static char *
+reader(char *str, int num, void *arg)
+{
+	struct parse	*p = arg;
+	size_t		 len = 0, max, i;
+	int		 c;
+	char		*s, *e, *t;
+	char		 hdr[INI_MAX_LINE];
+
+	if (p->failed || num < 4)
+		return NULL;
+	/* Room for the line, a newline and the NUL, as inih asks. */
+	max = (size_t)num - 3;
+	while ((c = getc(p->fp)) != EOF && c != '\n') {
+		if (len < (size_t)num - 1)
+			str[len] = c;
+		len++;
+	}
+	if (c == EOF && ferror(p->fp)) {
+		perr(p, 0, "cannot read: %s", strerror(errno));
+		return NULL;
+	}
+	if (c == EOF && len == 0)
+		return NULL;
+	p->line++;
+	if (len > 0 && len < (size_t)num && str[len - 1] == '\r')
+		len--;
+	if (len > max) {
+		perr(p, p->line, "line too long (%zu characters, at most %zu)",
+		    len, max);
+		return NULL;
+	}
+	str[len] = '\0';
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)str[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			perr(p, p->line, "control character 0x%02x in line",
+			    c);
+			return NULL;
+		}
+	}
+
+	s = str;
+	if (p->line == 1 && strncmp(s, "\xef\xbb\xbf", 3) == 0)
+		s += 3;
+	while (*s == ' ' || *s == '\t')
+		s++;
+	memmove(str, s, strlen(s) + 1);
+	s = str;
+	if (*s == '\0' || *s == ';' || *s == '#')
+		return str;
+
+	if (*s == '[') {
+		e = find_chars_or_comment(s + 1, "]");
+		if (*e != ']') {
+			perr(p, p->line, "section header without a closing "
+			    "']' (expected [node] or [peer NAME])");
+			return NULL;
+		}
+		for (t = e + 1; *t == ' ' || *t == '\t'; t++)
+			;
+		if (*t != '\0' && *t != ';') {
+			perr(p, p->line, "unexpected \"%s\" after ']'", t);
+			return NULL;
+		}
+		if ((size_t)(e - s - 1) >= sizeof(hdr)) {
+			perr(p, p->line, "section header too long");
+			return NULL;
+		}
+		memcpy(hdr, s + 1, e - s - 1);
+		hdr[e - s - 1] = '\0';
+		if (section_begin(p, hdr) == -1)
+			return NULL;
+		return str;
+	}
+
+	e = find_chars_or_comment(s, "=:");
+	if (*e != '=' && *e != ':') {
+		perr(p, p->line, "expected \"key = value\", a [section] or a "
+		    "comment");
+		return NULL;
+	}
+	return str;
+}
+
+static const char *
+section_keys(enum section sec)
+{
+	return sec == SEC_NODE ? "name, private-key, listen, address, user, "
+	    "control, heartbeat-interval, dead-after" :
+	    "public-key, endpoint, psk, allowed-ips, interface, mtu";
+}
+
+static int
+handler(void *arg, const char *section, const char *name, const char *value)
+{
+	struct parse		*p = arg;
+	const struct keyword	*kw = NULL;
+	char			 buf[INI_MAX_LINE];
+	char			 where[CONFIG_NAME_MAX + 8];
+	size_t			 i;
+
+	if (p->failed)
+		return 0;
+	if (p->sec == SEC_NONE) {
+		perr(p, p->line, "\"%s\" outside of any section (expected "
+		    "[node] or [peer NAME] first)", name);
+		return 0;
+	}
+	if (p->sec == SEC_NODE)
+		snprintf(where, sizeof(where), "[node]");
+	else
+		snprintf(where, sizeof(where), "[peer %s]", p->peer->name);
+	if (*name == '\0') {
+		perr(p, p->line, "missing key before '=' (expected one of: %s)",
+		    section_keys(p->sec));
+		return 0;
+	}
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (keywords[i].sec == p->sec &&
+		    strcmp(keywords[i].name, name) == 0)
+			kw = &keywords[i];
+	if (kw == NULL) {
+		perr(p, p->line, "unknown key \"%s\" in %s (expected one of: "
+		    "%s)", name, where, section_keys(p->sec));
+		return 0;
+	}
+	if (p->keyline[kw->key] != 0) {
+		perr(p, p->line, "duplicate key \"%s\" in %s (first at line "
+		    "%d)%s", name, where, p->keyline[kw->key], kw->list ?
+		    "; give all values on one line, comma-separated" : "");
+		return 0;
+	}
+	p->keyline[kw->key] = p->line;
+	if (!kw->list && *value == '\0') {
+		perr(p, p->line, "%s: empty value", name);
+		return 0;
+	}
+	/* The setters split lists in place. */
+	if (strlen(value) >= sizeof(buf)) {
+		perr(p, p->line, "%s: value too long", name);
+		return 0;
+	}
+	strcpy(buf, value);
+	return kw->set(p, kw->name, buf) == 0;
+}
+
+static struct config *
+config_new(void)
+{
+	struct config	*conf;
+
+	if ((conf = calloc(1, sizeof(*conf))) == NULL)
+		return NULL;
+	TAILQ_INIT(&conf->peers);
+	strcpy(conf->control, CONFIG_DEFAULT_CONTROL);
+	conf->heartbeat_interval = CONFIG_DEFAULT_HEARTBEAT;
+	conf->dead_after = CONFIG_DEFAULT_DEAD;
+	return conf;
+}
+
+struct config *
+config_parse(const char *path, char *err, size_t errlen)
+{
+	struct parse	 p;
+	int		 r;
+
+	memset(&p, 0, sizeof(p));
+	p.path = path;
+	p.err = err;
+	p.errlen = errlen;
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((p.conf = config_new()) == NULL) {
+		perr(&p, 0, "%s", strerror(errno));
+		return NULL;
+	}
+	if (strlen(path) >= sizeof(p.conf->file)) {
+		perr(&p, 0, "path too long");
+		goto fail;
+	}
+	strcpy(p.conf->file, path);
+	if ((p.fp = fopen(path, "re")) == NULL) {
+		perr(&p, 0, "cannot open: %s", strerror(errno));
+		goto fail;
+	}
+	r = ini_parse_stream(reader, &p, handler, &p);
+	fclose(p.fp);
+	/* Our reader and handler name every error; this is a safety net. */
+	if (!p.failed && r > 0)
+		perr(&p, r, "syntax error (expected \"key = value\" or a "
+		    "[section])");
+	else if (!p.failed && r < 0)
+		perr(&p, 0, "cannot parse: %s", strerror(ENOMEM));
+	if (p.failed || section_end(&p) == -1)
+		goto fail;
+	if (p.node_line == 0) {
+		perr(&p, 0, "missing [node] section");
+		goto fail;
+	}
+	return p.conf;
+fail:
+	config_free(p.conf);
+	return NULL;
+}
+
+static int
+compat_user(struct config *conf)
+{
+	const char	*users[] = {
+		CONFIG_DEFAULT_USER, CONFIG_COMPAT_USER2
+	};
+	struct passwd	*pw;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(users) / sizeof(users[0]); i++) {
+		if ((pw = getpwnam(users[i])) == NULL || pw->pw_uid == 0)
+			continue;
+		strcpy(conf->user, users[i]);
+		conf->uid = pw->pw_uid;
+		conf->gid = pw->pw_gid;
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Read the seed's secret: exactly 32 raw bytes.  Count what is there so a
+ * base64 or newline-terminated file gets a message that says so.
+ */
+static int
+compat_secret(const char *path, uint8_t secret[KEY_LEN], char *err,
+    size_t errlen)
+{
+	uint8_t		 buf[KEY_LEN + 1], scratch[512], *dst;
+	size_t		 total = 0, room;
+	ssize_t		 n;
+	int		 fd, r = -1;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		cerr(err, errlen, "%s: cannot open: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	while (total <= CONFIG_SECRET_SCAN_MAX) {
+		dst = total < sizeof(buf) ? buf + total : scratch;
+		room = total < sizeof(buf) ? sizeof(buf) - total :
+		    sizeof(scratch);
+		if ((n = read(fd, dst, room)) == -1) {
+			if (errno == EINTR)
+				continue;
+			cerr(err, errlen, "%s: cannot read: %s", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	if (total > CONFIG_SECRET_SCAN_MAX)
+		cerr(err, errlen, "%s: must hold exactly %d bytes, found more "
+		    "than %d", path, KEY_LEN, CONFIG_SECRET_SCAN_MAX);
+	else if (total != KEY_LEN)
+		cerr(err, errlen, "%s: must hold exactly %d bytes, found %zu "
+		    "(make one with: head -c %d /dev/urandom)", path, KEY_LEN,
+		    total, KEY_LEN);
+	else {
+		memcpy(secret, buf, KEY_LEN);
+		r = 0;
+	}
+out:
+	close(fd);
+	sodium_memzero(buf, sizeof(buf));
+	sodium_memzero(scratch, sizeof(scratch));
+	return r;
+}
+
+struct config *
+config_compat(const char *ifname, const char *ip, const char *port,
+    const char *server, const char *secret, char *err, size_t errlen)
+{
+	struct config		*conf = NULL;
+	struct peer_conf	*pc;
+	struct listen_conf	 lc;
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&lc.ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&lc.ss;
+	uint8_t			 psk[KEY_LEN], priv[KEY_LEN];
+	unsigned long		 pn;
+	int			 listen, r;
+
+	if (errlen > 0)
+		err[0] = '\0';
+	if (!ifname_valid(ifname)) {
+		cerr(err, errlen, "interface name \"%s\" is not valid "
+		    "(expected " IFNAME_EXPECT ")", ifname);
+		return NULL;
+	}
+	if (strcmp(server, "1") == 0)
+		listen = 1;
+	else if (strcmp(server, "0") == 0)
+		listen = 0;
+	else {
+		cerr(err, errlen, "server flag \"%s\" must be 1 (listen on "
+		    "IP:PORT) or 0 (dial IP:PORT)", server);
+		return NULL;
+	}
+	if (parse_uint(port, 65535, &pn) == -1 || pn == 0) {
+		cerr(err, errlen, "port \"%s\" is not a number from 1 to "
+		    "65535", port);
+		return NULL;
+	}
+	memset(&lc, 0, sizeof(lc));
+	if (inet_pton(AF_INET, ip, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(pn);
+		lc.sslen = sizeof(*sin);
+	} else if (inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(pn);
+		lc.sslen = sizeof(*sin6);
+	} else {
+		cerr(err, errlen, "\"%s\" is not a numeric IPv4 or IPv6 "
+		    "address", ip);
+		return NULL;
+	}
+	endpoint_format((struct sockaddr *)&lc.ss, lc.text);
+	if (strlen(secret) >= sizeof(pc->psk_file)) {
+		cerr(err, errlen, "%s: path too long", secret);
+		return NULL;
+	}
+	if (compat_secret(secret, psk, err, errlen) == -1)
+		return NULL;
+
+	if ((conf = config_new()) == NULL ||
+	    (pc = calloc(1, sizeof(*pc))) == NULL) {
+		cerr(err, errlen, "%s", strerror(errno));
+		goto fail;
+	}
+	TAILQ_INSERT_TAIL(&conf->peers, pc, entry);
+	conf->n_peers = 1;
+	conf->compat = 1;
+
+	/*
+	 * Both ends hold the same secret, so both derive the same static
+	 * key pair and each expects the other to present it.  The secret
+	 * itself is the psk: without it that public key is worth nothing.
+	 */
+	crypto_generichash(priv, sizeof(priv),
+	    (const uint8_t *)CONFIG_COMPAT_LABEL, strlen(CONFIG_COMPAT_LABEL),
+	    psk, sizeof(psk));
+	r = hs_keypair_from_private(&conf->key, priv);
+	sodium_memzero(priv, sizeof(priv));
+	if (r == -1) {
+		cerr(err, errlen, "%s: cannot derive a key pair from the "
+		    "secret", secret);
+		goto fail;
+	}
+	strcpy(conf->name, CONFIG_COMPAT_NAME);
+	snprintf(conf->control, sizeof(conf->control),
+	    "/run/ipcp/ipcpd-%s.sock", ifname);
+	if (compat_user(conf) == -1) {
+		cerr(err, errlen, "neither user %s nor user %s exists",
+		    CONFIG_DEFAULT_USER, CONFIG_COMPAT_USER2);
+		goto fail;
+	}
+	if (listen) {
+		conf->listen[0] = lc;
+		conf->n_listen = 1;
+	} else {
+		pc->endpoint = lc;
+		pc->has_endpoint = 1;
+	}
+
+	strcpy(pc->name, CONFIG_COMPAT_NAME);
+	memcpy(pc->pubkey, conf->key.pub, KEY_LEN);
+	pc->has_psk = 1;
+	strcpy(pc->psk_file, secret);
+	memcpy(pc->psk, psk, KEY_LEN);
+	/* The user's own ip commands decide what goes through the tunnel. */
+	prefix_parse("0.0.0.0/0", &pc->allowed[0]);
+	prefix_parse("::/0", &pc->allowed[1]);
+	pc->n_allowed = 2;
+	strcpy(pc->ifname, ifname);
+	pc->mtu = CONFIG_DEFAULT_MTU;
+	sodium_memzero(psk, sizeof(psk));
+	return conf;
+fail:
+	sodium_memzero(psk, sizeof(psk));
+	config_free(conf);
+	return NULL;
+}
+
+void
+config_free(struct config *conf)
+{
+	struct peer_conf	*pc;
+
+	if (conf == NULL)
+		return;
+	while ((pc = TAILQ_FIRST(&conf->peers)) != NULL) {
+		TAILQ_REMOVE(&conf->peers, pc, entry);
+		sodium_memzero(pc, sizeof(*pc));
+		free(pc);
+	}
+	sodium_memzero(conf, sizeof(*conf));
+	free(conf);
+}
+
+struct peer_conf *
+config_peer_by_key(const struct config *conf, const uint8_t pubkey[KEY_LEN])
+{
+	struct peer_conf	*pc;
+
+	TAILQ_FOREACH(pc, &conf->peers, entry)
+		if (sodium_memcmp(pc->pubkey, pubkey, KEY_LEN) == 0)
+			return pc;
+	return NULL;
+}

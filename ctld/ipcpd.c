@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * ipcpd: main, command line, start-up and shut-down.
+ *
+ *	ipcpd [-dv] [-c file]		run the daemon
+ *	ipcpd -n [-v] [-c file]		check the config, print it
+ *	ipcpd IFNAME IP PORT SERVERFLAG SECRETFILE
+ *					the original ipcp command line
+ *
+ * Start-up order matters: the config is parsed and checked completely
+ * before anything in the system changes, so a bad file leaves no trace.
+ * Shut-down (SIGTERM, SIGINT) tells every peer goodbye through its
+ * forwarder, waits a bounded time for them, and removes what ipcpd put in
+ * the system: routes, TUN devices and the control socket.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "ipcpd.h"
+#include "log.h"
+#include "netlink.h"
+#include "paths.h"
+
+static struct ipcpd	 ipcpd_state;
+struct ipcpd		*ipcpd = &ipcpd_state;
+
+static uv_signal_t	 sig_term, sig_int, sig_hup, sig_pipe;
+static uv_timer_t	 stop_timer;
+
+static __attribute__((noreturn)) void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: ipcpd [-dnv] [-c file]\n"
+	    "       ipcpd IFNAME IP PORT SERVERFLAG SECRETFILE\n");
+	exit(2);
+}
+
+/* Forwarders live beside ipcpd, wherever it was installed or built. */
+static void
+find_fwd(void)
+{
+	char	self[PATH_MAX];
+	ssize_t	n;
+
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		fatal("readlink /proc/self/exe");
+	self[n] = '\0';
+	if ((size_t)snprintf(ipcpd->fwd_path, sizeof(ipcpd->fwd_path),
+	    "%s/ipcp-fwd", dirname(self)) >= sizeof(ipcpd->fwd_path))
+		fatalx("path of ipcp-fwd too long");
+	if (access(ipcpd->fwd_path, X_OK) == -1)
+		fatal("%s", ipcpd->fwd_path);
+}
+
+/*
+ * The forwarders' chroot: an empty directory only root can write to, so
+ * nothing a forwarder could reach through it exists.
+ */
+static void
+make_dirs(void)
+{
+	struct stat	st;
+
+	if (mkdir(IPCP_RUN_DIR, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", IPCP_RUN_DIR);
+	if (mkdir(IPCP_EMPTY_DIR, 0755) == -1 && errno != EEXIST)
+		fatal("mkdir %s", IPCP_EMPTY_DIR);
+	if (lstat(IPCP_EMPTY_DIR, &st) == -1)
+		fatal("%s", IPCP_EMPTY_DIR);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
+		fatalx("%s must be a directory owned by root and writable "
+		    "only by root", IPCP_EMPTY_DIR);
+	if (rmdir(IPCP_EMPTY_DIR) == 0 || errno == ENOENT) {
+		/* It was empty; put it back. */
+		if (mkdir(IPCP_EMPTY_DIR, 0755) == -1)
+			fatal("mkdir %s", IPCP_EMPTY_DIR);
+	} else if (errno == ENOTEMPTY || errno == EEXIST)
+		fatalx("%s is not empty", IPCP_EMPTY_DIR);
+}
+
+static void
+finish(void)
+{
+	peer_free_all();	/* withdraws routes, closes TUNs */
+	listener_close_all();
+	control_close();
+	nl_close();
+	log_info("exiting");
+	exit(0);
+}
+
+/* Called when a forwarder is reaped; the last one lets us exit. */
+void
+ipcpd_shutdown_check(void)
+{
+	if (ipcpd->stopping && fwd_count() == 0)
+		finish();
+}
+
+static void
+stop_timeout(uv_timer_t *t)
+{
+	log_warnx("forwarders did not stop in time; killing them");
+	fwd_kill_all();
+}
+
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	switch (signum) {
+	case SIGTERM:
+	case SIGINT:
+		if (ipcpd->stopping)
+			return;
+		log_info("received signal %d, shutting down", signum);
+		ipcpd->stopping = 1;
+		hsconn_close_all();
+		listener_close_all();
+		control_close();
+		peer_stop_all();
+		uv_timer_start(&stop_timer, stop_timeout, FWD_STOP_MS, 0);
+		ipcpd_shutdown_check();
+		break;
+	case SIGHUP:
+		log_info("SIGHUP: reload is not implemented yet");
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+signals_init(void)
+{
+	uv_signal_init(ipcpd->loop, &sig_term);
+	uv_signal_init(ipcpd->loop, &sig_int);
+	uv_signal_init(ipcpd->loop, &sig_hup);
+	uv_signal_init(ipcpd->loop, &sig_pipe);
+	uv_signal_start(&sig_term, on_signal, SIGTERM);
+	uv_signal_start(&sig_int, on_signal, SIGINT);
+	uv_signal_start(&sig_hup, on_signal, SIGHUP);
+	/* Writes to a closed socket must fail with EPIPE, not kill us. */
+	uv_signal_start(&sig_pipe, on_signal, SIGPIPE);
+	uv_timer_init(ipcpd->loop, &stop_timer);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char	*file = CONFIG_DEFAULT_FILE;
+	char		 err[512];
+	int		 ch, debug = 0, verbose = 0, check = 0;
+
+	if (sodium_init() == -1) {
+		fprintf(stderr, "ipcpd: cannot initialise libsodium\n");
+		return 1;
+	}
+	log_procinit("ipcpd");
+	log_init(1, 0, LOG_DAEMON);
+
+	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
+		switch (ch) {
+		case 'c':
+			file = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (argc == 5) {
+		/* The original ipcp command line runs in the foreground. */
+		ipcpd->conf = config_compat(argv[0], argv[1], argv[2],
+		    argv[3], argv[4], err, sizeof(err));
+		debug = 1;
+	} else if (argc == 0)
+		ipcpd->conf = config_parse(file, err, sizeof(err));
+	else
+		usage();
+	if (ipcpd->conf == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (check) {
+		config_print(stdout, ipcpd->conf);
+		if (verbose)
+			fprintf(stderr, "configuration OK\n");
+		return 0;
+	}
+	if (geteuid() != 0) {
+		fprintf(stderr, "ipcpd: must run as root\n");
+		return 1;
+	}
+
+	log_init(debug, verbose, LOG_DAEMON);
+	find_fwd();
+	make_dirs();
+	if (!debug && daemon(0, 0) == -1)
+		fatal("daemon");
+
+	ipcpd->loop = uv_default_loop();
+	ipcpd->start_ms = now_ms();
+	ipcpd->local_caps = hs_local_caps();
+	TAILQ_INIT(&ipcpd->peers);
+	signals_init();
+
+	if (nl_init() == -1)
+		fatal("rtnetlink");
+	/* Routes of ours left by an ipcpd that did not exit cleanly. */
+	if (nl_route_flush_proto() == -1)
+		log_warn("removing stale ipcp routes");
+	if (peer_init_all() == -1)
+		fatalx("cannot set up peers");
+	if (control_open(ipcpd->conf->control) == -1)
+		fatalx("cannot open control socket %s", ipcpd->conf->control);
+	if (listener_open_all() == -1)
+		fatalx("cannot listen");
+
+	log_info("node %s started with %zu peer%s", ipcpd->conf->name,
+	    ipcpd->conf->n_peers, ipcpd->conf->n_peers == 1 ? "" : "s");
+	peer_start_all();
+	uv_run(ipcpd->loop, UV_RUN_DEFAULT);
+	return 0;
+}

@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Links, addresses and routes over rtnetlink, with libmnl.  One
+ * NETLINK_ROUTE socket serves every request, one at a time: each request
+ * asks for an ack and we read until the ack (or the end of a dump) for
+ * its sequence number, so a call returns only once the kernel has acted,
+ * and its errno is the kernel's.  Routes carry RTPROT_IPCP and live in
+ * the main table.  Nothing here logs.  See netlink.h.
+ */
+#include <sys/socket.h>
+
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libmnl/libmnl.h>
+
+#include "netlink.h"
+
+/*
+ * Receive buffer: MNL_SOCKET_BUFFER_SIZE is at most 8192, the kernel
+ * sizes dump messages to NLMSG_GOODSIZE (below that), and a message that
+ * does not fit is reported as ENOSPC by mnl_socket_recvfrom, not cut.
+ */
+#define NL_RECVBUF	8192
+/* Our requests are a header and at most four small attributes. */
+#define NL_SENDBUF	512
+/* Route dumps repeated when the kernel says the table changed under us. */
+#define NL_FLUSH_PASSES	4
+
+static struct mnl_socket	*nl;
+static uint32_t			 nl_portid;
+static uint32_t			 nl_seq;
+static uint8_t			 nl_rbuf[NL_RECVBUF];
+
+/* A route found by the dump, to delete once the dump is over. */
+struct nl_route {
+	int		 family;
+	uint8_t		 dst_len;
+	uint8_t		 tos;
+	uint8_t		 type;		/* RTN_* */
+	uint8_t		 dst[16];
+	uint32_t	 table;
+	uint32_t	 oif;		/* 0: none in the dump */
+	uint32_t	 priority;	/* 0: none in the dump */
+};
+
+struct nl_routes {
+	struct nl_route	*r;
+	size_t		 n, cap;
+	int		 intr;		/* the dump was inconsistent */
+};
+
+typedef int (*nl_msg_cb)(const struct nlmsghdr *, void *);
+
+int
+nl_init(void)
+{
+	int	 on = 1;
+
+	if (nl != NULL)
+		return 0;
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
+		return -1;
+	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1) {
+		int	 saved = errno;
+
+		mnl_socket_close(nl);
+		nl = NULL;
+		errno = saved;
+		return -1;
+	}
+	/*
+	 * Errors then do not echo our request back, which keeps every
+	 * reply small.  Older kernels lack the option; harmless.
+	 */
+	(void)mnl_socket_setsockopt(nl, NETLINK_CAP_ACK, &on, sizeof(on));
+	nl_portid = mnl_socket_get_portid(nl);
+	nl_seq = (uint32_t)time(NULL);
+	return 0;
+}
+
+void
+nl_close(void)
+{
+	if (nl != NULL)
+		mnl_socket_close(nl);
+	nl = NULL;
+}
+
+static int
+nl_check_prefix(const struct prefix *p)
+{
+	if (p->family == AF_INET && p->plen <= 32)
+		return 0;
+	if (p->family == AF_INET6 && p->plen <= 128)
+		return 0;
+	errno = p->family == AF_INET || p->family == AF_INET6 ?
+	    EINVAL : EAFNOSUPPORT;
+	return -1;
+}
+
+static size_t
+nl_addrlen(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+/*
+ * Start a request in buf: a netlink header with a fresh sequence number
+ * and `hdrlen' zeroed bytes of family header, returned in *extra.
+ */
+static struct nlmsghdr *
+nl_msg_start(void *buf, uint16_t type, uint16_t flags, size_t hdrlen,
+    void **extra)
+{
+	struct nlmsghdr	*nlh;
+
+	memset(buf, 0, NL_SENDBUF);
+	nlh = mnl_nlmsg_put_header(buf);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++nl_seq;
+	*extra = mnl_nlmsg_put_extra_header(nlh, hdrlen);
+	return nlh;
+}
+
+/*
+ * Read the reply to request `seq': every data message goes to cb (if
+ * any), and the ack, an error or NLMSG_DONE ends it.  Messages with
+ * another sequence number or port are leftovers of an earlier request we
+ * gave up on, and are skipped.  After an error from cb we keep reading
+ * to the end of the reply, so the next request starts on a clean socket.
+ */
+static int
+nl_recv(uint32_t seq, nl_msg_cb cb, void *arg, int *intr)
+{
+	const struct nlmsghdr	*nlh;
+	const struct nlmsgerr	*e;
+	ssize_t			 n;
+	int			 len, err = 0, done = 0;
+
+	while (!done) {
+		n = mnl_socket_recvfrom(nl, nl_rbuf, sizeof(nl_rbuf));
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		len = (int)n;
+		for (nlh = (const struct nlmsghdr *)nl_rbuf;
+		    mnl_nlmsg_ok(nlh, len);
+		    nlh = mnl_nlmsg_next(nlh, &len)) {
+			if (!mnl_nlmsg_portid_ok(nlh, nl_portid) ||
+			    nlh->nlmsg_seq != seq)
+				continue;
+			if ((nlh->nlmsg_flags & NLM_F_DUMP_INTR) && intr)
+				*intr = 1;
+			switch (nlh->nlmsg_type) {
+			case NLMSG_NOOP:
+				break;
+			case NLMSG_ERROR:
+				done = 1;
+				/* A truncated error says nothing we trust. */
+				if (mnl_nlmsg_get_payload_len(nlh) <
+				    sizeof(*e)) {
+					if (err == 0)
+						err = EBADMSG;
+					break;
+				}
+				e = mnl_nlmsg_get_payload(nlh);
+				if (e->error < 0 && err == 0)
+					err = -e->error;
+				else if (e->error > 0 && err == 0)
+					err = EBADMSG;
+				break;
+			case NLMSG_DONE:
+				done = 1;
+				/* A dump that failed part-way says so here. */
+				if (mnl_nlmsg_get_payload_len(nlh) >=
+				    sizeof(int)) {
+					int	 de;
+
+					memcpy(&de, mnl_nlmsg_get_payload(nlh),
+					    sizeof(de));
+					if (de < 0 && err == 0)
+						err = -de;
+				}
+				break;
+			case NLMSG_OVERRUN:
+				if (err == 0)
+					err = EOVERFLOW;
+				break;
+			default:
+				if (cb != NULL && err == 0 &&
+				    cb(nlh, arg) == -1)
+					err = errno;
+				break;
+			}
+			if (done)
+				break;
+		}
+		/* Bytes left that do not form a message: kernel bug. */
+		if (!done && len != 0 && err == 0)
+			err = EBADMSG;
+	}
+	if (err != 0) {
+		errno = err;
+		return -1;
+	}
+	return 0;
+}
+
+/* Send one request and wait for its ack. */
+static int
+nl_talk(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg, int *intr)
+{
+	ssize_t	 n;
+
+	if (nl == NULL) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	n = mnl_socket_sendto(nl, nlh, nlh->nlmsg_len);
+	if (n == -1)
+		return -1;
+	if ((size_t)n != nlh->nlmsg_len) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return nl_recv(nlh->nlmsg_seq, cb, arg, intr);
+}
+
+int
+nl_link_set(int ifindex, int up, unsigned mtu)
+{
+	uint8_t			 buf[NL_SENDBUF];
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+	void			*x;
+
+	if (ifindex <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	nlh = nl_msg_start(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), &x);
+	ifi = x;
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = up ? IFF_UP : 0;
+	if (mtu != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_MTU,
+	    mtu)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return nl_talk(nlh, NULL, NULL, NULL);
+}
+
+static int
+nl_addr(uint16_t type, uint16_t flags, int ifindex, const struct prefix *p)
+{
+	uint8_t			 buf[NL_SENDBUF];
+	struct nlmsghdr		*nlh;
+	struct ifaddrmsg	*ifa;
+	void			*x;
+	size_t			 alen;
+	uint32_t		 aflags = 0;
+
+	if (ifindex <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (nl_check_prefix(p) == -1)
+		return -1;
+	alen = nl_addrlen(p->family);
+	/*
+	 * No duplicate address detection: the address is ours by config
+	 * and a point-to-point link has nobody to collide with; without
+	 * this it stays tentative, unusable as a source, for a second.
+	 */
+	if (p->family == AF_INET6 && type == RTM_NEWADDR)
+		aflags = IFA_F_NODAD;
+
+	nlh = nl_msg_start(buf, type, NLM_F_ACK | flags, sizeof(*ifa), &x);
+	ifa = x;
+	ifa->ifa_family = p->family;
+	ifa->ifa_prefixlen = p->plen;
+	ifa->ifa_flags = aflags;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	ifa->ifa_index = ifindex;
+	if (!mnl_attr_put_check(nlh, sizeof(buf), IFA_LOCAL, alen,
+	    p->addr.bytes) ||
+	    !mnl_attr_put_check(nlh, sizeof(buf), IFA_ADDRESS, alen,
+	    p->addr.bytes) ||
+	    (aflags != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf),
+	    IFA_FLAGS, aflags))) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return nl_talk(nlh, NULL, NULL, NULL);
+}
+
+int
+nl_addr_add(int ifindex, const struct prefix *p)
+{
+	/* REPLACE: an address we already have is refreshed, not EEXIST. */
+	if (nl_addr(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex,
+	    p) == -1) {
+		if (errno == EEXIST)
+			return 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+nl_addr_del(int ifindex, const struct prefix *p)
+{
+	/* The goal is "not there": an address already gone is fine. */
+	if (nl_addr(RTM_DELADDR, 0, ifindex, p) == -1) {
+		if (errno == EADDRNOTAVAIL || errno == ENOENT ||
+		    errno == ESRCH)
+			return 0;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Build an RTM_NEWROUTE or RTM_DELROUTE for a route of ours.  scope is
+ * RT_SCOPE_NOWHERE on a delete that must match any scope.
+ */
+static int
+nl_route(uint16_t type, uint16_t flags, const struct nl_route *r,
+    uint8_t scope)
+{
+	uint8_t		 buf[NL_SENDBUF];
+	struct nlmsghdr	*nlh;
+	struct rtmsg	*rtm;
+	void		*x;
+
+	nlh = nl_msg_start(buf, type, NLM_F_ACK | flags, sizeof(*rtm), &x);
+	rtm = x;
+	rtm->rtm_family = r->family;
+	rtm->rtm_dst_len = r->dst_len;
+	rtm->rtm_tos = r->tos;
+	/* The u8 field cannot hold tables above 255; RTA_TABLE does. */
+	rtm->rtm_table = r->table < 256 ? r->table : RT_TABLE_UNSPEC;
+	rtm->rtm_protocol = RTPROT_IPCP;
+	rtm->rtm_scope = scope;
+	rtm->rtm_type = r->type;
+	if (!mnl_attr_put_u32_check(nlh, sizeof(buf), RTA_TABLE, r->table) ||
+	    !mnl_attr_put_check(nlh, sizeof(buf), RTA_DST,
+	    nl_addrlen(r->family), r->dst) ||
+	    (r->oif != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf),
+	    RTA_OIF, r->oif)) ||
+	    (r->priority != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf),
+	    RTA_PRIORITY, r->priority))) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return nl_talk(nlh, NULL, NULL, NULL);
+}
+
+static int
+nl_route_from_prefix(struct nl_route *r, int ifindex, const struct prefix *p)
+{
+	if (ifindex <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (nl_check_prefix(p) == -1)
+		return -1;
+	memset(r, 0, sizeof(*r));
+	r->family = p->family;
+	r->dst_len = p->plen;
+	memcpy(r->dst, p->addr.bytes, nl_addrlen(p->family));
+	r->table = RT_TABLE_MAIN;
+	r->type = RTN_UNICAST;
+	r->oif = (uint32_t)ifindex;
+	return 0;
+}
+
+int
+nl_route_add(int ifindex, const struct prefix *p)
+{
+	struct nl_route	 r;
+
+	if (nl_route_from_prefix(&r, ifindex, p) == -1)
+		return -1;
+	return nl_route(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
+	    RT_SCOPE_LINK);
+}
+
+/* A route already gone is not an error: the goal is "not there". */
+static int
+nl_route_gone(const struct nl_route *r, uint8_t scope)
+{
+	if (nl_route(RTM_DELROUTE, 0, r, scope) == -1) {
+		if (errno == ESRCH || errno == ENOENT)
+			return 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+nl_route_del(int ifindex, const struct prefix *p)
+{
+	struct nl_route	 r;
+
+	if (nl_route_from_prefix(&r, ifindex, p) == -1)
+		return -1;
+	return nl_route_gone(&r, RT_SCOPE_LINK);
+}
+
+static int
+nl_route_attr_cb(const struct nlattr *a, void *arg)
+{
+	const struct nlattr	**tb = arg;
+	uint16_t		  type;
+
+	/* Attributes newer than our headers are none of our business. */
+	if (mnl_attr_type_valid(a, RTA_MAX) < 0)
+		return MNL_CB_OK;
+	type = mnl_attr_get_type(a);
+	switch (type) {
+	case RTA_TABLE:
+	case RTA_OIF:
+	case RTA_PRIORITY:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		break;
+	case RTA_DST:
+		if (mnl_attr_validate(a, MNL_TYPE_BINARY) < 0)
+			return MNL_CB_ERROR;
+		break;
+	default:
+		return MNL_CB_OK;
+	}
+	tb[type] = a;
+	return MNL_CB_OK;
+}
+
+/* One message of the route dump: keep it if it is ours. */
+static int
+nl_route_collect(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nl_routes	*rs = arg;
+	const struct nlattr	*tb[RTA_MAX + 1] = { NULL };
+	const struct rtmsg	*rtm;
+	struct nl_route		 r, *nr;
+	size_t			 alen, ncap;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	/* Too short for its own header: nothing below can be trusted. */
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_protocol != RTPROT_IPCP ||
+	    (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6))
+		return 0;
+	if (mnl_attr_parse(nlh, sizeof(*rtm), nl_route_attr_cb, tb) !=
+	    MNL_CB_OK) {
+		errno = EBADMSG;
+		return -1;
+	}
+
+	memset(&r, 0, sizeof(r));
+	r.family = rtm->rtm_family;
+	r.dst_len = rtm->rtm_dst_len;
+	r.tos = rtm->rtm_tos;
+	/* A delete matches on type: a blackhole is not a unicast route. */
+	r.type = rtm->rtm_type;
+	r.table = tb[RTA_TABLE] != NULL ? mnl_attr_get_u32(tb[RTA_TABLE]) :
+	    rtm->rtm_table;
+	if (r.table != RT_TABLE_MAIN)
+		return 0;
+	alen = nl_addrlen(r.family);
+	if (r.dst_len > alen * 8) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (tb[RTA_DST] != NULL) {
+		/* The address must be exactly as long as its family says. */
+		if (mnl_attr_get_payload_len(tb[RTA_DST]) != alen) {
+			errno = EBADMSG;
+			return -1;
+		}
+		memcpy(r.dst, mnl_attr_get_payload(tb[RTA_DST]), alen);
+	} else if (r.dst_len != 0) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (tb[RTA_OIF] != NULL)
+		r.oif = mnl_attr_get_u32(tb[RTA_OIF]);
+	if (tb[RTA_PRIORITY] != NULL)
+		r.priority = mnl_attr_get_u32(tb[RTA_PRIORITY]);
+
+	if (rs->n == rs->cap) {
+		ncap = rs->cap == 0 ? 16 : rs->cap * 2;
+		if ((nr = reallocarray(rs->r, ncap, sizeof(*nr))) == NULL)
+			return -1;
+		rs->r = nr;
+		rs->cap = ncap;
+	}
+	rs->r[rs->n++] = r;
+	return 0;
+}
+
+/* Dump both families' routes and collect ours from the main table. */
+static int
+nl_route_dump(struct nl_routes *rs)
+{
+	uint8_t		 buf[NL_SENDBUF];
+	struct nlmsghdr	*nlh;
+	struct rtmsg	*rtm;
+	void		*x;
+
+	/*
+	 * A dump ends with NLMSG_DONE (or an error) and is never acked, so
+	 * no NLM_F_ACK here.  AF_UNSPEC dumps IPv4 and IPv6 at once.
+	 */
+	nlh = nl_msg_start(buf, RTM_GETROUTE, NLM_F_DUMP, sizeof(*rtm), &x);
+	rtm = x;
+	rtm->rtm_family = AF_UNSPEC;
+	return nl_talk(nlh, nl_route_collect, rs, &rs->intr);
+}
+
+int
+nl_route_flush_proto(void)
+{
+	struct nl_routes	 rs;
+	size_t			 i;
+	int			 pass, rv = -1, err = 0;
+
+	memset(&rs, 0, sizeof(rs));
+	/*
+	 * Netlink cannot delete while it dumps on the same socket, so
+	 * collect first and delete after.  A dump the kernel marks as
+	 * interrupted may have missed routes: go round again.
+	 */
+	for (pass = 0; pass < NL_FLUSH_PASSES; pass++) {
+		rs.n = 0;
+		rs.intr = 0;
+		if (nl_route_dump(&rs) == -1)
+			goto out;
+		for (i = 0; i < rs.n; i++) {
+			/* Keep going: one stubborn route should not keep
+			 * the others in the kernel. */
+			if (nl_route_gone(&rs.r[i], RT_SCOPE_NOWHERE) == -1 &&
+			    err == 0)
+				err = errno;
+		}
+		if (!rs.intr)
+			break;
+	}
+	if (err != 0) {
+		errno = err;
+		goto out;
+	}
+	rv = 0;
+ out:
+	free(rs.r);
+	return rv;
+}
