@@ -86,7 +86,7 @@ config-tests: all
 	@tests/config/run.sh $(B)/ipcpd
 
 netns: all
-	@tests/netns/run.sh
+	@IPCP_BUILD=$(abspath $(B)) tests/netns/run.sh $(NETNS_TESTS)
 
 check: deps
 	@$(MAKE) --no-print-directory all unit
@@ -95,7 +95,7 @@ check: deps
 
 demo: deps
 	@$(MAKE) --no-print-directory all
-	@contrib/demo.sh
+	@IPCP_BUILD=$(abspath $(B)) contrib/demo.sh
 
 bench: deps all
 	@bench/run.sh $(BENCH_ARGS)

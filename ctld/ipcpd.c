@@ -15,6 +15,7 @@
  */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <limits.h>
@@ -71,7 +72,9 @@ find_fwd(void)
 static void
 make_dirs(void)
 {
-	struct stat	st;
+	struct stat	 st;
+	struct dirent	*de;
+	DIR		*d;
 
 	if (mkdir(IPCP_RUN_DIR, 0755) == -1 && errno != EEXIST)
 		fatal("mkdir %s", IPCP_RUN_DIR);
@@ -82,12 +85,17 @@ make_dirs(void)
 	if (!S_ISDIR(st.st_mode) || st.st_uid != 0 || (st.st_mode & 022))
 		fatalx("%s must be a directory owned by root and writable "
 		    "only by root", IPCP_EMPTY_DIR);
-	if (rmdir(IPCP_EMPTY_DIR) == 0 || errno == ENOENT) {
-		/* It was empty; put it back. */
-		if (mkdir(IPCP_EMPTY_DIR, 0755) == -1)
-			fatal("mkdir %s", IPCP_EMPTY_DIR);
-	} else if (errno == ENOTEMPTY || errno == EEXIST)
-		fatalx("%s is not empty", IPCP_EMPTY_DIR);
+	/*
+	 * Several ipcpd may share it (one per network namespace), and live
+	 * forwarders are chrooted in it: look, never recreate.
+	 */
+	if ((d = opendir(IPCP_EMPTY_DIR)) == NULL)
+		fatal("%s", IPCP_EMPTY_DIR);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			fatalx("%s is not empty", IPCP_EMPTY_DIR);
+	closedir(d);
 }
 
 static void

@@ -238,6 +238,34 @@ nl_talk(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg, int *intr)
 	return nl_recv(nlh->nlmsg_seq, cb, arg, intr);
 }
 
+/*
+ * No IPv6 link-local address on our point-to-point TUNs: the kernel would
+ * send router solicitations and MLD reports from it, which the peer must
+ * drop (they are not from its allowed-ips).  WireGuard links have none
+ * either.  Must happen before the link first goes up.
+ */
+static int
+nl_link_no_ll(int ifindex)
+{
+	uint8_t			 buf[NL_SENDBUF];
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+	struct nlattr		*spec, *v6;
+	void			*x;
+
+	nlh = nl_msg_start(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), &x);
+	ifi = x;
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	v6 = mnl_attr_nest_start(nlh, AF_INET6);
+	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE,
+	    IN6_ADDR_GEN_MODE_NONE);
+	mnl_attr_nest_end(nlh, v6);
+	mnl_attr_nest_end(nlh, spec);
+	return nl_talk(nlh, NULL, NULL, NULL);
+}
+
 int
 nl_link_set(int ifindex, int up, unsigned mtu)
 {
@@ -250,6 +278,9 @@ nl_link_set(int ifindex, int up, unsigned mtu)
 		errno = EINVAL;
 		return -1;
 	}
+	/* Without IPv6 in this namespace there is nothing to turn off. */
+	if (up)
+		(void)nl_link_no_ll(ifindex);
 	nlh = nl_msg_start(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), &x);
 	ifi = x;
 	ifi->ifi_family = AF_UNSPEC;
@@ -557,8 +588,7 @@ nl_route_flush_proto(void)
 		if (nl_route_dump(&rs) == -1)
 			goto out;
 		for (i = 0; i < rs.n; i++) {
-			/* Keep going: one stubborn route should not keep
-			 * the others in the kernel. */
+			/* One stubborn route must not shield the rest. */
 			if (nl_route_gone(&rs.r[i], RT_SCOPE_NOWHERE) == -1 &&
 			    err == 0)
 				err = errno;

@@ -59,6 +59,12 @@ key_read_file(const char *path, uint8_t key[KEY_LEN])
 	if (n < 0)
 		return -1;
 	buf[n] = '\0';
+	/* A full buffer or a NUL byte would hide junk after the key. */
+	if ((size_t)n == sizeof(buf) - 1 || memchr(buf, '\0', n) != NULL) {
+		sodium_memzero(buf, sizeof(buf));
+		errno = EINVAL;
+		return -1;
+	}
 	for (s = buf; isspace((unsigned char)*s); s++)
 		;
 	for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)

@@ -1,0 +1,1088 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Tests for ipcp-fwd, run against the real binary (as OpenSSH tests
+ * `sshd -i'): the test plays ipcpd on fd 3 and the remote forwarder on the
+ * other end of the stream.  A SOCK_DGRAM socketpair stands in for the TUN
+ * (one read, one packet) and a SOCK_STREAM socketpair for the TCP socket.
+ * The binary is $IPCP_FWD, or ipcp-fwd in the build directory above this
+ * test.  Needs root: the forwarder chroots and drops to nobody.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "frame.h"
+#include "msg.h"
+#include "paths.h"
+#include "util.h"
+
+#define NOBODY		65534
+/* Every wait is bounded by this unless a test says otherwise. */
+#define WAIT_MS		5000
+
+struct opts {
+	uint32_t	heartbeat_ms;
+	uint32_t	dead_after_ms;
+	int		cipher;
+	int		real_tcp;	/* loopback TCP, not a socketpair */
+};
+
+static const struct opts default_opts = { 60000, 120000,
+    FRAME_CIPHER_CHACHA20POLY1305, 0 };
+
+struct fx {
+	pid_t			 pid;
+	int			 pidfd;
+	int			 chan;	/* our ends */
+	int			 tun;
+	int			 tcp;
+	/* The forwarder's ends, as /proc/PID/fd shows them. */
+	char			 chan_link[64];
+	char			 tun_link[64];
+	char			 tcp_link[64];
+	struct frame_key	 tx;	/* ours: the forwarder's rx */
+	struct frame_key	 rx;
+	uint8_t			 ibuf[2 * FRAME_MAX_LEN];
+	size_t			 ilen;
+	int			 exited;
+	int			 status;
+};
+
+static const char *
+fwd_path(void)
+{
+	static char	path[PATH_MAX];
+	char		self[PATH_MAX];
+	ssize_t		n;
+	const char	*env;
+
+	if ((env = getenv("IPCP_FWD")) != NULL && *env != '\0')
+		return env;
+	/* The test runs from $(B)/tests/; the forwarder is $(B)/ipcp-fwd. */
+	if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) == -1)
+		return "build/ipcp-fwd";
+	self[n] = '\0';
+	snprintf(path, sizeof(path), "%s/ipcp-fwd", dirname(dirname(self)));
+	return path;
+}
+
+static void
+empty_dir(void)
+{
+	/* ipcpd makes this at start; here the test stands in for it. */
+	if (mkdir("/run/ipcp", 0755) == -1)
+		assert_int_equal(errno, EEXIST);
+	if (mkdir(IPCP_EMPTY_DIR, 0755) == -1)
+		assert_int_equal(errno, EEXIST);
+}
+
+static void
+sock_link(int fd, char *out, size_t len)
+{
+	struct stat	st;
+
+	assert_int_equal(fstat(fd, &st), 0);
+	snprintf(out, len, "socket:[%lu]", (unsigned long)st.st_ino);
+}
+
+static void
+fx_send(struct fx *fx, const Ipcp__Envelope *env, int fd)
+{
+	assert_int_equal(msg_send(fx->chan, env, fd), 0);
+}
+
+/* A connected loopback TCP pair, as ipcpd would hand one over. */
+static void
+tcp_pair(int sv[2])
+{
+	struct sockaddr_in	sin;
+	socklen_t		slen = sizeof(sin);
+	int			lfd, fl;
+
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(lfd >= 0);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sin, &slen), 0);
+	sv[0] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(sv[0] >= 0);
+	assert_int_equal(connect(sv[0], (struct sockaddr *)&sin,
+	    sizeof(sin)), 0);
+	sv[1] = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	assert_true(sv[1] >= 0);
+	close(lfd);
+	fl = fcntl(sv[1], F_GETFL);
+	assert_int_equal(fcntl(sv[1], F_SETFL, fl | O_NONBLOCK), 0);
+}
+
+static void
+fx_start(struct fx *fx, const struct opts *o)
+{
+	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
+	Ipcp__FwdSetup	 setup = IPCP__FWD_SETUP__INIT;
+	Ipcp__FwdStream	 stream = IPCP__FWD_STREAM__INIT;
+	Ipcp__Prefix	 pfx[2], *ppfx[2] = { &pfx[0], &pfx[1] };
+	struct prefix	 p4, p6;
+	uint8_t		 ka[FRAME_KEY_LEN], kb[FRAME_KEY_LEN];
+	const char	*path = fwd_path();
+	int		 ch[2], tn[2], tc[2], devnull;
+
+	assert_int_equal(access(path, X_OK), 0);
+	empty_dir();
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+	    ch), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0,
+	    tn), 0);
+	if (o->real_tcp)
+		tcp_pair(tc);
+	else
+		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM |
+		    SOCK_CLOEXEC, 0, tc), 0);
+	sock_link(ch[1], fx->chan_link, sizeof(fx->chan_link));
+	sock_link(tn[1], fx->tun_link, sizeof(fx->tun_link));
+	sock_link(tc[1], fx->tcp_link, sizeof(fx->tcp_link));
+
+	if ((fx->pid = fork()) == 0) {
+		/* As ipcpd does: /dev/null, stderr kept, the channel on 3. */
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull == -1 || dup2(devnull, 0) == -1 ||
+		    dup2(devnull, 1) == -1)
+			_exit(126);
+		if (ch[1] == 3)
+			fcntl(3, F_SETFD, 0);
+		else if (dup2(ch[1], 3) == -1)
+			_exit(126);
+		execl(path, "ipcp-fwd", (char *)NULL);
+		_exit(127);
+	}
+	assert_true(fx->pid > 0);
+	fx->pidfd = syscall(SYS_pidfd_open, fx->pid, 0);
+	assert_true(fx->pidfd >= 0);
+	close(ch[1]);
+	fx->chan = ch[0];
+	fx->tun = tn[0];
+	fx->tcp = tc[0];
+
+	assert_int_equal(prefix_parse("10.9.0.0/24", &p4), 0);
+	assert_int_equal(prefix_parse("fd00:9::/64", &p6), 0);
+	msg_prefix_set(&pfx[0], &p4);
+	msg_prefix_set(&pfx[1], &p6);
+	setup.peer_name = "fwdtest";
+	setup.uid = NOBODY;
+	setup.gid = NOBODY;
+	setup.mtu = 1420;
+	setup.heartbeat_ms = o->heartbeat_ms;
+	setup.dead_after_ms = o->dead_after_ms;
+	setup.allowed_ips = ppfx;
+	setup.n_allowed_ips = 2;
+	setup.verbose = getenv("TEST_VERBOSE") != NULL;
+	env.body_case = IPCP__ENVELOPE__BODY_FWD_SETUP;
+	env.fwd_setup = &setup;
+	fx_send(fx, &env, tn[1]);
+
+	randombytes_buf(ka, sizeof(ka));
+	randombytes_buf(kb, sizeof(kb));
+	stream.cipher = o->cipher;
+	stream.tx_key.data = ka;
+	stream.tx_key.len = sizeof(ka);
+	stream.rx_key.data = kb;
+	stream.rx_key.len = sizeof(kb);
+	stream.initiator = 1;
+	env.body_case = IPCP__ENVELOPE__BODY_FWD_STREAM;
+	env.fwd_stream = &stream;
+	fx_send(fx, &env, tc[1]);
+	close(tn[1]);
+	close(tc[1]);
+
+	/* We are the other forwarder: its tx is our rx. */
+	assert_int_equal(frame_key_init(&fx->rx, o->cipher, ka), 0);
+	assert_int_equal(frame_key_init(&fx->tx, o->cipher, kb), 0);
+}
+
+static int
+remaining(uint64_t deadline)
+{
+	uint64_t	now = now_ms();
+
+	return now >= deadline ? 0 : (int)(deadline - now);
+}
+
+/* Wait for the forwarder to exit; returns 0, or -1 on timeout. */
+static int
+fx_wait_exit(struct fx *fx, int timeout_ms)
+{
+	struct pollfd	pfd = { .fd = fx->pidfd, .events = POLLIN };
+
+	if (fx->exited)
+		return 0;
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		return -1;
+	assert_int_equal(waitpid(fx->pid, &fx->status, 0), fx->pid);
+	fx->exited = 1;
+	return 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fx	*fx;
+
+	if (sodium_init() < 0 || (fx = calloc(1, sizeof(*fx))) == NULL)
+		return -1;
+	fx->pid = -1;
+	fx->pidfd = fx->chan = fx->tun = fx->tcp = -1;
+	*state = fx;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*fx = *state;
+
+	if (fx->pid > 0 && !fx->exited) {
+		kill(fx->pid, SIGKILL);
+		waitpid(fx->pid, NULL, 0);
+	}
+	if (fx->pidfd != -1)
+		close(fx->pidfd);
+	if (fx->chan != -1)
+		close(fx->chan);
+	if (fx->tun != -1)
+		close(fx->tun);
+	if (fx->tcp != -1)
+		close(fx->tcp);
+	free(fx);
+	return 0;
+}
+
+/* ---- the channel ------------------------------------------------------ */
+
+/*
+ * The next message of the given type from the forwarder, or NULL when
+ * none came in time or the channel closed.  Logs and stats on the way are
+ * skipped (logs printed with TEST_VERBOSE).
+ */
+static Ipcp__Envelope *
+chan_expect(struct fx *fx, int body_case, int timeout_ms)
+{
+	struct pollfd	 pfd = { .fd = fx->chan, .events = POLLIN };
+	Ipcp__Envelope	*env;
+	uint64_t	 deadline = now_ms() + timeout_ms;
+
+	for (;;) {
+		if ((env = msg_recv(fx->chan, MSG_MAX_FWD, NULL)) == NULL) {
+			if (errno != EAGAIN)
+				return NULL;
+			if (poll(&pfd, 1, remaining(deadline)) != 1)
+				return NULL;
+			continue;
+		}
+		if ((int)env->body_case == body_case)
+			return env;
+		if (env->body_case == IPCP__ENVELOPE__BODY_FWD_LOG &&
+		    getenv("TEST_VERBOSE") != NULL)
+			fprintf(stderr, "fwd log: %s\n", env->fwd_log->text);
+		msg_free(env);
+	}
+}
+
+/* The reason in the forwarder's last word, which must come. */
+static void
+expect_close_reason(struct fx *fx, const char *want)
+{
+	Ipcp__Envelope	*env;
+
+	env = chan_expect(fx, IPCP__ENVELOPE__BODY_FWD_CLOSE, WAIT_MS);
+	assert_non_null(env);
+	if (strstr(env->fwd_close->reason, want) == NULL)
+		fail_msg("close reason \"%s\", want \"%s\"",
+		    env->fwd_close->reason, want);
+	msg_free(env);
+}
+
+static void
+expect_exit(struct fx *fx, int code)
+{
+	assert_int_equal(fx_wait_exit(fx, WAIT_MS), 0);
+	if (!WIFEXITED(fx->status))
+		fail_msg("forwarder died of signal %d", WTERMSIG(fx->status));
+	assert_int_equal(WEXITSTATUS(fx->status), code);
+}
+
+/* ---- the stream -------------------------------------------------------- */
+
+static void
+peer_send(struct fx *fx, uint8_t type, const void *data, size_t len)
+{
+	static uint8_t	buf[FRAME_MAX_LEN];
+	size_t		n;
+
+	memcpy(buf + FRAME_HDR_LEN, data, len);
+	n = frame_seal(&fx->tx, type, buf, len);
+	assert_true(n > 0);
+	assert_int_equal(write(fx->tcp, buf, n), (ssize_t)n);
+}
+
+static void
+peer_write_raw(struct fx *fx, const void *data, size_t len)
+{
+	assert_int_equal(write(fx->tcp, data, len), (ssize_t)len);
+}
+
+/*
+ * The next frame of type `want' from the forwarder (its heartbeats are
+ * skipped, its rekeys followed).  Returns the payload length, or -1 on
+ * timeout or end of stream.
+ */
+static ssize_t
+peer_expect(struct fx *fx, uint8_t want, uint8_t *out, size_t outlen,
+    int timeout_ms)
+{
+	struct pollfd	 pfd = { .fd = fx->tcp, .events = POLLIN };
+	uint64_t	 deadline = now_ms() + timeout_ms;
+	uint8_t		*payload, type;
+	uint32_t	 body;
+	size_t		 plen, need;
+	ssize_t		 n;
+
+	for (;;) {
+		while (fx->ilen >= FRAME_HDR_LEN) {
+			assert_int_equal(frame_header(fx->ibuf, &type, &body),
+			    0);
+			need = FRAME_HDR_LEN + body;
+			if (fx->ilen < need)
+				break;
+			assert_int_equal(frame_open(&fx->rx, fx->ibuf, need,
+			    &payload, &plen), 0);
+			if (type == want) {
+				assert_true(plen <= outlen);
+				memcpy(out, payload, plen);
+			}
+			memmove(fx->ibuf, fx->ibuf + need, fx->ilen - need);
+			fx->ilen -= need;
+			if (type == FRAME_REKEY)
+				assert_int_equal(frame_key_ratchet(&fx->rx), 0);
+			if (type == want)
+				return plen;
+		}
+		if (poll(&pfd, 1, remaining(deadline)) != 1)
+			return -1;
+		n = read(fx->tcp, fx->ibuf + fx->ilen,
+		    sizeof(fx->ibuf) - fx->ilen);
+		if (n <= 0)
+			return -1;
+		fx->ilen += n;
+	}
+}
+
+/* One datagram from the fake TUN, or -1 on timeout. */
+static ssize_t
+tun_expect(struct fx *fx, uint8_t *out, size_t outlen, int timeout_ms)
+{
+	struct pollfd	pfd = { .fd = fx->tun, .events = POLLIN };
+
+	if (poll(&pfd, 1, timeout_ms) != 1)
+		return -1;
+	return recv(fx->tun, out, outlen, 0);
+}
+
+/* A heartbeat round trip: proves the forwarder is in its loop. */
+static void
+roundtrip(struct fx *fx)
+{
+	uint8_t	ts[8] = { 1, 2, 3, 4, 5, 6, 7, 8 }, got[64];
+
+	peer_send(fx, FRAME_HEARTBEAT, ts, sizeof(ts));
+	assert_int_equal(peer_expect(fx, FRAME_HEARTBEAT_ACK, got,
+	    sizeof(got), WAIT_MS), sizeof(ts));
+	assert_memory_equal(got, ts, sizeof(ts));
+}
+
+/* ---- packets ----------------------------------------------------------- */
+
+static size_t
+ipv4_packet(uint8_t *p, const char *src, const char *dst, size_t paylen)
+{
+	size_t	len = 20 + paylen, i;
+
+	memset(p, 0, 20);
+	p[0] = 0x45;
+	p[2] = len >> 8;
+	p[3] = len;
+	p[8] = 64;
+	p[9] = 17;
+	assert_int_equal(inet_pton(AF_INET, src, p + 12), 1);
+	assert_int_equal(inet_pton(AF_INET, dst, p + 16), 1);
+	for (i = 0; i < paylen; i++)
+		p[20 + i] = (uint8_t)(i * 7);
+	return len;
+}
+
+static size_t
+ipv6_packet(uint8_t *p, const char *src, const char *dst, size_t paylen)
+{
+	size_t	i;
+
+	memset(p, 0, 40);
+	p[0] = 0x60;
+	p[4] = paylen >> 8;
+	p[5] = paylen;
+	p[6] = 17;
+	p[7] = 64;
+	assert_int_equal(inet_pton(AF_INET6, src, p + 8), 1);
+	assert_int_equal(inet_pton(AF_INET6, dst, p + 24), 1);
+	for (i = 0; i < paylen; i++)
+		p[40 + i] = (uint8_t)(i * 3);
+	return 40 + paylen;
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void
+data_in(struct fx *fx)
+{
+	uint8_t	pkt[2000], got[2000];
+	size_t	len;
+
+	len = ipv4_packet(pkt, "10.9.0.5", "10.8.0.1", 100);
+	peer_send(fx, FRAME_DATA, pkt, len);
+	assert_int_equal(tun_expect(fx, got, sizeof(got), WAIT_MS), len);
+	assert_memory_equal(got, pkt, len);
+
+	len = ipv6_packet(pkt, "fd00:9::7", "fd00:8::1", 1300);
+	peer_send(fx, FRAME_DATA, pkt, len);
+	assert_int_equal(tun_expect(fx, got, sizeof(got), WAIT_MS), len);
+	assert_memory_equal(got, pkt, len);
+}
+
+static void
+test_data_in(void **state)
+{
+	struct fx	*fx = *state;
+
+	fx_start(fx, &default_opts);
+	data_in(fx);
+}
+
+static void
+test_data_in_aes(void **state)
+{
+	struct fx	*fx = *state;
+	struct opts	 o = default_opts;
+
+	if (!crypto_aead_aes256gcm_is_available())
+		skip();
+	o.cipher = FRAME_CIPHER_AES256GCM;
+	fx_start(fx, &o);
+	data_in(fx);
+}
+
+/*
+ * Many frames of many sizes, written in bursts that split frames across
+ * the forwarder's reads: every packet arrives whole and in order.
+ */
+static void
+test_data_in_bulk(void **state)
+{
+	struct fx	*fx = *state;
+	static uint8_t	 pkt[8][65535], got[65536];
+	size_t		 len[8];
+	uint32_t	 r, k, i, nb;
+
+	fx_start(fx, &default_opts);
+	for (r = 0; r < 300; r++) {
+		/* Stay under what the stand-in TUN queues, or it drops. */
+		nb = r % 50 == 49 ? 1 : 1 + r % 8;
+		for (k = 0; k < nb; k++) {
+			len[k] = nb == 1 ? 65535 - 20 :
+			    randombytes_uniform(12000);
+			len[k] = ipv4_packet(pkt[k], "10.9.0.5", "10.8.0.1",
+			    len[k]);
+			memcpy(pkt[k] + 20, &r, sizeof(r));
+			peer_send(fx, FRAME_DATA, pkt[k], len[k]);
+		}
+		for (i = 0; i < nb; i++) {
+			assert_int_equal(tun_expect(fx, got, sizeof(got),
+			    WAIT_MS), len[i]);
+			assert_memory_equal(got, pkt[i], len[i]);
+		}
+	}
+	roundtrip(fx);
+}
+
+static void
+test_data_out(void **state)
+{
+	struct fx	*fx = *state;
+	uint8_t		 pkt[2000], got[FRAME_MAX_PAYLOAD];
+	size_t		 len;
+	int		 i;
+
+	fx_start(fx, &default_opts);
+	/* Several, so the forwarder batches; each is its own frame. */
+	for (i = 0; i < 10; i++) {
+		len = ipv4_packet(pkt, "10.8.0.1", "10.9.0.5", 50 + i * 100);
+		assert_int_equal(send(fx->tun, pkt, len, 0), (ssize_t)len);
+	}
+	for (i = 0; i < 10; i++) {
+		len = ipv4_packet(pkt, "10.8.0.1", "10.9.0.5", 50 + i * 100);
+		assert_int_equal(peer_expect(fx, FRAME_DATA, got, sizeof(got),
+		    WAIT_MS), len);
+		assert_memory_equal(got, pkt, len);
+	}
+}
+
+static void
+test_data_tcp(void **state)
+{
+	struct fx	*fx = *state;
+	struct opts	 o = default_opts;
+	uint8_t		 pkt[2000], got[FRAME_MAX_PAYLOAD];
+	size_t		 len;
+
+	o.real_tcp = 1;
+	fx_start(fx, &o);
+	data_in(fx);
+	len = ipv6_packet(pkt, "fd00:8::1", "fd00:9::7", 1000);
+	assert_int_equal(send(fx->tun, pkt, len, 0), (ssize_t)len);
+	assert_int_equal(peer_expect(fx, FRAME_DATA, got, sizeof(got),
+	    WAIT_MS), len);
+	assert_memory_equal(got, pkt, len);
+	/* The test's end goes away as a dead peer's would. */
+	close(fx->tcp);
+	fx->tcp = -1;
+	expect_close_reason(fx, "peer closed the connection");
+	expect_exit(fx, 0);
+}
+
+static void
+test_drop_source(void **state)
+{
+	struct fx	*fx = *state;
+	Ipcp__Envelope	*env;
+	uint8_t		 bad[200], good[200], got[200];
+	size_t		 blen, glen;
+	uint64_t	 deadline;
+
+	fx_start(fx, &default_opts);
+	blen = ipv4_packet(bad, "192.168.1.1", "10.8.0.1", 60);
+	peer_send(fx, FRAME_DATA, bad, blen);
+	/* A v4 header whose total length lies. */
+	blen = ipv4_packet(bad, "10.9.0.5", "10.8.0.1", 60);
+	bad[3] ^= 1;
+	peer_send(fx, FRAME_DATA, bad, blen);
+	blen = ipv6_packet(bad, "fd00:a::1", "fd00:8::1", 20);
+	peer_send(fx, FRAME_DATA, bad, blen);
+	glen = ipv4_packet(good, "10.9.0.200", "10.8.0.1", 60);
+	peer_send(fx, FRAME_DATA, good, glen);
+
+	/* Only the good one arrives, and the session is still up. */
+	assert_int_equal(tun_expect(fx, got, sizeof(got), WAIT_MS), glen);
+	assert_memory_equal(got, good, glen);
+	roundtrip(fx);
+
+	deadline = now_ms() + WAIT_MS;
+	for (;;) {
+		env = chan_expect(fx, IPCP__ENVELOPE__BODY_FWD_STATS,
+		    remaining(deadline));
+		assert_non_null(env);
+		if (env->fwd_stats->rx_dropped == 3) {
+			assert_int_equal(env->fwd_stats->rx_packets, 1);
+			assert_int_equal(env->fwd_stats->rx_bytes, glen);
+			msg_free(env);
+			break;
+		}
+		msg_free(env);
+	}
+	assert_int_equal(fx_wait_exit(fx, 0), -1);
+}
+
+static void
+test_heartbeat(void **state)
+{
+	struct fx	*fx = *state;
+	struct opts	 o = default_opts;
+	Ipcp__Envelope	*env;
+	uint8_t		 ts[64];
+	uint64_t	 deadline;
+	ssize_t		 n;
+
+	o.heartbeat_ms = 100;
+	o.dead_after_ms = 10000;
+	fx_start(fx, &o);
+	roundtrip(fx);
+
+	/* Its own heartbeat comes, carries a timestamp, and we answer it. */
+	n = peer_expect(fx, FRAME_HEARTBEAT, ts, sizeof(ts), WAIT_MS);
+	assert_int_equal(n, 8);
+	peer_send(fx, FRAME_HEARTBEAT_ACK, ts, n);
+	deadline = now_ms() + WAIT_MS;
+	for (;;) {
+		env = chan_expect(fx, IPCP__ENVELOPE__BODY_FWD_STATS,
+		    remaining(deadline));
+		assert_non_null(env);
+		if (env->fwd_stats->rtt_us > 0) {
+			/* Generous: both ends are on this host. */
+			assert_true(env->fwd_stats->rtt_us < 2000000);
+			msg_free(env);
+			break;
+		}
+		msg_free(env);
+	}
+}
+
+static size_t
+hello(uint8_t *buf, size_t len)
+{
+	Ipcp__Control	c = IPCP__CONTROL__INIT;
+	Ipcp__Hello	h = IPCP__HELLO__INIT;
+
+	h.node_name = "beta";
+	h.version = 1;
+	c.body_case = IPCP__CONTROL__BODY_HELLO;
+	c.hello = &h;
+	return msg_control_pack(&c, buf, len);
+}
+
+static void
+test_control_in(void **state)
+{
+	struct fx	*fx = *state;
+	Ipcp__Envelope	*env;
+	uint8_t		 buf[256];
+	size_t		 len;
+
+	fx_start(fx, &default_opts);
+	len = hello(buf, sizeof(buf));
+	assert_true(len > 0);
+	peer_send(fx, FRAME_CONTROL, buf, len);
+	env = chan_expect(fx, IPCP__ENVELOPE__BODY_FWD_CONTROL, WAIT_MS);
+	assert_non_null(env);
+	assert_int_equal(env->fwd_control->payload.len, len);
+	assert_memory_equal(env->fwd_control->payload.data, buf, len);
+	msg_free(env);
+}
+
+static void
+test_control_out(void **state)
+{
+	struct fx		*fx = *state;
+	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT;
+	Ipcp__FwdControl	 ctl = IPCP__FWD_CONTROL__INIT;
+	uint8_t			 buf[256], got[FRAME_MAX_CONTROL];
+	size_t			 len;
+
+	fx_start(fx, &default_opts);
+	len = hello(buf, sizeof(buf));
+	ctl.payload.data = buf;
+	ctl.payload.len = len;
+	env.body_case = IPCP__ENVELOPE__BODY_FWD_CONTROL;
+	env.fwd_control = &ctl;
+	fx_send(fx, &env, -1);
+	assert_int_equal(peer_expect(fx, FRAME_CONTROL, got, sizeof(got),
+	    WAIT_MS), len);
+	assert_memory_equal(got, buf, len);
+}
+
+static void
+test_garbage(void **state)
+{
+	struct fx	*fx = *state;
+	const char	 req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+
+	fx_start(fx, &default_opts);
+	peer_write_raw(fx, req, sizeof(req) - 1);
+	expect_close_reason(fx, "unknown frame type");
+	expect_exit(fx, 0);
+}
+
+static void
+test_huge_header(void **state)
+{
+	struct fx	*fx = *state;
+	const uint8_t	 hdr[] = { 0xff, 0xff, 0xff, 0xff, FRAME_DATA };
+
+	fx_start(fx, &default_opts);
+	/* Just the header: it must not wait for 4 GiB to follow. */
+	peer_write_raw(fx, hdr, sizeof(hdr));
+	expect_close_reason(fx, "frame too long (4294967295 bytes)");
+	expect_exit(fx, 0);
+}
+
+static void
+test_bad_tag(void **state)
+{
+	struct fx	*fx = *state;
+	uint8_t		 buf[FRAME_HDR_LEN + 200 + FRAME_TAG_LEN];
+	size_t		 len, n;
+
+	fx_start(fx, &default_opts);
+	len = ipv4_packet(buf + FRAME_HDR_LEN, "10.9.0.5", "10.8.0.1", 100);
+	n = frame_seal(&fx->tx, FRAME_DATA, buf, len);
+	assert_true(n > 0);
+	buf[n - 1] ^= 0x40;
+	peer_write_raw(fx, buf, n);
+	expect_close_reason(fx, "authentication failed");
+	expect_exit(fx, 0);
+	/* Nothing reached the TUN. */
+	assert_int_equal(tun_expect(fx, buf, sizeof(buf), 0), -1);
+}
+
+static void
+test_dead_after(void **state)
+{
+	struct fx	*fx = *state;
+	struct opts	 o = default_opts;
+	uint8_t		 got[FRAME_MAX_CONTROL];
+	uint64_t	 start;
+	ssize_t		 n;
+
+	o.heartbeat_ms = 100;
+	o.dead_after_ms = 400;
+	fx_start(fx, &o);
+	start = now_ms();
+	expect_close_reason(fx, "no frame from peer for 400 ms");
+	assert_true(now_ms() - start >= 400);
+	expect_exit(fx, 0);
+	/* It told us why, too. */
+	n = peer_expect(fx, FRAME_CLOSE, got, sizeof(got), WAIT_MS);
+	assert_true(n > 0);
+	assert_memory_equal(got, "no frame from peer", 18);
+}
+
+static void
+test_close_from_chan(void **state)
+{
+	struct fx	*fx = *state;
+	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
+	Ipcp__FwdClose	 cl = IPCP__FWD_CLOSE__INIT;
+	uint8_t		 got[FRAME_MAX_CONTROL];
+
+	fx_start(fx, &default_opts);
+	cl.reason = "shutting down";
+	env.body_case = IPCP__ENVELOPE__BODY_FWD_CLOSE;
+	env.fwd_close = &cl;
+	fx_send(fx, &env, -1);
+	assert_int_equal(peer_expect(fx, FRAME_CLOSE, got, sizeof(got),
+	    WAIT_MS), 13);
+	assert_memory_equal(got, "shutting down", 13);
+	expect_close_reason(fx, "closed by ipcpd: shutting down");
+	expect_exit(fx, 0);
+}
+
+static void
+test_peer_goodbye(void **state)
+{
+	struct fx	*fx = *state;
+	const char	 bye[] = "rebooting\n\x01now";
+
+	fx_start(fx, &default_opts);
+	peer_send(fx, FRAME_CLOSE, bye, sizeof(bye) - 1);
+	/* Control characters from the peer never reach the log. */
+	expect_close_reason(fx, "peer said goodbye: rebooting??now");
+	expect_exit(fx, 0);
+}
+
+static void
+test_peer_eof(void **state)
+{
+	struct fx	*fx = *state;
+
+	fx_start(fx, &default_opts);
+	roundtrip(fx);
+	assert_int_equal(shutdown(fx->tcp, SHUT_WR), 0);
+	expect_close_reason(fx, "peer closed the connection");
+	expect_exit(fx, 0);
+}
+
+static void
+test_rekey(void **state)
+{
+	struct fx	*fx = *state;
+	uint8_t		 pkt[200], got[200];
+	size_t		 len;
+
+	fx_start(fx, &default_opts);
+	peer_send(fx, FRAME_REKEY, NULL, 0);
+	assert_int_equal(frame_key_ratchet(&fx->tx), 0);
+	len = ipv4_packet(pkt, "10.9.0.5", "10.8.0.1", 100);
+	peer_send(fx, FRAME_DATA, pkt, len);
+	assert_int_equal(tun_expect(fx, got, sizeof(got), WAIT_MS), len);
+	assert_memory_equal(got, pkt, len);
+}
+
+static void
+test_unexpected_message(void **state)
+{
+	struct fx	*fx = *state;
+	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
+	Ipcp__FwdStats	 st = IPCP__FWD_STATS__INIT;
+
+	fx_start(fx, &default_opts);
+	/* Stats only ever go from the forwarder to ipcpd. */
+	env.body_case = IPCP__ENVELOPE__BODY_FWD_STATS;
+	env.fwd_stats = &st;
+	fx_send(fx, &env, -1);
+	expect_close_reason(fx, "unexpected message from ipcpd");
+	expect_exit(fx, 1);
+}
+
+static void
+test_channel_closed(void **state)
+{
+	struct fx	*fx = *state;
+
+	fx_start(fx, &default_opts);
+	roundtrip(fx);
+	close(fx->chan);
+	fx->chan = -1;
+	assert_int_equal(fx_wait_exit(fx, WAIT_MS), 0);
+	assert_true(WIFEXITED(fx->status));
+}
+
+/* The value of "Key:" in /proc/PID/status. */
+static void
+proc_status(pid_t pid, const char *key, char *out, size_t len)
+{
+	char	path[64], line[256];
+	size_t	klen = strlen(key);
+	FILE	*fp;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	assert_non_null(fp = fopen(path, "r"));
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, key, klen) == 0 && line[klen] == ':') {
+			snprintf(out, len, "%s", line + klen + 1);
+			klen = strlen(out);
+			while (klen > 1 && (out[klen - 1] == '\n' ||
+			    out[klen - 1] == ' '))
+				out[--klen] = '\0';
+			break;
+		}
+	}
+	fclose(fp);
+}
+
+static void
+test_confined(void **state)
+{
+	struct fx	*fx = *state;
+	char		 v[128], want[128];
+
+	fx_start(fx, &default_opts);
+	/* Reading from the stream means the sandbox is in place. */
+	roundtrip(fx);
+	snprintf(want, sizeof(want), "\t%d\t%d\t%d\t%d", NOBODY, NOBODY,
+	    NOBODY, NOBODY);
+	proc_status(fx->pid, "Uid", v, sizeof(v));
+	assert_string_equal(v, want);
+	proc_status(fx->pid, "Gid", v, sizeof(v));
+	assert_string_equal(v, want);
+	proc_status(fx->pid, "Groups", v, sizeof(v));
+	assert_string_equal(v, "\t");
+	proc_status(fx->pid, "CapEff", v, sizeof(v));
+	assert_string_equal(v, "\t0000000000000000");
+	proc_status(fx->pid, "CapPrm", v, sizeof(v));
+	assert_string_equal(v, "\t0000000000000000");
+	proc_status(fx->pid, "NoNewPrivs", v, sizeof(v));
+	assert_string_equal(v, "\t1");
+	proc_status(fx->pid, "Seccomp", v, sizeof(v));
+	assert_string_equal(v, "\t2");
+}
+
+/*
+ * With nobody reading the stream the forwarder stops taking packets from
+ * the TUN instead of buffering without bound; once the stream drains,
+ * every packet it took comes out, in order, and the session lives on.
+ */
+static void
+test_backpressure(void **state)
+{
+	struct fx	*fx = *state;
+	struct pollfd	 pfd = { .fd = -1, .events = POLLOUT };
+	uint8_t		 pkt[1500], got[FRAME_MAX_PAYLOAD];
+	char		 v[128];
+	uint32_t	 seq, i;
+	size_t		 len;
+	ssize_t		 n;
+
+	fx_start(fx, &default_opts);
+	roundtrip(fx);
+	pfd.fd = fx->tun;
+	for (seq = 0;; ) {
+		len = ipv4_packet(pkt, "10.8.0.1", "10.9.0.5", 1400);
+		memcpy(pkt + 20, &seq, sizeof(seq));
+		n = send(fx->tun, pkt, len, MSG_DONTWAIT);
+		if (n == (ssize_t)len) {
+			/* 100 MB would mean it buffers without bound. */
+			assert_true(++seq < 70000);
+			continue;
+		}
+		assert_int_equal(errno, EAGAIN);
+		/* Half a second without room: it has stopped reading. */
+		if (poll(&pfd, 1, 500) == 0)
+			break;
+	}
+	/* Its buffer (1 MiB) and the socket's, not everything we sent. */
+	assert_true(seq > 100);
+	proc_status(fx->pid, "VmRSS", v, sizeof(v));
+	if (strtoul(v, NULL, 10) > 16 * 1024)
+		fail_msg("VmRSS%s after %u packets", v, seq);
+
+	for (i = 0; i < seq; i++) {
+		len = ipv4_packet(pkt, "10.8.0.1", "10.9.0.5", 1400);
+		memcpy(pkt + 20, &i, sizeof(i));
+		assert_int_equal(peer_expect(fx, FRAME_DATA, got, sizeof(got),
+		    WAIT_MS), len);
+		assert_memory_equal(got, pkt, len);
+	}
+	roundtrip(fx);
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void
+test_fds(void **state)
+{
+	struct fx	*fx = *state;
+	char		 path[PATH_MAX], target[PATH_MAX], err_link[256];
+	char		*got[32], *want[32];
+	struct dirent	*de;
+	size_t		 ngot = 0, nwant = 0, i;
+	ssize_t		 n;
+	DIR		*d;
+
+	fx_start(fx, &default_opts);
+	roundtrip(fx);
+
+	n = readlink("/proc/self/fd/2", err_link, sizeof(err_link) - 1);
+	assert_true(n > 0);
+	err_link[n] = '\0';
+	if (strncmp(err_link, "pipe:[", 6) == 0)
+		err_link[4] = '\0';
+	/*
+	 * 0, 1: /dev/null; 2: ours; 3: the channel; the two passed fds; then
+	 * what uv_loop_init makes: the epoll fd, two pipes for signals (the
+	 * global lock and the loop's) and the eventfd of its async wakeup.
+	 */
+	want[nwant++] = strdup("0 /dev/null");
+	want[nwant++] = strdup("1 /dev/null");
+	snprintf(target, sizeof(target), "2 %s", err_link);
+	want[nwant++] = strdup(target);
+	snprintf(target, sizeof(target), "3 %s", fx->chan_link);
+	want[nwant++] = strdup(target);
+	snprintf(target, sizeof(target), "4 %s", fx->tun_link);
+	want[nwant++] = strdup(target);
+	snprintf(target, sizeof(target), "5 %s", fx->tcp_link);
+	want[nwant++] = strdup(target);
+	want[nwant++] = strdup("6 anon_inode:[eventpoll]");
+	for (i = 7; i <= 10; i++) {
+		snprintf(target, sizeof(target), "%zu pipe", i);
+		want[nwant++] = strdup(target);
+	}
+	want[nwant++] = strdup("11 anon_inode:[eventfd]");
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)fx->pid);
+	assert_non_null(d = opendir(path));
+	while ((de = readdir(d)) != NULL) {
+		char	lpath[PATH_MAX + 300];
+
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(lpath, sizeof(lpath), "%s/%s", path, de->d_name);
+		n = readlink(lpath, target, sizeof(target) - 1);
+		assert_true(n > 0);
+		target[n] = '\0';
+		/* Pipe inode numbers are not ours to know. */
+		if (strncmp(target, "pipe:[", 6) == 0)
+			target[4] = '\0';
+		assert_true(ngot < 32);
+		snprintf(lpath, sizeof(lpath), "%s %s", de->d_name, target);
+		got[ngot++] = strdup(lpath);
+	}
+	closedir(d);
+	qsort(got, ngot, sizeof(got[0]), cmp_str);
+	qsort(want, nwant, sizeof(want[0]), cmp_str);
+	for (i = 0; i < ngot || i < nwant; i++) {
+		if (i >= ngot || i >= nwant || strcmp(got[i], want[i]) != 0)
+			fail_msg("fd set differs at %zu: got \"%s\", want "
+			    "\"%s\"", i, i < ngot ? got[i] : "(none)",
+			    i < nwant ? want[i] : "(none)");
+	}
+	for (i = 0; i < ngot; i++)
+		free(got[i]);
+	for (i = 0; i < nwant; i++)
+		free(want[i]);
+}
+
+#define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_data_in),
+		T(test_data_in_aes),
+		T(test_data_in_bulk),
+		T(test_data_out),
+		T(test_data_tcp),
+		T(test_drop_source),
+		T(test_heartbeat),
+		T(test_control_in),
+		T(test_control_out),
+		T(test_garbage),
+		T(test_huge_header),
+		T(test_bad_tag),
+		T(test_dead_after),
+		T(test_close_from_chan),
+		T(test_peer_goodbye),
+		T(test_peer_eof),
+		T(test_rekey),
+		T(test_unexpected_message),
+		T(test_channel_closed),
+		T(test_backpressure),
+		T(test_confined),
+		T(test_fds),
+	};
+
+	/* The forwarder chroots and changes ids: only root can start it. */
+	if (geteuid() != 0) {
+		fprintf(stderr, "test_fwd: needs root, skipped\n");
+		return 0;
+	}
+	/* A forwarder that dies must not take the test with it. */
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

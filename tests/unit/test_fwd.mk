@@ -1,0 +1,6 @@
+# SPDX-License-Identifier: ISC
+# test_fwd runs the real forwarder binary (see the top of test_fwd.c):
+# nothing to link beyond the proto library, but $(B)/ipcp-fwd must exist.
+# It finds it as ../ipcp-fwd from its own path, or as $IPCP_FWD.
+test_fwd_SRCS :=
+$(B)/tests/test_fwd: | $(B)/ipcp-fwd
