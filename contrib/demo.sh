@@ -26,6 +26,7 @@ die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
 cleanup() {
 	local rc=$? pid
 	trap - EXIT
+	trap '' PIPE	# stdout may be gone (| head); clean up all the same
 	set +e
 	say "cleaning up"
 	for pid in "${PIDS[@]}"; do
@@ -86,6 +87,7 @@ done
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+trap 'exit 141' PIPE
 TMP=$(mktemp -d /tmp/ipcpdemo.XXXXXX)
 
 say "creating the forwarders' user 'ipcp' and naming route protocol 158"

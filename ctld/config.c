@@ -62,6 +62,7 @@ enum key {
 	KEY_ALLOWED_IPS,
 	KEY_INTERFACE,
 	KEY_MTU,
+	KEY_OFFLOAD,
 	KEY_MAX
 };
 
@@ -102,6 +103,7 @@ static int	set_psk(struct parse *, const char *, char *);
 static int	set_allowed_ips(struct parse *, const char *, char *);
 static int	set_interface(struct parse *, const char *, char *);
 static int	set_mtu(struct parse *, const char *, char *);
+static int	set_offload(struct parse *, const char *, char *);
 
 static const struct keyword keywords[] = {
 	{ "name", SEC_NODE, KEY_NAME, 0, set_name },
@@ -112,6 +114,7 @@ static const struct keyword keywords[] = {
 	{ "control", SEC_NODE, KEY_CONTROL, 0, set_control },
 	{ "heartbeat-interval", SEC_NODE, KEY_HEARTBEAT, 0, set_heartbeat },
 	{ "dead-after", SEC_NODE, KEY_DEAD_AFTER, 0, set_dead_after },
+	{ "offload", SEC_NODE, KEY_OFFLOAD, 0, set_offload },
 	{ "public-key", SEC_PEER, KEY_PUBLIC_KEY, 0, set_public_key },
 	{ "endpoint", SEC_PEER, KEY_ENDPOINT, 0, set_endpoint },
 	{ "psk", SEC_PEER, KEY_PSK, 0, set_psk },
@@ -512,6 +515,19 @@ set_dead_after(struct parse *p, const char *key, char *value)
 }
 
 static int
+set_offload(struct parse *p, const char *key, char *value)
+{
+	if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0)
+		p->conf->offload = 1;
+	else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0)
+		p->conf->offload = 0;
+	else
+		return perr(p, p->line, "%s: \"%s\" is not on or off", key,
+		    value);
+	return 0;
+}
+
+static int
 set_public_key(struct parse *p, const char *key, char *value)
 {
 	struct config		*conf = p->conf;
@@ -858,7 +874,7 @@ static const char *
 section_keys(enum section sec)
 {
 	return sec == SEC_NODE ? "name, private-key, listen, address, user, "
-	    "control, heartbeat-interval, dead-after" :
+	    "control, heartbeat-interval, dead-after, offload" :
 	    "public-key, endpoint, psk, allowed-ips, interface, mtu";
 }
 
@@ -927,6 +943,7 @@ config_new(void)
 	strcpy(conf->control, CONFIG_DEFAULT_CONTROL);
 	conf->heartbeat_interval = CONFIG_DEFAULT_HEARTBEAT;
 	conf->dead_after = CONFIG_DEFAULT_DEAD;
+	conf->offload = 1;
 	return conf;
 }
 

@@ -68,6 +68,8 @@ struct config {
 	char			control[108];	/* sun_path */
 	unsigned		heartbeat_interval;	/* seconds */
 	unsigned		dead_after;		/* seconds */
+	/* TUN segmentation and checksum offloads (TUNSETOFFLOAD). */
+	int			offload;
 	struct peer_conf_head	peers;
 	size_t			n_peers;
 	/*

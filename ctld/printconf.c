@@ -52,6 +52,7 @@ config_print(FILE *fp, const struct config *conf)
 	fprintf(fp, "control = %s\n", conf->control);
 	fprintf(fp, "heartbeat-interval = %u\n", conf->heartbeat_interval);
 	fprintf(fp, "dead-after = %u\n", conf->dead_after);
+	fprintf(fp, "offload = %s\n", conf->offload ? "on" : "off");
 
 	TAILQ_FOREACH(pc, &conf->peers, entry) {
 		fprintf(fp, "\n[peer %s]\n", pc->name);
