@@ -6,7 +6,7 @@
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
-LIBEXECDIR ?= $(PREFIX)/libexec/ipcp
+MANDIR	?= $(PREFIX)/share/man
 B	:= build
 
 PKGS	:= libsodium libuv libprotobuf-c inih libmnl libseccomp json-c
@@ -105,6 +105,9 @@ install: all
 	install -m 0755 $(B)/ipcpd $(B)/ipcpctl $(B)/ipcp-fwd $(DESTDIR)$(SBINDIR)/
 	install -m 0644 contrib/rt_protos.ipcp.conf \
 	    $(DESTDIR)/etc/iproute2/rt_protos.d/ipcp.conf
+	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/ipcpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/ipcpd.8 man/ipcpctl.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
 	rm -rf $(B)
