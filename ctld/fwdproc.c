@@ -238,7 +238,6 @@ fwd_send_setup(struct fwdproc *f, struct peer *p, int tcp_fd,
 	Ipcp__FwdSetup		 setup = IPCP__FWD_SETUP__INIT;
 	Ipcp__FwdStream		 stream = IPCP__FWD_STREAM__INIT;
 	Ipcp__Prefix		 pfx[CONFIG_LIST_MAX], *ppfx[CONFIG_LIST_MAX];
-	size_t			 i;
 	int			 r;
 
 	setup.peer_name = (char *)pc->name;
@@ -248,11 +247,8 @@ fwd_send_setup(struct fwdproc *f, struct peer *p, int tcp_fd,
 	setup.heartbeat_ms = conf->heartbeat_interval * 1000;
 	setup.dead_after_ms = conf->dead_after * 1000;
 	setup.verbose = log_getverbose() > 0;
-	for (i = 0; i < pc->n_allowed; i++) {
-		msg_prefix_set(&pfx[i], &pc->allowed[i]);
-		ppfx[i] = &pfx[i];
-	}
-	setup.n_allowed_ips = pc->n_allowed;
+	setup.n_allowed_ips = msg_prefixes_set(pfx, ppfx, pc->allowed,
+	    pc->n_allowed);
 	setup.allowed_ips = ppfx;
 	env.body_case = IPCP__ENVELOPE__BODY_FWD_SETUP;
 	env.fwd_setup = &setup;

@@ -27,16 +27,12 @@ route_hello_pack(uint8_t *buf, size_t len)
 	Ipcp__Control		 c = IPCP__CONTROL__INIT;
 	Ipcp__Hello		 h = IPCP__HELLO__INIT;
 	Ipcp__Prefix		 pfx[CONFIG_LIST_MAX], *ppfx[CONFIG_LIST_MAX];
-	size_t			 i;
 
 	h.node_name = (char *)conf->name;
 	h.version = HELLO_VERSION;
 	h.caps = ipcpd->local_caps;
-	for (i = 0; i < conf->n_address; i++) {
-		msg_prefix_set(&pfx[i], &conf->address[i]);
-		ppfx[i] = &pfx[i];
-	}
-	h.n_addresses = conf->n_address;
+	h.n_addresses = msg_prefixes_set(pfx, ppfx, conf->address,
+	    conf->n_address);
 	h.addresses = ppfx;
 	c.body_case = IPCP__CONTROL__BODY_HELLO;
 	c.hello = &h;

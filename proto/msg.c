@@ -314,6 +314,19 @@ msg_prefix_set(Ipcp__Prefix *p, const struct prefix *in)
 }
 
 size_t
+msg_prefixes_set(Ipcp__Prefix *pfx, Ipcp__Prefix **ptrs,
+    const struct prefix *in, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++) {
+		msg_prefix_set(&pfx[i], &in[i]);
+		ptrs[i] = &pfx[i];
+	}
+	return n;
+}
+
+size_t
 msg_control_pack(const Ipcp__Control *c, uint8_t *buf, size_t len)
 {
 	size_t	need = ipcp__control__get_packed_size(c);

@@ -52,6 +52,9 @@ const char	*ctl_result_str(unsigned);
 /* Convert between the wire Prefix and struct prefix; 0 or -1. */
 int		 msg_prefix_get(const Ipcp__Prefix *, struct prefix *);
 void		 msg_prefix_set(Ipcp__Prefix *, const struct prefix *);
+/* Fill pfx[0..n) and the pointer array ptrs from in[0..n); returns n. */
+size_t		 msg_prefixes_set(Ipcp__Prefix *pfx, Ipcp__Prefix **ptrs,
+		    const struct prefix *in, size_t n);
 
 /*
  * CONTROL frame payloads (peer to peer).  Pack into buf (at most len
