@@ -199,10 +199,13 @@ bn_ns_down()
 # when no process is left inside them.
 bn_clean_stale()
 {
-	local ns
+	local ns pid
 	for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' |
 	    grep -E '^ipbn[0-9]+[ab]$'); do
 		[[ $ns == "$NS_A" || $ns == "$NS_B" ]] && continue
+		# Its run (ipbnPID) still going owns it, processes or not yet.
+		pid=${ns#ipbn}
+		[[ -d /proc/${pid%[ab]} ]] && continue
 		if [[ -n $(ip netns pids "$ns" 2>/dev/null) ]]; then
 			bn_log "stale namespace $ns still has processes; left alone"
 			continue
@@ -225,28 +228,32 @@ bn_have_pkg()
 bn_install()
 {
 	local p missing=() rc added=0
+	# No questions (not even about a changed conffile), and a fresh
+	# machine's apt-daily holding the lock is waited for, not a failure.
+	local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -qq
+	    -o DPkg::Lock::Timeout=120 -o Dpkg::Options::=--force-confdef
+	    -o Dpkg::Options::=--force-confold)
 	for p in "$@"; do
 		bn_have_pkg "$p" || missing+=("$p")
 	done
 	((${#missing[@]})) || return 0
 	bn_log "installing ${missing[*]}"
 	if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
-		apt-get update -qq || return 1
+		"${apt[@]}" update </dev/null || return 1
 	fi
 	if [[ ! -e /usr/sbin/policy-rc.d ]]; then
 		printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
 		chmod 755 /usr/sbin/policy-rc.d
 		added=1
 	fi
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    --no-install-recommends "${missing[@]}" >"$BN_WORK/apt.log" 2>&1
+	"${apt[@]}" install -y --no-install-recommends "${missing[@]}" \
+	    </dev/null >"$BN_WORK/apt.log" 2>&1
 	rc=$?
 	if ((rc)); then
 		# Stale lists are the usual cause; one update, one retry.
-		apt-get update -qq >>"$BN_WORK/apt.log" 2>&1 &&
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-		    --no-install-recommends "${missing[@]}" \
-		    >>"$BN_WORK/apt.log" 2>&1
+		"${apt[@]}" update </dev/null >>"$BN_WORK/apt.log" 2>&1 &&
+		"${apt[@]}" install -y --no-install-recommends "${missing[@]}" \
+		    </dev/null >>"$BN_WORK/apt.log" 2>&1
 		rc=$?
 	fi
 	((added)) && rm -f /usr/sbin/policy-rc.d

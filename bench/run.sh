@@ -36,7 +36,7 @@ export LC_ALL=C
 
 BN_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BN_TOP=$(dirname "$BN_HERE")
-ALL_CASES=(raw openvpn tinc vtun wggo ipcp)
+ALL_CASES=(raw openvpn tinc vtun wggo ipcp-nooffload ipcp)
 TCP_PEERS="openvpn tinc vtun"	# candidates for "best TCP peer"
 BASE_PKGS="iproute2 iputils-ping iperf3 jq ethtool procps python3"
 

@@ -15,11 +15,15 @@
 
 /* tun-linux.c */
 /*
- * Create (or attach to) the TUN `ifname', IFF_TUN | IFF_NO_PI, fd
- * non-blocking and close-on-exec.  Returns the fd and fills *ifindex.
- * The interface disappears when the last fd to it is closed.
+ * Create (or attach to) the TUN `ifname', IFF_TUN | IFF_NO_PI |
+ * IFF_VNET_HDR (every read and write starts with a 10-byte struct
+ * virtio_net_hdr, little endian), fd non-blocking and close-on-exec.
+ * offload: the kernel may hand us unchecksummed TCP/UDP packets and
+ * TCP (and, where it can, UDP) super-packets; otherwise plain packets.
+ * Returns the fd and fills *ifindex.  The interface disappears when the
+ * last fd to it is closed.
  */
-int	 tun_open(const char *ifname, int *ifindex);
+int	 tun_open(const char *ifname, int *ifindex, int offload);
 /* Carrier on while a session is up, off otherwise (TUNSETCARRIER). */
 int	 tun_set_carrier(int fd, int on);
 

@@ -50,7 +50,8 @@ peer_tun_setup(struct peer *p)
 	const struct config	*conf = ipcpd->conf;
 	size_t			 i;
 
-	if ((p->tun_fd = tun_open(p->conf->ifname, &p->ifindex)) == -1) {
+	if ((p->tun_fd = tun_open(p->conf->ifname, &p->ifindex,
+	    conf->offload)) == -1) {
 		log_warn("peer %s: tun %s", p->conf->name, p->conf->ifname);
 		return -1;
 	}

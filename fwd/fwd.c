@@ -219,6 +219,7 @@ stats_cb(uv_timer_t *t)
 	struct fwd	*f = t->data;
 
 	chan_stats(f);
+	stream_trim(f);
 	stream_rekey_check(f);
 	if (stream_flush(f) == -1)
 		fwd_end(f, 0, 0, "write to peer: %s", strerror(errno));
@@ -328,17 +329,21 @@ fwd_nonblock(struct fwd *f, int fd, const char *what)
 static void
 loop_init(struct fwd *f)
 {
-	int	r, one = 1;
+	int	r, one = 1, lowat = FWD_NOTSENT_LOWAT;
 
 	fwd_nonblock(f, f->tun_fd, "TUN");
 	fwd_nonblock(f, f->tcp_fd, "TCP");
 	/*
 	 * Frames are whole packets: Nagle would only add delay, and skew
-	 * the heartbeat round trip.  Not a TCP socket (a test's socketpair):
-	 * nothing to do.
+	 * the heartbeat round trip.  Bytes the kernel holds unsent are
+	 * delay we can no longer reorder or drop: keep few, and the rest
+	 * in our queue, where heartbeats overtake DATA and a full queue
+	 * drops.  Not a TCP socket (a test's socketpair): nothing to do.
 	 */
 	(void)setsockopt(f->tcp_fd, IPPROTO_TCP, TCP_NODELAY, &one,
 	    sizeof(one));
+	(void)setsockopt(f->tcp_fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
+	    sizeof(lowat));
 	if (stream_init(f) == -1)
 		fwd_end(f, 1, 0, "buffers: %s", strerror(errno));
 	if ((r = uv_loop_init(&f->loop)) != 0 ||

@@ -7,8 +7,14 @@
  * message layer (msg.h): setup and stream in, logs, stats, CONTROL
  * payloads and the reason it ended out.
  *
- *   TUN --read--> [hdr|packet|tag] sealed in place --> obuf --write--> TCP
- *   TCP --read--> ibuf --frames opened in place--> checks --write--> TUN
+ *   TUN --read--> [hdr|vnet hdr|packet|tag room] queued as plaintext
+ *       --sealed just before the write, a bounded chunk ahead--> TCP
+ *   TCP --read--> ibuf --frames opened in place--> vnet check --> TUN
+ *
+ * Sealing late is what lets HEARTBEAT, HEARTBEAT_ACK, CONTROL, REKEY and
+ * CLOSE overtake queued DATA: nonces are implicit counters, so the wire
+ * order is the sealing order, and a frame sealed last can only go first
+ * if what it overtakes is not sealed yet.
  */
 #ifndef IPCP_FWD_H
 #define IPCP_FWD_H
@@ -27,20 +33,54 @@
 #define FWD_CHAN_FD		3
 /* How long ipcpd has to hand over setup and stream. */
 #define FWD_SETUP_TIMEOUT_MS	10000
-/* Sealed frames waiting for the socket.  TUN packets may fill up to
- * FWD_OBUF_DATA_MAX; the rest is kept for heartbeats, CONTROL, REKEY and
- * CLOSE, so the session can always speak even when data backs up. */
-#define FWD_OBUF_DATA_MAX	(1024 * 1024)
-#define FWD_OBUF_SIZE		(FWD_OBUF_DATA_MAX + 2 * FRAME_MAX_LEN)
+/*
+ * DATA frames waiting for the socket live in a ring of chunks, each
+ * filled with whole frames, in memory touched only as it is used.  At most
+ * FWD_OQ_MAX bytes wait: past that, packets read from the TUN are
+ * dropped (tx_dropped), because every byte queued here is delay added
+ * to every packet behind it, a ping's included.  The kernel keeps at
+ * most FWD_NOTSENT_LOWAT more unsent (TCP_NOTSENT_LOWAT).
+ */
+#define FWD_CHUNK_SIZE		(256 * 1024)
+#define FWD_NCHUNKS		8
+#ifndef FWD_OQ_MAX
+#define FWD_OQ_MAX		(512 * 1024)
+#endif
+#ifndef FWD_NOTSENT_LOWAT
+#define FWD_NOTSENT_LOWAT	(128 * 1024)
+#endif
+/* DATA sealed ahead of the socket: a priority frame waits for no more. */
+#ifndef FWD_SEAL_AHEAD
+#define FWD_SEAL_AHEAD		(128 * 1024)
+#endif
+/* Priority frames (small: heartbeats, CONTROL, REKEY, CLOSE). */
+#define FWD_PBUF_SIZE		(64 * 1024)
+/*
+ * A small packet of a flow with nothing queued (a ping, a DNS query, a
+ * keystroke, a bare ACK) goes with the priority frames too, copied, as
+ * long as they take at most half of their buffer: it cannot overtake a
+ * packet of its own flow, and it need not wait behind everyone else's
+ * bulk.  Flows are told apart by a hash of addresses, protocol and ports
+ * into FWD_FLOWS buckets, each counting its packets queued unsealed.
+ */
+#ifndef FWD_SPARSE_MAX
+#define FWD_SPARSE_MAX		1600
+#endif
+#define FWD_FLOW_BITS		10
+#define FWD_FLOWS		(1 << FWD_FLOW_BITS)
 /* One read from the socket; many frames are parsed out of it. */
-#define FWD_IBUF_SIZE		(256 * 1024)
+#define FWD_IBUF_SIZE		(512 * 1024)
 /* TUN packets taken per wakeup, so the socket side gets its turn. */
 #define FWD_TUN_BATCH		64
+/* Socket reads per wakeup, likewise. */
+#define FWD_TCP_BATCH		4
 #define FWD_REKEY_FRAMES	(1ULL << 24)
 #define FWD_REKEY_MS		(10 * 60 * 1000)
 /* After fwd_close from ipcpd, time to flush the CLOSE frame. */
 #define FWD_CLOSE_FLUSH_MS	1000
 #define FWD_STATS_MS		1000
+/* Quiet this long with empty queues: give the buffers' pages back. */
+#define FWD_IDLE_TRIM_MS	2000
 #define FWD_REASON_LEN		256
 
 struct fwd_stats {
@@ -81,10 +121,31 @@ struct fwd {
 	struct frame_key	 rx;
 	int			 keys_ready;
 
-	/* Output: sealed frames in [ooff, olen) of obuf. */
-	uint8_t			*obuf;
-	size_t			 ooff;
-	size_t			 olen;
+	/*
+	 * DATA output: chunks oc_first .. oc_first + oc_n - 1 (mod
+	 * FWD_NCHUNKS), each with written | sealed | plaintext frames.
+	 */
+	struct fwd_chunk {
+		uint8_t		*buf;	/* FWD_CHUNK_SIZE bytes */
+		size_t		 head;	/* next byte to write */
+		size_t		 seal;	/* end of the sealed frames */
+		size_t		 tail;	/* end of the queued frames */
+	}			 oc[FWD_NCHUNKS];
+	unsigned		 oc_first;
+	unsigned		 oc_n;
+	size_t			 oq_bytes;	/* queued, not yet written */
+	/* Priority output: written | sealed | plaintext frames. */
+	uint8_t			 pbuf[FWD_PBUF_SIZE];
+	size_t			 poff;
+	size_t			 pseal;
+	size_t			 plen;
+	size_t			 win;	/* sealed, not yet written */
+	uint16_t		 flow_q[FWD_FLOWS];
+	/* Where packets go that there is no room for. */
+	uint8_t			*dropbuf;
+	/* One mapping holds the chunks, ibuf and dropbuf. */
+	uint8_t			*mem;
+	size_t			 memlen;
 	/* Input: received bytes in [ioff, ilen) of ibuf. */
 	uint8_t			*ibuf;
 	size_t			 ioff;
@@ -94,6 +155,10 @@ struct fwd {
 	uint64_t		 rtt_us;
 	uint64_t		 tx_since_rekey;
 	uint64_t		 rekey_at_ms;
+	int			 rekey_queued;
+	uint64_t		 trim_moved;	/* packets moved at last look */
+	uint64_t		 busy_ms;	/* when they last changed */
+	int			 trimmed;	/* pages given back since */
 	int			 closing;	/* flushing the CLOSE frame */
 	char			 close_reason[FWD_REASON_LEN];
 
@@ -110,24 +175,38 @@ void	 fwd_chan_control(struct fwd *, const uint8_t *, size_t);
 /* stream.c */
 int	 stream_init(struct fwd *);
 void	 stream_update_poll(struct fwd *);
-/* Room for a frame of plen payload bytes: returns where its header goes
- * (the payload at +FRAME_HDR_LEN), or NULL if the buffer is full. */
-uint8_t	*stream_reserve(struct fwd *, size_t plen);
-/* Seal the frame built at the pointer stream_reserve returned. */
-int	 stream_commit(struct fwd *, uint8_t type, size_t plen);
+/*
+ * Room for one DATA frame of up to FRAME_MAX_PAYLOAD bytes: returns where
+ * its header goes (the payload at +FRAME_HDR_LEN), or NULL if the queue
+ * is full.  stream_data_commit queues it, still in plaintext.
+ */
+uint8_t	*stream_data_reserve(struct fwd *);
+void	 stream_data_commit(struct fwd *, size_t plen);
+/*
+ * Queue a small DATA payload with the priority frames (copied) if its
+ * flow has nothing queued and there is room; 0, or -1 if not.
+ */
+int	 stream_data_sparse(struct fwd *, const uint8_t *, size_t);
+/* Queue a priority frame; -1 with errno ENOBUFS if there is no room. */
 int	 stream_send(struct fwd *, uint8_t type, const void *, size_t);
-/* Room left for TUN data frames. */
-int	 stream_data_room(struct fwd *);
+/* Write what the socket takes now; -1 with errno if it is dead. */
+int	 stream_write(struct fwd *);
 int	 stream_flush(struct fwd *);
 void	 stream_heartbeat(struct fwd *);
 void	 stream_rekey_check(struct fwd *);
 void	 stream_goodbye(struct fwd *, const char *reason);
 void	 stream_poll_cb(uv_poll_t *, int, int);
+/* Give the pages of empty buffers back after a quiet spell. */
+void	 stream_trim(struct fwd *);
 uint64_t stream_now_us(void);
+/* Anonymous memory, touched only as used; NULL on failure. */
+void	*stream_alloc(size_t);
 
 /* packet.c */
 void	 packet_update_poll(struct fwd *);
 void	 packet_poll_cb(uv_poll_t *, int, int);
-void	 packet_deliver(struct fwd *, const uint8_t *, size_t);
+void	 packet_deliver(struct fwd *, uint8_t *, size_t);
+/* The flow bucket of a DATA payload (virtio-net header and packet). */
+unsigned packet_flow(const uint8_t *, size_t);
 
 #endif

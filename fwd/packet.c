@@ -1,12 +1,21 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The TUN side of a forwarder.  Outbound, each packet is read straight
- * into the output buffer behind room for a frame header and sealed there,
- * so a packet is never copied; when the buffer is full the TUN is no
- * longer polled and the kernel's queue drops instead of our memory
- * growing.  Inbound, each DATA payload must be one well-formed IPv4 or
- * IPv6 packet whose source the peer may use (its allowed-ips), or it is
- * dropped and counted; a bad packet does not end the session.
+ * The TUN side of a forwarder.  Every read and write is a virtio-net
+ * header and one IP packet or TCP/UDP super-packet (vnet.h).
+ *
+ * Outbound, each packet is read straight into the output queue behind
+ * room for a frame header, checked with the same vnet_check the peer will
+ * run (a packet it would refuse is dropped here rather than ending the
+ * session there), and queued; it is sealed later, just before the write
+ * (stream.c).  When the queue is full the packet is read anyway and
+ * dropped: leaving it in the TUN would only move the queue into the
+ * kernel's ring, which holds hundreds of 64 KiB packets and would add
+ * many milliseconds to every packet behind them, pings included.
+ *
+ * Inbound, each DATA payload gets a virtio-net header rebuilt from its
+ * packet; one that lies about its packet ends the session, one that is
+ * merely not an IP packet we deliver, or whose source the peer may not
+ * use (its allowed-ips), is dropped and counted.
  */
 #include <arpa/inet.h>
 
@@ -15,13 +24,14 @@
 #include <unistd.h>
 
 #include "fwd.h"
+#include "vnet.h"
 
 void
 packet_update_poll(struct fwd *f)
 {
 	int	events = 0;
 
-	if (!f->closing && stream_data_room(f))
+	if (!f->closing)
 		events = UV_READABLE;
 	if (events == f->tun_events)
 		return;
@@ -32,20 +42,35 @@ packet_update_poll(struct fwd *f)
 	f->tun_events = events;
 }
 
+static void
+packet_tx_drop(struct fwd *f, const char *why)
+{
+	f->st.tx_dropped++;
+	if (log_ratelimit(&f->drop_rl))
+		log_warnx("dropped outbound packet: %s", why);
+}
+
 void
 packet_poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct fwd	*f = h->data;
-	uint8_t		*buf;
+	struct vnet_pkt	 pkt;
+	uint8_t		*buf, *p;
 	ssize_t		 n;
 	int		 i;
 
 	if (status < 0)
 		fwd_end(f, 0, 1, "TUN: %s", uv_strerror(status));
-	for (i = 0; i < FWD_TUN_BATCH && stream_data_room(f); i++) {
-		if ((buf = stream_reserve(f, FRAME_MAX_PAYLOAD)) == NULL)
-			break;
-		n = read(f->tun_fd, buf + FRAME_HDR_LEN, FRAME_MAX_PAYLOAD);
+	for (i = 0; i < FWD_TUN_BATCH && !f->closing; i++) {
+		if ((buf = stream_data_reserve(f)) == NULL) {
+			/* Full: give the socket what it takes, then look. */
+			if (stream_write(f) == -1)
+				fwd_end(f, 0, 0, "write to peer: %s",
+				    strerror(errno));
+			buf = stream_data_reserve(f);
+		}
+		p = buf != NULL ? buf + FRAME_HDR_LEN : f->dropbuf;
+		n = read(f->tun_fd, p, FRAME_MAX_PAYLOAD);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -56,44 +81,72 @@ packet_poll_cb(uv_poll_t *h, int status, int events)
 		/* A TUN never returns 0; a stand-in socket does on close. */
 		if (n == 0)
 			fwd_end(f, 0, 1, "TUN closed");
-		if (stream_commit(f, FRAME_DATA, n) == -1) {
-			f->st.tx_dropped++;
+		/* A TUN says how long a packet was, even one cut short. */
+		if (n > FRAME_MAX_PAYLOAD) {
+			packet_tx_drop(f, "larger than a frame");
 			continue;
 		}
+		if (vnet_check(p, n, &pkt) != VNET_OK) {
+			packet_tx_drop(f, pkt.why);
+			continue;
+		}
+		/* No room: only a sparse flow's small packet still goes. */
+		if (buf == NULL) {
+			if (stream_data_sparse(f, p, n) == -1) {
+				f->st.tx_dropped++;
+				continue;
+			}
+		} else
+			stream_data_commit(f, n);
 		f->st.tx_packets++;
-		f->st.tx_bytes += n;
+		f->st.tx_bytes += n - VNET_HDR_LEN;
 	}
 	stream_rekey_check(f);
 	if (stream_flush(f) == -1)
 		fwd_end(f, 0, 0, "write to peer: %s", strerror(errno));
 }
 
-/*
- * Returns the source address and its family, or NULL if this is not one
- * whole IP packet.  The kernel would reject most of these too; we check
- * so that the allowed-ips test below looks at a real source.
- */
-static const uint8_t *
-packet_source(const uint8_t *p, size_t len, int *family)
+static uint32_t
+load32(const uint8_t *p)
 {
-	if (len < 1)
-		return NULL;
-	switch (p[0] >> 4) {
-	case 4:
-		if (len < 20 || (p[0] & 0x0f) < 5 ||
-		    (size_t)(p[0] & 0x0f) * 4 > len ||
-		    (size_t)(p[2] << 8 | p[3]) != len)
-			return NULL;
-		*family = AF_INET;
-		return p + 12;
-	case 6:
-		if (len < 40 || (size_t)(p[4] << 8 | p[5]) + 40 != len)
-			return NULL;
-		*family = AF_INET6;
-		return p + 8;
-	default:
-		return NULL;
-	}
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+/*
+ * Addresses, protocol and, for TCP and UDP, ports: enough to keep one
+ * flow's packets in order without parsing more than the sender's own
+ * kernel wrote (vnet_check passed it).  Collisions only cost priority.
+ */
+unsigned
+packet_flow(const uint8_t *p, size_t len)
+{
+	const uint8_t	*ip = p + VNET_HDR_LEN;
+	size_t		 plen = len - VNET_HDR_LEN, l4;
+	uint32_t	 h;
+	uint8_t		 proto;
+	int		 i;
+
+	if (len < VNET_HDR_LEN + 20)
+		return 0;
+	if (ip[0] >> 4 == 4) {
+		proto = ip[9];
+		l4 = (size_t)(ip[0] & 0x0f) * 4;
+		h = load32(ip + 12) * 0x9e3779b1U ^ load32(ip + 16) ^ proto;
+		/* A later fragment has no ports: the whole pair is one. */
+		if ((ip[6] & 0x3f) != 0 || ip[7] != 0)
+			proto = 0;
+	} else if (plen >= 40) {
+		proto = ip[6];
+		l4 = 40;
+		for (h = proto, i = 8; i < 40; i += 4)
+			h = (h ^ load32(ip + i)) * 0x9e3779b1U;
+	} else
+		return 0;
+	if ((proto == 6 || proto == 17) && l4 + 4 <= plen)
+		h ^= load32(ip + l4) * 0x85ebca6bU;
+	h *= 0x9e3779b1U;
+	return h >> (32 - FWD_FLOW_BITS);
 }
 
 static void
@@ -112,22 +165,28 @@ packet_drop(struct fwd *f, const char *why, int family, const uint8_t *src)
 }
 
 void
-packet_deliver(struct fwd *f, const uint8_t *p, size_t len)
+packet_deliver(struct fwd *f, uint8_t *p, size_t len)
 {
-	const uint8_t	*src;
+	struct vnet_pkt	 pkt;
 	size_t		 i;
 	ssize_t		 n;
-	int		 family = AF_UNSPEC;
 
-	if ((src = packet_source(p, len, &family)) == NULL) {
-		packet_drop(f, "not an IP packet", family, NULL);
+	switch (vnet_check(p, len, &pkt)) {
+	case VNET_OK:
+		break;
+	case VNET_DROP:
+		packet_drop(f, pkt.why, pkt.family, pkt.src);
 		return;
+	case VNET_LIE:
+		/* Our own sender never sends one: broken or lying. */
+		fwd_end(f, 0, 1, "bad DATA frame from peer: %s", pkt.why);
 	}
 	for (i = 0; i < f->nallowed; i++)
-		if (prefix_match_addr(&f->allowed[i], family, src))
+		if (prefix_match_addr(&f->allowed[i], pkt.family, pkt.src))
 			break;
 	if (i == f->nallowed) {
-		packet_drop(f, "source not in allowed-ips", family, src);
+		packet_drop(f, "source not in allowed-ips", pkt.family,
+		    pkt.src);
 		return;
 	}
 	do {
@@ -140,9 +199,9 @@ packet_deliver(struct fwd *f, const uint8_t *p, size_t len)
 			f->st.rx_dropped++;
 			return;
 		}
-		packet_drop(f, strerror(errno), family, src);
+		packet_drop(f, strerror(errno), pkt.family, pkt.src);
 		return;
 	}
 	f->st.rx_packets++;
-	f->st.rx_bytes += len;
+	f->st.rx_bytes += len - VNET_HDR_LEN;
 }

@@ -1,13 +1,28 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The encrypted TCP side of a forwarder.  Outgoing frames are sealed in
- * place in one contiguous output buffer and written as the socket takes
- * them; incoming bytes are read in large chunks and parsed into frames,
- * each header checked before its body is waited for, each body opened in
+ * The encrypted TCP side of a forwarder.
+ *
+ * Output.  DATA frames are queued in plaintext, in a ring of chunks
+ * (fwd.h), with room for their header and tag around the packet, and
+ * sealed in place only when the socket is about to take them: at most
+ * FWD_SEAL_AHEAD bytes of sealed DATA wait at any time.  The sealed but
+ * unwritten bytes are the "window"; a new window is sealed only once the
+ * last one is fully written, so every frame boundary on the wire is a
+ * window boundary or inside one, and the window starts with whatever
+ * priority frames (heartbeats and their acks, CONTROL, REKEY, CLOSE)
+ * have queued meanwhile.  That keeps the nonce order (sealing order) and
+ * the wire order the same while letting small frames past bulk data.
+ * Each turn of the loop writes the window with one writev.
+ *
+ * Input.  Bytes are read in large chunks and parsed into frames, each
+ * header checked before its body is waited for, each body opened in
  * place.  Any frame that fails a check ends the session: the stream has
  * no way to resynchronise, and a peer that sends one is broken or lying.
  * Heartbeats, their round trip, and the periodic rekey live here too.
  */
+#include <sys/mman.h>
+#include <sys/uio.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +34,10 @@
 /* A goodbye from the peer is logged; keep it short and printable. */
 #define STREAM_GOODBYE_MAX	200
 #define STREAM_HB_LEN		8
+/* Room for the largest packet a TUN read returns, page-rounded. */
+#define STREAM_DROPBUF_SIZE	(2 * 65536)
+
+#define OC(f, i)	(&(f)->oc[((f)->oc_first + (i)) % FWD_NCHUNKS])
 
 static void	stream_dispatch(struct fwd *, uint8_t, uint8_t *, size_t);
 
@@ -31,15 +50,66 @@ stream_now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void *
+stream_alloc(size_t len)
+{
+	void	*p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	return p == MAP_FAILED ? NULL : p;
+}
+
+/*
+ * One mapping for every big buffer: an idle forwarder has touched almost
+ * none of it, and stream_trim can give it all back with one madvise.
+ */
 int
 stream_init(struct fwd *f)
 {
-	if ((f->obuf = malloc(FWD_OBUF_SIZE)) == NULL ||
-	    (f->ibuf = malloc(FWD_IBUF_SIZE)) == NULL)
+	size_t	i;
+
+	f->memlen = FWD_NCHUNKS * FWD_CHUNK_SIZE + FWD_IBUF_SIZE +
+	    STREAM_DROPBUF_SIZE;
+	if ((f->mem = stream_alloc(f->memlen)) == NULL)
 		return -1;
-	f->ooff = f->olen = 0;
+	for (i = 0; i < FWD_NCHUNKS; i++)
+		f->oc[i].buf = f->mem + i * FWD_CHUNK_SIZE;
+	f->ibuf = f->mem + FWD_NCHUNKS * FWD_CHUNK_SIZE;
+	f->dropbuf = f->ibuf + FWD_IBUF_SIZE;
+	f->oc_first = f->oc_n = 0;
+	f->oq_bytes = f->win = 0;
+	f->poff = f->pseal = f->plen = 0;
 	f->ioff = f->ilen = 0;
 	return 0;
+}
+
+void
+stream_trim(struct fwd *f)
+{
+	uint64_t	moved = f->st.rx_packets + f->st.tx_packets +
+			    f->st.rx_dropped + f->st.tx_dropped;
+	uint64_t	now = now_ms();
+
+	if (moved != f->trim_moved) {
+		f->trim_moved = moved;
+		f->busy_ms = now;
+		f->trimmed = 0;
+		return;
+	}
+	if (f->trimmed || now - f->busy_ms < FWD_IDLE_TRIM_MS ||
+	    f->oq_bytes != 0 || f->win != 0 || f->ilen != 0)
+		return;
+	/* Empty queues: their pages come back as zeroes when next used. */
+	f->oc_first = f->oc_n = 0;
+	(void)madvise(f->mem, f->memlen, MADV_DONTNEED);
+	f->trimmed = 1;
+}
+
+static int
+stream_has_output(struct fwd *f)
+{
+	return f->win > 0 || f->plen > f->pseal || f->oq_bytes > 0;
 }
 
 void
@@ -50,7 +120,7 @@ stream_update_poll(struct fwd *f)
 	/* While saying goodbye nothing the peer sends matters any more. */
 	if (!f->closing)
 		events |= UV_READABLE;
-	if (f->olen > f->ooff)
+	if (stream_has_output(f))
 		events |= UV_WRITABLE;
 	if (events == f->tcp_events)
 		return;
@@ -62,71 +132,227 @@ stream_update_poll(struct fwd *f)
 }
 
 uint8_t *
-stream_reserve(struct fwd *f, size_t plen)
+stream_data_reserve(struct fwd *f)
 {
-	size_t	need = FRAME_HDR_LEN + plen + FRAME_TAG_LEN;
+	struct fwd_chunk	*c;
 
-	if (FWD_OBUF_SIZE - f->olen < need && f->ooff > 0) {
-		memmove(f->obuf, f->obuf + f->ooff, f->olen - f->ooff);
-		f->olen -= f->ooff;
-		f->ooff = 0;
-	}
-	if (FWD_OBUF_SIZE - f->olen < need)
+	if (f->oq_bytes >= FWD_OQ_MAX)
 		return NULL;
-	return f->obuf + f->olen;
+	if (f->oc_n > 0) {
+		c = OC(f, f->oc_n - 1);
+		if (FWD_CHUNK_SIZE - c->tail >= FRAME_MAX_LEN)
+			return c->buf + c->tail;
+	}
+	if (f->oc_n == FWD_NCHUNKS)
+		return NULL;
+	c = OC(f, f->oc_n);
+	c->head = c->seal = c->tail = 0;
+	f->oc_n++;
+	return c->buf;
+}
+
+static void
+frame_hdr_put(uint8_t *h, uint8_t type, size_t plen)
+{
+	uint32_t	body = plen + FRAME_TAG_LEN;
+
+	h[0] = body >> 24;
+	h[1] = body >> 16;
+	h[2] = body >> 8;
+	h[3] = body;
+	h[4] = type;
+}
+
+static uint32_t
+frame_hdr_body(const uint8_t *h)
+{
+	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
+	    (uint32_t)h[2] << 8 | h[3];
 }
 
 int
-stream_commit(struct fwd *f, uint8_t type, size_t plen)
+stream_data_sparse(struct fwd *f, const uint8_t *p, size_t plen)
 {
-	size_t	n;
+	unsigned	flow;
 
-	if ((n = frame_seal(&f->tx, type, f->obuf + f->olen, plen)) == 0)
+	if (plen > FWD_SPARSE_MAX || f->plen - f->poff + FRAME_HDR_LEN +
+	    plen + FRAME_TAG_LEN > FWD_PBUF_SIZE / 2)
 		return -1;
-	f->olen += n;
-	f->tx_since_rekey++;
+	flow = packet_flow(p, plen);
+	if (f->flow_q[flow] != 0 || stream_send(f, FRAME_DATA, p, plen) == -1)
+		return -1;
+	f->flow_q[flow]++;
 	return 0;
+}
+
+void
+stream_data_commit(struct fwd *f, size_t plen)
+{
+	struct fwd_chunk	*c = OC(f, f->oc_n - 1);
+	uint8_t			*p = c->buf + c->tail + FRAME_HDR_LEN;
+
+	if (stream_data_sparse(f, p, plen) == 0)
+		return;
+	f->flow_q[packet_flow(p, plen)]++;
+	frame_hdr_put(c->buf + c->tail, FRAME_DATA, plen);
+	c->tail += FRAME_HDR_LEN + plen + FRAME_TAG_LEN;
+	f->oq_bytes += FRAME_HDR_LEN + plen + FRAME_TAG_LEN;
 }
 
 int
 stream_send(struct fwd *f, uint8_t type, const void *data, size_t len)
 {
-	uint8_t	*buf;
+	size_t	need = FRAME_HDR_LEN + len + FRAME_TAG_LEN;
 
-	if ((buf = stream_reserve(f, len)) == NULL) {
+	if (len > FRAME_MAX_CONTROL) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (FWD_PBUF_SIZE - f->plen < need && f->poff > 0) {
+		memmove(f->pbuf, f->pbuf + f->poff, f->plen - f->poff);
+		f->pseal -= f->poff;
+		f->plen -= f->poff;
+		f->poff = 0;
+	}
+	if (FWD_PBUF_SIZE - f->plen < need) {
 		errno = ENOBUFS;
 		return -1;
 	}
-	memcpy(buf + FRAME_HDR_LEN, data, len);
-	return stream_commit(f, type, len);
+	frame_hdr_put(f->pbuf + f->plen, type, len);
+	if (len > 0)
+		memcpy(f->pbuf + f->plen + FRAME_HDR_LEN, data, len);
+	f->plen += need;
+	return 0;
+}
+
+static void
+seal_one(struct fwd *f, uint8_t *h)
+{
+	uint8_t	type = h[4];
+	size_t	plen = frame_hdr_body(h) - FRAME_TAG_LEN;
+
+	/* Sealed: its flow's next small packet may go ahead again. */
+	if (type == FRAME_DATA)
+		f->flow_q[packet_flow(h + FRAME_HDR_LEN, plen)]--;
+	if (frame_seal(&f->tx, type, h, plen) == 0)
+		fwd_end(f, 0, 0, "cannot seal: %s", strerror(errno));
+	f->tx_since_rekey++;
+	if (type != FRAME_REKEY)
+		return;
+	/* REKEY goes out under the old key; everything after under the new. */
+	if (frame_key_ratchet(&f->tx) == -1)
+		fwd_end(f, 0, 0, "cannot rekey: %s", strerror(errno));
+	f->tx_since_rekey = 0;
+	f->rekey_at_ms = now_ms() + FWD_REKEY_MS;
+	f->rekey_queued = 0;
+	log_debug("rekeyed the sending direction");
+}
+
+/* Seal the next window: the priority frames, then a bounded run of DATA. */
+static void
+window_seal(struct fwd *f)
+{
+	struct fwd_chunk	*c;
+	size_t			 n = 0, len;
+	unsigned		 i;
+
+	while (f->pseal < f->plen) {
+		len = FRAME_HDR_LEN + frame_hdr_body(f->pbuf + f->pseal);
+		seal_one(f, f->pbuf + f->pseal);
+		f->pseal += len;
+		f->win += len;
+	}
+	/* After the goodbye, nothing; before it, what was sealed. */
+	if (f->closing)
+		return;
+	for (i = 0; i < f->oc_n && n < FWD_SEAL_AHEAD; i++) {
+		c = OC(f, i);
+		while (c->seal < c->tail && n < FWD_SEAL_AHEAD) {
+			len = FRAME_HDR_LEN + frame_hdr_body(c->buf + c->seal);
+			seal_one(f, c->buf + c->seal);
+			c->seal += len;
+			n += len;
+		}
+	}
+	f->win += n;
+}
+
+/* Account for n bytes written: the window, then the chunks they were in. */
+static void
+window_advance(struct fwd *f, size_t n)
+{
+	struct fwd_chunk	*c;
+	size_t			 step;
+	unsigned		 i;
+
+	f->win -= n;
+	step = f->pseal - f->poff < n ? f->pseal - f->poff : n;
+	f->poff += step;
+	n -= step;
+	for (i = 0; n > 0 && i < f->oc_n; i++) {
+		c = OC(f, i);
+		step = c->seal - c->head < n ? c->seal - c->head : n;
+		c->head += step;
+		f->oq_bytes -= step;
+		n -= step;
+	}
+	while (f->oc_n > 0 && OC(f, 0)->head == OC(f, 0)->tail) {
+		c = OC(f, 0);
+		if (f->oc_n == 1) {
+			c->head = c->seal = c->tail = 0;
+			break;
+		}
+		f->oc_first = (f->oc_first + 1) % FWD_NCHUNKS;
+		f->oc_n--;
+	}
+	if (f->poff == f->plen)
+		f->poff = f->pseal = f->plen = 0;
 }
 
 int
-stream_data_room(struct fwd *f)
-{
-	return f->olen - f->ooff + FRAME_MAX_LEN <= FWD_OBUF_DATA_MAX;
-}
-
-/* Write what the socket takes now; 0, or -1 with errno on a dead socket. */
-static int
 stream_write(struct fwd *f)
 {
-	ssize_t	n;
+	struct iovec		 iov[1 + FWD_NCHUNKS];
+	struct fwd_chunk	*c;
+	ssize_t			 n;
+	size_t			 total;
+	unsigned		 i;
+	int			 cnt;
 
-	while (f->ooff < f->olen) {
-		n = write(f->tcp_fd, f->obuf + f->ooff, f->olen - f->ooff);
+	for (;;) {
+		if (f->win == 0) {
+			window_seal(f);
+			if (f->win == 0)
+				return 0;
+		}
+		cnt = 0;
+		total = 0;
+		if (f->pseal > f->poff) {
+			iov[cnt].iov_base = f->pbuf + f->poff;
+			iov[cnt++].iov_len = f->pseal - f->poff;
+			total += f->pseal - f->poff;
+		}
+		for (i = 0; i < f->oc_n; i++) {
+			c = OC(f, i);
+			if (c->seal == c->head)
+				continue;
+			iov[cnt].iov_base = c->buf + c->head;
+			iov[cnt++].iov_len = c->seal - c->head;
+			total += c->seal - c->head;
+		}
+		n = writev(f->tcp_fd, iov, cnt);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
+				return 0;
 			return -1;
 		}
-		f->ooff += n;
+		window_advance(f, n);
+		/* Short: the socket is full, and will say when it is not. */
+		if ((size_t)n < total)
+			return 0;
 	}
-	if (f->ooff == f->olen)
-		f->ooff = f->olen = 0;
-	return 0;
 }
 
 int
@@ -138,7 +364,8 @@ stream_flush(struct fwd *f)
 			fwd_end(f, 0, 0, "%s", f->close_reason);
 		return -1;
 	}
-	if (f->closing && f->olen == 0)
+	/* The goodbye is out once nothing sealed or queued ahead remains. */
+	if (f->closing && f->win == 0 && f->plen == 0)
 		fwd_end(f, 0, 0, "%s", f->close_reason);
 	stream_update_poll(f);
 	packet_update_poll(f);
@@ -151,45 +378,37 @@ stream_goodbye(struct fwd *f, const char *reason)
 	size_t	len = strnlen(reason, FRAME_MAX_CONTROL);
 
 	/* Best effort: the session ends whether or not this gets out. */
-	if (stream_send(f, FRAME_CLOSE, reason, len) == 0)
+	if (stream_send(f, FRAME_CLOSE, reason, len) == 0) {
+		f->closing = 1;
 		(void)stream_write(f);
+	}
 }
 
 void
 stream_heartbeat(struct fwd *f)
 {
-	uint8_t		*buf;
+	uint8_t		 buf[STREAM_HB_LEN];
 	uint64_t	 now = stream_now_us();
 	int		 i;
 
 	if (f->closing)
 		return;
-	/* With the buffer full the peer is not reading; it will notice. */
-	if ((buf = stream_reserve(f, STREAM_HB_LEN)) == NULL)
-		return;
 	for (i = 0; i < STREAM_HB_LEN; i++)
-		buf[FRAME_HDR_LEN + i] = (uint8_t)(now >> (56 - 8 * i));
-	if (stream_commit(f, FRAME_HEARTBEAT, STREAM_HB_LEN) == -1)
-		fwd_end(f, 0, 0, "cannot seal heartbeat: %s", strerror(errno));
+		buf[i] = (uint8_t)(now >> (56 - 8 * i));
+	/* With no room the peer is not reading; it will notice. */
+	(void)stream_send(f, FRAME_HEARTBEAT, buf, sizeof(buf));
 }
 
 void
 stream_rekey_check(struct fwd *f)
 {
-	if (f->closing)
+	if (f->closing || f->rekey_queued)
 		return;
 	if (f->tx_since_rekey < FWD_REKEY_FRAMES && now_ms() < f->rekey_at_ms)
 		return;
 	/* No room now: the next TUN batch or stats tick tries again. */
-	if (stream_reserve(f, 0) == NULL)
-		return;
-	/* REKEY goes out under the old key; everything after under the new. */
-	if (stream_commit(f, FRAME_REKEY, 0) == -1 ||
-	    frame_key_ratchet(&f->tx) == -1)
-		fwd_end(f, 0, 0, "cannot rekey: %s", strerror(errno));
-	f->tx_since_rekey = 0;
-	f->rekey_at_ms = now_ms() + FWD_REKEY_MS;
-	log_debug("rekeyed the sending direction");
+	if (stream_send(f, FRAME_REKEY, NULL, 0) == 0)
+		f->rekey_queued = 1;
 }
 
 static void
@@ -198,6 +417,7 @@ stream_parse(struct fwd *f)
 	uint8_t		*frame, *payload, type;
 	uint32_t	 body;
 	size_t		 plen, need;
+	int		 opened = 0;
 
 	while (f->ilen - f->ioff >= FRAME_HDR_LEN) {
 		frame = f->ibuf + f->ioff;
@@ -221,9 +441,11 @@ stream_parse(struct fwd *f)
 		if (frame_open(&f->rx, frame, need, &payload, &plen) == -1)
 			fwd_end(f, 0, 1, "authentication failed");
 		f->ioff += need;
-		f->last_rx_ms = now_ms();
+		opened = 1;
 		stream_dispatch(f, type, payload, plen);
 	}
+	if (opened)
+		f->last_rx_ms = now_ms();
 	if (f->ioff == f->ilen)
 		f->ioff = f->ilen = 0;
 	else if (FWD_IBUF_SIZE - f->ilen < FRAME_MAX_LEN) {
@@ -234,23 +456,33 @@ stream_parse(struct fwd *f)
 	}
 }
 
+/* A few large reads per wakeup, each parsed and delivered at once. */
 static void
 stream_read(struct fwd *f)
 {
+	size_t	want;
 	ssize_t	n;
+	int	i;
 
-	do {
-		n = read(f->tcp_fd, f->ibuf + f->ilen, FWD_IBUF_SIZE - f->ilen);
-	} while (n == -1 && errno == EINTR);
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+	for (i = 0; i < FWD_TCP_BATCH && !f->closing; i++) {
+		want = FWD_IBUF_SIZE - f->ilen;
+		n = read(f->tcp_fd, f->ibuf + f->ilen, want);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			fwd_end(f, 0, 0, "read from peer: %s",
+			    strerror(errno));
+		}
+		if (n == 0)
+			fwd_end(f, 0, 0, "peer closed the connection");
+		f->ilen += n;
+		stream_parse(f);
+		/* Less than asked for: the socket is empty for now. */
+		if ((size_t)n < want)
 			return;
-		fwd_end(f, 0, 0, "read from peer: %s", strerror(errno));
 	}
-	if (n == 0)
-		fwd_end(f, 0, 0, "peer closed the connection");
-	f->ilen += n;
-	stream_parse(f);
 }
 
 /* Keep what the peer wrote only if it is plain text, and not too much. */
@@ -278,7 +510,7 @@ stream_dispatch(struct fwd *f, uint8_t type, uint8_t *p, size_t len)
 		packet_deliver(f, p, len);
 		break;
 	case FRAME_HEARTBEAT:
-		/* If the buffer is full the ack is skipped; data counts too. */
+		/* It overtakes queued DATA; with no room it is skipped. */
 		if (!f->closing && stream_send(f, FRAME_HEARTBEAT_ACK, p,
 		    len) == -1 && errno != ENOBUFS)
 			fwd_end(f, 0, 0, "cannot seal: %s", strerror(errno));

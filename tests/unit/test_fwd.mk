@@ -4,3 +4,4 @@
 # It finds it as ../ipcp-fwd from its own path, or as $IPCP_FWD.
 test_fwd_SRCS :=
 $(B)/tests/test_fwd: | $(B)/ipcp-fwd
+$(B)/tests/test_fwd: CFLAGS += -Ifwd

@@ -474,10 +474,10 @@ open_tuns(void **state, int two, int *idx_a, int *idx_b)
 	assert_non_null(fds = malloc(2 * sizeof(int)));
 	fds[0] = fds[1] = -1;
 	*state = fds;
-	fds[0] = tun_open(IF_A, idx_a);
+	fds[0] = tun_open(IF_A, idx_a, 1);
 	assert_true(fds[0] >= 0);
 	if (two) {
-		fds[1] = tun_open(IF_B, idx_b);
+		fds[1] = tun_open(IF_B, idx_b, 1);
 		assert_true(fds[1] >= 0);
 	}
 	return fds;
@@ -511,7 +511,7 @@ test_tun_open(void **state)
 	assert_false(ifr.ifr_flags & IFF_PERSIST);
 
 	/* A second open while the first holds it: single queue, busy. */
-	assert_int_equal(tun_open(IF_A, &idx), -1);
+	assert_int_equal(tun_open(IF_A, &idx, 1), -1);
 	assert_int_equal(errno, EBUSY);
 
 	close(fds[0]);
@@ -520,7 +520,7 @@ test_tun_open(void **state)
 	assert_int_equal(if_nametoindex(IF_A), 0);
 
 	/* And the name is free again. */
-	fds[0] = tun_open(IF_A, &idx);
+	fds[0] = tun_open(IF_A, &idx, 1);
 	assert_true(fds[0] >= 0);
 	assert_int_equal((int)if_nametoindex(IF_A), idx);
 }
@@ -532,19 +532,19 @@ test_tun_bad_names(void **state)
 
 	if (skip_why != NULL)
 		skip();
-	assert_int_equal(tun_open("nl0123456789abcd", &idx), -1);
+	assert_int_equal(tun_open("nl0123456789abcd", &idx, 1), -1);
 	assert_int_equal(errno, ENAMETOOLONG);
-	assert_int_equal(tun_open("", &idx), -1);
+	assert_int_equal(tun_open("", &idx, 1), -1);
 	assert_int_equal(errno, EINVAL);
 	/* The kernel would expand this template; we want a literal name. */
-	assert_int_equal(tun_open("nltun%d", &idx), -1);
+	assert_int_equal(tun_open("nltun%d", &idx, 1), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(tun_open("nl tun", &idx), -1);
+	assert_int_equal(tun_open("nl tun", &idx, 1), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(idx, -7);
 	assert_int_equal(if_nametoindex("nltun0"), 0);
 	/* 15 characters is the longest a name can be, and fine. */
-	fd = tun_open("nl0123456789abc", &idx);
+	fd = tun_open("nl0123456789abc", &idx, 1);
 	assert_true(fd >= 0);
 	assert_int_equal((int)if_nametoindex("nl0123456789abc"), idx);
 	close(fd);
@@ -827,7 +827,7 @@ test_tun_name_taken(void **state)
 
 	if (skip_why != NULL)
 		skip();
-	assert_int_equal(tun_open("lo", &idx), -1);
+	assert_int_equal(tun_open("lo", &idx, 1), -1);
 	assert_int_equal(errno, EEXIST);
 
 	/* A TAP is made by the same driver but is not a TUN. */
@@ -836,7 +836,7 @@ test_tun_name_taken(void **state)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", IF_TAP);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
 	assert_int_equal(ioctl(tap, TUNSETIFF, &ifr), 0);
-	assert_int_equal(tun_open(IF_TAP, &idx), -1);
+	assert_int_equal(tun_open(IF_TAP, &idx, 1), -1);
 	assert_int_equal(errno, EEXIST);
 	close(tap);
 	assert_int_equal(idx, -7);
@@ -857,7 +857,7 @@ test_tun_name_taken_dummy(void **state)
 	}
 	idx = if_nametoindex(IF_OTHER);
 	assert_true(idx > 0);
-	assert_int_equal(tun_open(IF_OTHER, &idx), -1);
+	assert_int_equal(tun_open(IF_OTHER, &idx, 1), -1);
 	assert_int_equal(errno, EEXIST);
 	assert_int_equal(link_del(if_nametoindex(IF_OTHER)), 0);
 }
@@ -875,7 +875,7 @@ test_tun_name_taken_bridge(void **state)
 		    strerror(errno));
 		skip();
 	}
-	assert_int_equal(tun_open(IF_OTHER, &idx), -1);
+	assert_int_equal(tun_open(IF_OTHER, &idx, 1), -1);
 	assert_int_equal(errno, EEXIST);
 	assert_int_equal(link_del(if_nametoindex(IF_OTHER)), 0);
 }
