@@ -43,6 +43,7 @@ ipcp_conf()
 	address = $addr/32
 	user = ipcp
 	control = $CW/$me.sock
+	offload = ${IPCP_OFFLOAD:-on}
 
 	[peer bn$peer]
 	public-key = $(cat "$CW/$peer.pub")
@@ -79,6 +80,8 @@ case_ipcp_setup()
 	    { CASE_ERR="session not up within 40 s (logs: $CW)"; return 1; }
 	CASE_DESC="TCP, ipcp ($(ipcp_ctl b -j peers |
 	    jq -r '.peers[0].cipher // "AEAD"'))"
+	[[ ${IPCP_OFFLOAD:-on} == on ]] ||
+	    CASE_DESC="${CASE_DESC%)}, offload = ${IPCP_OFFLOAD})"
 	DST=10.78.0.1
 }
 
