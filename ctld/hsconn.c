@@ -108,7 +108,7 @@ hs_fail(struct hsconn *hc, const char *why)
 		    hc->peer != NULL ? " (peer " : "",
 		    hc->peer != NULL ? hc->peer->conf->name : "",
 		    why);
-	if (hc->peer != NULL && hc->peer->conf != NULL && hc->peer->dial == hc)
+	if (hc->peer != NULL && hc->peer->dial == hc)
 		dialer = hc->peer;
 	hs_release(hc, 0);
 	if (dialer != NULL)

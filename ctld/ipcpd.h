@@ -75,7 +75,6 @@ struct peer {
 	uv_timer_t		 timer;		/* backoff */
 	unsigned		 backoff_ms;
 	uint32_t		 reconnects;
-	uint32_t		 sessions;	/* established, ever */
 	/* Newest TAI64N accepted in a msg1 from this peer (replay). */
 	uint8_t			 last_ts[HS_TAI64N_LEN];
 	struct hsconn		*dial;		/* our outbound attempt */

@@ -311,7 +311,6 @@ peer_session_ready(struct peer *p, int fd, int initiator,
 	p->session_start_ms = now_ms();
 	p->session_initiator = initiator;
 	p->cipher = s->cipher;
-	p->sessions++;
 	memset(&p->stats, 0, sizeof(p->stats));
 	snprintf(p->remote, sizeof(p->remote), "%s", remote);
 	if (tun_set_carrier(p->tun_fd, 1) == -1)

@@ -151,25 +151,6 @@ stream_data_reserve(struct fwd *f)
 	return c->buf;
 }
 
-static void
-frame_hdr_put(uint8_t *h, uint8_t type, size_t plen)
-{
-	uint32_t	body = plen + FRAME_TAG_LEN;
-
-	h[0] = body >> 24;
-	h[1] = body >> 16;
-	h[2] = body >> 8;
-	h[3] = body;
-	h[4] = type;
-}
-
-static uint32_t
-frame_hdr_body(const uint8_t *h)
-{
-	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
-	    (uint32_t)h[2] << 8 | h[3];
-}
-
 int
 stream_data_sparse(struct fwd *f, const uint8_t *p, size_t plen)
 {
@@ -422,9 +403,7 @@ stream_parse(struct fwd *f)
 	while (f->ilen - f->ioff >= FRAME_HDR_LEN) {
 		frame = f->ibuf + f->ioff;
 		if (frame_header(frame, &type, &body) == -1) {
-			uint32_t claim = (uint32_t)frame[0] << 24 |
-			    (uint32_t)frame[1] << 16 | (uint32_t)frame[2] << 8 |
-			    frame[3];
+			uint32_t claim = frame_hdr_body(frame);
 
 			/* Garbage or a peer from another protocol. */
 			if (errno == EBADMSG)

@@ -56,8 +56,8 @@ frame_key_ratchet(struct frame_key *k)
 	return r;
 }
 
-static void
-nonce_from_counter(uint8_t nonce[12], uint64_t counter)
+void
+frame_nonce(uint8_t nonce[12], uint64_t counter)
 {
 	int	i;
 
@@ -84,12 +84,30 @@ max_payload(uint8_t type)
 	}
 }
 
+void
+frame_hdr_put(uint8_t *h, uint8_t type, size_t plen)
+{
+	uint32_t	body = plen + FRAME_TAG_LEN;
+
+	h[0] = body >> 24;
+	h[1] = body >> 16;
+	h[2] = body >> 8;
+	h[3] = body;
+	h[4] = type;
+}
+
+uint32_t
+frame_hdr_body(const uint8_t *h)
+{
+	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
+	    (uint32_t)h[2] << 8 | h[3];
+}
+
 size_t
 frame_seal(struct frame_key *k, uint8_t type, uint8_t *buf, size_t plen)
 {
 	uint8_t		 nonce[12];
 	uint8_t		*p = buf + FRAME_HDR_LEN;
-	uint32_t	 body = plen + FRAME_TAG_LEN;
 
 	if (max_payload(type) == 0 || plen > max_payload(type)) {
 		errno = EMSGSIZE;
@@ -99,12 +117,8 @@ frame_seal(struct frame_key *k, uint8_t type, uint8_t *buf, size_t plen)
 		errno = EOVERFLOW;
 		return 0;
 	}
-	buf[0] = body >> 24;
-	buf[1] = body >> 16;
-	buf[2] = body >> 8;
-	buf[3] = body;
-	buf[4] = type;
-	nonce_from_counter(nonce, k->counter);
+	frame_hdr_put(buf, type, plen);
+	frame_nonce(nonce, k->counter);
 	if (k->cipher == FRAME_CIPHER_AES256GCM)
 		crypto_aead_aes256gcm_encrypt_detached_afternm(p, p + plen,
 		    NULL, p, plen, buf, FRAME_HDR_LEN, NULL, nonce, &k->aes);
@@ -113,7 +127,7 @@ frame_seal(struct frame_key *k, uint8_t type, uint8_t *buf, size_t plen)
 		    p + plen, NULL, p, plen, buf, FRAME_HDR_LEN, NULL, nonce,
 		    k->key);
 	k->counter++;
-	return FRAME_HDR_LEN + body;
+	return FRAME_HDR_LEN + plen + FRAME_TAG_LEN;
 }
 
 int
@@ -122,8 +136,7 @@ frame_header(const uint8_t *hdr, uint8_t *type, uint32_t *body_len)
 	uint32_t	len;
 	size_t		max;
 
-	len = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
-	    (uint32_t)hdr[2] << 8 | hdr[3];
+	len = frame_hdr_body(hdr);
 	/* An unknown type is a peer we cannot speak to; say so early. */
 	if ((max = max_payload(hdr[4])) == 0) {
 		errno = EBADMSG;
@@ -156,7 +169,7 @@ frame_open(struct frame_key *k, uint8_t *frame, size_t len,
 		return -1;
 	}
 	clen = body - FRAME_TAG_LEN;
-	nonce_from_counter(nonce, k->counter);
+	frame_nonce(nonce, k->counter);
 	if (k->cipher == FRAME_CIPHER_AES256GCM)
 		r = crypto_aead_aes256gcm_decrypt_detached_afternm(c, NULL, c,
 		    clen, c + clen, frame, FRAME_HDR_LEN, nonce, &k->aes);

@@ -56,6 +56,12 @@ struct frame_key {
 };
 
 /* frame.c */
+/* Write the clear header of a frame carrying plen payload bytes. */
+void	 frame_hdr_put(uint8_t *hdr, uint8_t type, size_t plen);
+/* The length field of a header as sent: body bytes, unchecked. */
+uint32_t frame_hdr_body(const uint8_t *hdr);
+/* The 12-byte AEAD nonce for a counter: 4 zero bytes, then LE64. */
+void	 frame_nonce(uint8_t nonce[12], uint64_t counter);
 /* Returns 0, or -1 with errno EINVAL (bad cipher) / ENOTSUP (no AES-NI). */
 int	 frame_key_init(struct frame_key *, int cipher,
 	    const uint8_t key[FRAME_KEY_LEN]);

@@ -203,16 +203,6 @@ mix_dh(struct hs_state *s, struct cipher *cs, const uint8_t priv[HS_KEY_LEN],
 	return r;
 }
 
-static void
-nonce_from_counter(uint8_t nonce[12], uint64_t n)
-{
-	int	i;
-
-	memset(nonce, 0, 4);
-	for (i = 0; i < 8; i++)
-		nonce[4 + i] = (uint8_t)(n >> (8 * i));
-}
-
 /* EncryptAndHash; out gets len + AEAD_TAG_LEN bytes. */
 static void
 encrypt_and_hash(struct hs_state *s, struct cipher *cs, uint8_t *out,
@@ -220,7 +210,7 @@ encrypt_and_hash(struct hs_state *s, struct cipher *cs, uint8_t *out,
 {
 	uint8_t	nonce[12];
 
-	nonce_from_counter(nonce, cs->n++);
+	frame_nonce(nonce, cs->n++);
 	crypto_aead_chacha20poly1305_ietf_encrypt(out, NULL, in, len,
 	    s->h, HASH_LEN, NULL, nonce, cs->k);
 	mix_hash(s, out, len + AEAD_TAG_LEN);
@@ -233,7 +223,7 @@ decrypt_and_hash(struct hs_state *s, struct cipher *cs, uint8_t *out,
 {
 	uint8_t	nonce[12];
 
-	nonce_from_counter(nonce, cs->n++);
+	frame_nonce(nonce, cs->n++);
 	if (crypto_aead_chacha20poly1305_ietf_decrypt(out, NULL, NULL, in,
 	    len + AEAD_TAG_LEN, s->h, HASH_LEN, nonce, cs->k) != 0)
 		return -1;
@@ -629,7 +619,7 @@ finish(struct hs_state *s, uint8_t tag[AEAD_TAG_LEN],
 
 	hkdf(s->ck, (const uint8_t *)confirm_label,
 	    sizeof(confirm_label) - 1, ck_key, NULL, NULL);
-	nonce_from_counter(nonce, 0);
+	frame_nonce(nonce, 0);
 	crypto_aead_chacha20poly1305_ietf_encrypt_detached(empty, tag, NULL,
 	    empty, 0, s->h, HASH_LEN, NULL, nonce, ck_key);
 

@@ -8,7 +8,7 @@
  * handshake.  Build:
  *
  *	clang -g -O1 -fsanitize=fuzzer,address -Iproto \
- *	    tests/fuzz/fuzz_handshake.c proto/handshake.c -lsodium \
+ *	    tests/fuzz/fuzz_handshake.c proto/handshake.c proto/frame.c -lsodium \
  *	    -o fuzz_handshake
  */
 #include <stdint.h>
