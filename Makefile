@@ -9,7 +9,7 @@ SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
 B	:= build
 
-PKGS	:= libsodium libuv libprotobuf-c inih libmnl libseccomp json-c
+PKGS	:= libsodium libgcrypt libuv libprotobuf-c inih libmnl libseccomp json-c
 CC	?= cc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
@@ -19,7 +19,7 @@ LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS	+= $(PKG_CFLAGS)
 
-LIBS_PROTO = -lsodium -lprotobuf-c
+LIBS_PROTO = -lsodium -lgcrypt -lprotobuf-c
 LIBS_CTLD  = $(LIBS_PROTO) -luv -linih -lmnl
 LIBS_FWD   = $(LIBS_PROTO) -luv -lseccomp
 LIBS_CTL   = $(LIBS_PROTO) -ljson-c

@@ -3,7 +3,7 @@
 # are missing.  Safe to run again; does nothing when all are present.
 set -eu
 PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
-libsodium-dev libuv1-dev libinih-dev libmnl-dev libseccomp-dev
+libsodium-dev libgcrypt20-dev libuv1-dev libinih-dev libmnl-dev libseccomp-dev
 libjson-c-dev libcmocka-dev iproute2 iperf3 iputils-ping nftables procps
 python3"
 missing=""

@@ -12,6 +12,41 @@
 /* A counter this high has moved ~2^60 frames; the session must end. */
 #define FRAME_COUNTER_LIMIT	(UINT64_MAX - (1ULL << 16))
 
+/*
+ * libgcrypt wants its version check before any other call, and no secure
+ * memory here: keys live in ordinary memory the forwarder never dumps
+ * (PR_SET_DUMPABLE 0), and locked pages would need a privilege we drop.
+ */
+static int
+gcrypt_init(void)
+{
+	static int	done;
+
+	if (done)
+		return 0;
+	if (gcry_check_version("1.8.0") == NULL) {
+		errno = ENOTSUP;
+		return -1;
+	}
+	gcry_control(GCRYCTL_DISABLE_SECMEM, 0);
+	gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+	done = 1;
+	return 0;
+}
+
+/* Put key into k, whose cipher and (for AES) handle are set up. */
+static int
+key_set(struct frame_key *k, const uint8_t key[FRAME_KEY_LEN])
+{
+	if (k->gcm != NULL && gcry_cipher_setkey(k->gcm, key, FRAME_KEY_LEN)) {
+		errno = EINVAL;
+		return -1;
+	}
+	memcpy(k->key, key, FRAME_KEY_LEN);
+	k->counter = 0;
+	return 0;
+}
+
 int
 frame_key_init(struct frame_key *k, int cipher,
     const uint8_t key[FRAME_KEY_LEN])
@@ -23,7 +58,14 @@ frame_key_init(struct frame_key *k, int cipher,
 			errno = ENOTSUP;
 			return -1;
 		}
-		crypto_aead_aes256gcm_beforenm(&k->aes, key);
+		if (gcrypt_init() == -1)
+			return -1;
+		if (gcry_cipher_open(&k->gcm, GCRY_CIPHER_AES256,
+		    GCRY_CIPHER_MODE_GCM, 0)) {
+			k->gcm = NULL;
+			errno = ENOMEM;
+			return -1;
+		}
 		break;
 	case FRAME_CIPHER_CHACHA20POLY1305:
 		break;
@@ -31,14 +73,20 @@ frame_key_init(struct frame_key *k, int cipher,
 		errno = EINVAL;
 		return -1;
 	}
-	memcpy(k->key, key, FRAME_KEY_LEN);
 	k->cipher = cipher;
+	if (key_set(k, key) == -1) {
+		frame_key_wipe(k);
+		return -1;
+	}
 	return 0;
 }
 
 void
 frame_key_wipe(struct frame_key *k)
 {
+	/* gcry_cipher_close zeroes the expanded key schedule. */
+	if (k->gcm != NULL)
+		gcry_cipher_close(k->gcm);
 	sodium_memzero(k, sizeof(*k));
 }
 
@@ -47,11 +95,12 @@ frame_key_ratchet(struct frame_key *k)
 {
 	static const uint8_t	label[] = "ipcp rekey";
 	uint8_t			next[FRAME_KEY_LEN];
-	int			cipher = k->cipher, r;
+	int			r;
 
 	crypto_generichash(next, sizeof(next), label, sizeof(label) - 1,
 	    k->key, FRAME_KEY_LEN);
-	r = frame_key_init(k, cipher, next);
+	/* Same handle: the sandboxed forwarder may not be able to open one. */
+	r = key_set(k, next);
 	sodium_memzero(next, sizeof(next));
 	return r;
 }
@@ -103,6 +152,45 @@ frame_hdr_body(const uint8_t *h)
 	    (uint32_t)h[2] << 8 | h[3];
 }
 
+/*
+ * AES-256-GCM in place with the header as AAD; the tag goes right after
+ * the text.  The same construction as libsodium's aes256gcm (12-byte
+ * nonce, 16-byte tag), so either end may use either library.
+ */
+static int
+gcm_seal(gcry_cipher_hd_t h, const uint8_t nonce[12], const uint8_t *hdr,
+    uint8_t *p, size_t plen)
+{
+	if (gcry_cipher_setiv(h, nonce, 12) ||
+	    gcry_cipher_authenticate(h, hdr, FRAME_HDR_LEN) ||
+	    gcry_cipher_final(h) ||
+	    gcry_cipher_encrypt(h, p, plen, NULL, 0) ||
+	    gcry_cipher_gettag(h, p + plen, FRAME_TAG_LEN)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * libgcrypt decrypts before it checks the tag: on a bad tag, zero what it
+ * wrote, so no unauthenticated plaintext stays behind in the buffer.
+ */
+static int
+gcm_open(gcry_cipher_hd_t h, const uint8_t nonce[12], const uint8_t *hdr,
+    uint8_t *c, size_t clen)
+{
+	if (gcry_cipher_setiv(h, nonce, 12) ||
+	    gcry_cipher_authenticate(h, hdr, FRAME_HDR_LEN) ||
+	    gcry_cipher_final(h) ||
+	    gcry_cipher_decrypt(h, c, clen, NULL, 0) ||
+	    gcry_cipher_checktag(h, c + clen, FRAME_TAG_LEN)) {
+		sodium_memzero(c, clen);
+		return -1;
+	}
+	return 0;
+}
+
 size_t
 frame_seal(struct frame_key *k, uint8_t type, uint8_t *buf, size_t plen)
 {
@@ -119,10 +207,10 @@ frame_seal(struct frame_key *k, uint8_t type, uint8_t *buf, size_t plen)
 	}
 	frame_hdr_put(buf, type, plen);
 	frame_nonce(nonce, k->counter);
-	if (k->cipher == FRAME_CIPHER_AES256GCM)
-		crypto_aead_aes256gcm_encrypt_detached_afternm(p, p + plen,
-		    NULL, p, plen, buf, FRAME_HDR_LEN, NULL, nonce, &k->aes);
-	else
+	if (k->cipher == FRAME_CIPHER_AES256GCM) {
+		if (gcm_seal(k->gcm, nonce, buf, p, plen) == -1)
+			return 0;
+	} else
 		crypto_aead_chacha20poly1305_ietf_encrypt_detached(p,
 		    p + plen, NULL, p, plen, buf, FRAME_HDR_LEN, NULL, nonce,
 		    k->key);
@@ -171,8 +259,7 @@ frame_open(struct frame_key *k, uint8_t *frame, size_t len,
 	clen = body - FRAME_TAG_LEN;
 	frame_nonce(nonce, k->counter);
 	if (k->cipher == FRAME_CIPHER_AES256GCM)
-		r = crypto_aead_aes256gcm_decrypt_detached_afternm(c, NULL, c,
-		    clen, c + clen, frame, FRAME_HDR_LEN, nonce, &k->aes);
+		r = gcm_open(k->gcm, nonce, frame, c, clen);
 	else
 		r = crypto_aead_chacha20poly1305_ietf_decrypt_detached(c, NULL,
 		    c, clen, c + clen, frame, FRAME_HDR_LEN, nonce, k->key);

@@ -307,7 +307,9 @@ test_ratchet(void **state)
 			n = seal(&tx, FRAME_DATA, 200);
 			assert_int_equal(frame_open(&rx, buf, n, &p, &plen),
 			    0);
-			old = rx;
+			/* Its own handle: a struct copy would share rx's. */
+			assert_int_equal(frame_key_init(&old, ciphers[c],
+			    rx.key), 0);
 			assert_int_equal(frame_key_ratchet(&tx), 0);
 			assert_int_equal(frame_key_ratchet(&rx), 0);
 			assert_int_equal(tx.counter, 0);
@@ -323,6 +325,7 @@ test_ratchet(void **state)
 			old.counter = 0;
 			assert_int_equal(frame_open(&old, buf, n, &p, &plen),
 			    -1);
+			frame_key_wipe(&old);
 			memcpy(buf, copy, n);
 			assert_int_equal(frame_open(&rx, buf, n, &p, &plen),
 			    0);
@@ -332,7 +335,55 @@ test_ratchet(void **state)
 		assert_int_equal(frame_key_ratchet(&tx), 0);
 		n = seal(&tx, FRAME_DATA, 10);
 		assert_int_equal(frame_open(&rx, buf, n, &p, &plen), -1);
+		frame_key_wipe(&tx);
+		frame_key_wipe(&rx);
 	}
+}
+
+/*
+ * Our AES-256-GCM (libgcrypt) against libsodium's, both ways: the same
+ * construction, so frames interoperate with any standard GCM, and neither
+ * library can drift from the other unnoticed.
+ */
+static void
+test_gcm_matches_libsodium(void **state)
+{
+	const size_t		 sizes[] = { 0, 1, 15, 16, 17, 1500, 65536,
+	    FRAME_MAX_PAYLOAD };
+	struct frame_key	 tx, rx;
+	crypto_aead_aes256gcm_state st __attribute__((aligned(16)));
+	uint8_t			 nonce[12], *p;
+	size_t			 i, n, plen;
+	unsigned long long	 tl;
+
+	if (keys_init(FRAME_CIPHER_AES256GCM, &tx, &rx) == -1)
+		skip();
+	crypto_aead_aes256gcm_beforenm(&st, key);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		/* Ours seals, libsodium opens. */
+		frame_nonce(nonce, tx.counter);
+		n = seal(&tx, FRAME_DATA, sizes[i]);
+		assert_int_equal(n, FRAME_HDR_LEN + sizes[i] + FRAME_TAG_LEN);
+		assert_int_equal(crypto_aead_aes256gcm_decrypt_detached_afternm(
+		    buf + FRAME_HDR_LEN, NULL, buf + FRAME_HDR_LEN, sizes[i],
+		    buf + FRAME_HDR_LEN + sizes[i], buf, FRAME_HDR_LEN, nonce,
+		    &st), 0);
+		assert_memory_equal(buf + FRAME_HDR_LEN, plain, sizes[i]);
+
+		/* libsodium seals, ours opens. */
+		frame_nonce(nonce, rx.counter);
+		frame_hdr_put(buf, FRAME_DATA, sizes[i]);
+		memcpy(buf + FRAME_HDR_LEN, plain, sizes[i]);
+		crypto_aead_aes256gcm_encrypt_detached_afternm(
+		    buf + FRAME_HDR_LEN, buf + FRAME_HDR_LEN + sizes[i], &tl,
+		    buf + FRAME_HDR_LEN, sizes[i], buf, FRAME_HDR_LEN, NULL,
+		    nonce, &st);
+		assert_int_equal(frame_open(&rx, buf, n, &p, &plen), 0);
+		assert_int_equal(plen, sizes[i]);
+		assert_memory_equal(p, plain, sizes[i]);
+	}
+	frame_key_wipe(&tx);
+	frame_key_wipe(&rx);
 }
 
 static void
@@ -389,6 +440,7 @@ main(void)
 		cmocka_unit_test(test_header_bounds),
 		cmocka_unit_test(test_counter_mismatch),
 		cmocka_unit_test(test_ratchet),
+		cmocka_unit_test(test_gcm_matches_libsodium),
 		cmocka_unit_test(test_seal_limits),
 		cmocka_unit_test(test_key_init),
 	};
