@@ -41,6 +41,9 @@ BINS	:= $(B)/ipcpd $(B)/ipcp-fwd $(B)/ipcpctl
 
 # Unit tests: tests/unit/test_X.c, plus tests/unit/test_X.mk naming the
 # sources under test as test_X_SRCS (linked with the proto library).
+# The .mk files below may name targets; `make' alone still means `all'.
+.DEFAULT_GOAL := all
+
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 -include $(wildcard tests/unit/*.mk)
 
