@@ -7,7 +7,7 @@
 # asserts that they buy something.  Everything but the one config line is
 # ipcp.sh's.
 
-CASE_PKGS[ipcp-nooffload]=""
+CASE_PKGS[ipcp-nooffload]="libgcrypt20 libsodium23"
 
 case_ipcp-nooffload_setup()
 {
