@@ -155,37 +155,30 @@ frame_hdr_body(const uint8_t *h)
 /*
  * AES-256-GCM in place with the header as AAD; the tag goes right after
  * the text.  The same construction as libsodium's aes256gcm (12-byte
- * nonce, 16-byte tag), so either end may use either library.
+ * nonce, 16-byte tag), so either end may use either library.  libgcrypt
+ * decrypts before it checks the tag: on a bad tag, zero what it wrote,
+ * so no unauthenticated plaintext stays behind in the buffer.
  */
 static int
-gcm_seal(gcry_cipher_hd_t h, const uint8_t nonce[12], const uint8_t *hdr,
-    uint8_t *p, size_t plen)
+gcm_crypt(gcry_cipher_hd_t h, int seal, const uint8_t nonce[12],
+    const uint8_t *hdr, uint8_t *p, size_t len)
 {
 	if (gcry_cipher_setiv(h, nonce, 12) ||
 	    gcry_cipher_authenticate(h, hdr, FRAME_HDR_LEN) ||
-	    gcry_cipher_final(h) ||
-	    gcry_cipher_encrypt(h, p, plen, NULL, 0) ||
-	    gcry_cipher_gettag(h, p + plen, FRAME_TAG_LEN)) {
+	    gcry_cipher_final(h)) {
 		errno = EINVAL;
 		return -1;
 	}
-	return 0;
-}
-
-/*
- * libgcrypt decrypts before it checks the tag: on a bad tag, zero what it
- * wrote, so no unauthenticated plaintext stays behind in the buffer.
- */
-static int
-gcm_open(gcry_cipher_hd_t h, const uint8_t nonce[12], const uint8_t *hdr,
-    uint8_t *c, size_t clen)
-{
-	if (gcry_cipher_setiv(h, nonce, 12) ||
-	    gcry_cipher_authenticate(h, hdr, FRAME_HDR_LEN) ||
-	    gcry_cipher_final(h) ||
-	    gcry_cipher_decrypt(h, c, clen, NULL, 0) ||
-	    gcry_cipher_checktag(h, c + clen, FRAME_TAG_LEN)) {
-		sodium_memzero(c, clen);
+	if (seal) {
+		if (gcry_cipher_encrypt(h, p, len, NULL, 0) ||
+		    gcry_cipher_gettag(h, p + len, FRAME_TAG_LEN)) {
+			errno = EINVAL;
+			return -1;
+		}
+	} else if (gcry_cipher_decrypt(h, p, len, NULL, 0) ||
+	    gcry_cipher_checktag(h, p + len, FRAME_TAG_LEN)) {
+		sodium_memzero(p, len);
+		errno = EBADMSG;
 		return -1;
 	}
 	return 0;
@@ -208,7 +201,7 @@ frame_seal(struct frame_key *k, uint8_t type, uint8_t *buf, size_t plen)
 	frame_hdr_put(buf, type, plen);
 	frame_nonce(nonce, k->counter);
 	if (k->cipher == FRAME_CIPHER_AES256GCM) {
-		if (gcm_seal(k->gcm, nonce, buf, p, plen) == -1)
+		if (gcm_crypt(k->gcm, 1, nonce, buf, p, plen) == -1)
 			return 0;
 	} else
 		crypto_aead_chacha20poly1305_ietf_encrypt_detached(p,
@@ -259,7 +252,7 @@ frame_open(struct frame_key *k, uint8_t *frame, size_t len,
 	clen = body - FRAME_TAG_LEN;
 	frame_nonce(nonce, k->counter);
 	if (k->cipher == FRAME_CIPHER_AES256GCM)
-		r = gcm_open(k->gcm, nonce, frame, c, clen);
+		r = gcm_crypt(k->gcm, 0, nonce, frame, c, clen);
 	else
 		r = crypto_aead_chacha20poly1305_ietf_decrypt_detached(c, NULL,
 		    c, clen, c + clen, frame, FRAME_HDR_LEN, nonce, k->key);
