@@ -182,11 +182,15 @@ peer_backoff(struct peer *p)
 		p->backoff_ms = PEER_BACKOFF_MAX_MS;
 }
 
+/*
+ * A dial that fails at once (no route, no socket) is a failed dial like
+ * one that fails later: the FSM moves to BACKOFF and the timer retries.
+ */
 static void
 peer_dial(struct peer *p)
 {
 	if (hsconn_dial(p) == -1)
-		peer_backoff(p);
+		peer_fsm(p, PEER_EV_DIAL_FAILED);
 }
 
 static void
