@@ -297,16 +297,6 @@ prefix_same_addr(const struct prefix *a, const struct prefix *b)
 	    a->family == AF_INET ? 4 : 16) == 0;
 }
 
-static void
-prefix_mask(struct prefix *pfx)
-{
-	int	i, bits;
-
-	for (i = 0, bits = pfx->plen; i < 16; i++, bits -= 8)
-		pfx->addr.bytes[i] &= bits >= 8 ? 0xff :
-		    bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
-}
-
 static int
 node_has_v6(const struct config *conf, char out[PREFIX_STRLEN])
 {
@@ -581,6 +571,7 @@ set_allowed_ips(struct parse *p, const char *key, char *value)
 	struct peer_conf	*pc = p->peer;
 	char			*elems[CONFIG_LIST_MAX];
 	char			 text[PREFIX_STRLEN];
+	struct prefix		 net;
 	size_t			 n, i, j;
 
 	if (split_list(p, key, value, elems, &n) == -1)
@@ -590,11 +581,11 @@ set_allowed_ips(struct parse *p, const char *key, char *value)
 			return perr(p, p->line, "%s: \"%s\" is not a prefix "
 			    "(expected e.g. 10.77.0.0/24 or fd77::/64)", key,
 			    elems[i]);
-		if (prefix_parse_network(elems[i], &pc->allowed[i]) == -1) {
+		net = pc->allowed[i];
+		prefix_mask(&net);
+		if (!prefix_same_addr(&net, &pc->allowed[i])) {
 			/* Suggest the network the user probably meant. */
-			prefix_parse(elems[i], &pc->allowed[i]);
-			prefix_mask(&pc->allowed[i]);
-			prefix_format(&pc->allowed[i], text);
+			prefix_format(&net, text);
 			return perr(p, p->line, "%s: \"%s\" has host bits set "
 			    "(expected a network address: %s, or a longer "
 			    "prefix length)", key, elems[i], text);

@@ -134,23 +134,29 @@ bad:
 	return -1;
 }
 
+void
+prefix_mask(struct prefix *p)
+{
+	int	i, bits;
+
+	for (i = 0, bits = p->plen; i < 16; i++, bits -= 8)
+		p->addr.bytes[i] &= bits >= 8 ? 0xff :
+		    bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
+}
+
 int
 prefix_parse_network(const char *s, struct prefix *p)
 {
-	int	i, bits, len;
+	struct prefix	net;
 
 	if (prefix_parse(s, p) == -1)
 		return -1;
 	/* Host bits set: 10.0.0.1/8 is a typo for 10.0.0.0/8 or a /32. */
-	len = p->family == AF_INET ? 4 : 16;
-	for (i = 0, bits = p->plen; i < len; i++, bits -= 8) {
-		uint8_t	mask = bits >= 8 ? 0xff :
-		    bits <= 0 ? 0 : (uint8_t)(0xff << (8 - bits));
-
-		if (p->addr.bytes[i] & ~mask) {
-			errno = EINVAL;
-			return -1;
-		}
+	net = *p;
+	prefix_mask(&net);
+	if (memcmp(net.addr.bytes, p->addr.bytes, sizeof(net.addr.bytes))) {
+		errno = EINVAL;
+		return -1;
 	}
 	return 0;
 }
@@ -270,10 +276,16 @@ endpoint_format(const struct sockaddr *sa, char out[ENDPOINT_STRLEN])
 }
 
 uint64_t
-now_ms(void)
+now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+uint64_t
+now_ms(void)
+{
+	return now_us() / 1000;
 }

@@ -46,6 +46,8 @@ int	 key_read_file(const char *path, uint8_t key[KEY_LEN]);
 int	 prefix_parse(const char *, struct prefix *);
 /* Like prefix_parse, but host bits must be zero. */
 int	 prefix_parse_network(const char *, struct prefix *);
+/* Clear the host bits: the network the prefix names. */
+void	 prefix_mask(struct prefix *);
 void	 prefix_format(const struct prefix *, char out[PREFIX_STRLEN]);
 /* Is inner (address and length) inside outer? */
 int	 prefix_contains(const struct prefix *outer, const struct prefix *inner);
@@ -59,7 +61,8 @@ int	 prefix_from_bytes(struct prefix *, const void *addr, size_t len,
 int	 endpoint_parse(const char *, struct sockaddr_storage *, socklen_t *);
 void	 endpoint_format(const struct sockaddr *, char out[ENDPOINT_STRLEN]);
 
-/* Monotonic milliseconds. */
+/* Monotonic milliseconds and microseconds. */
 uint64_t now_ms(void);
+uint64_t now_us(void);
 
 #endif
