@@ -182,8 +182,7 @@ chan_poll_cb(uv_poll_t *h, int status, int events)
 		}
 		msg_free(env);
 	}
-	if (stream_flush(f) == -1)
-		fwd_end(f, 0, 0, "write to peer: %s", strerror(errno));
+	stream_flush(f);
 }
 
 static void
@@ -192,8 +191,7 @@ heartbeat_cb(uv_timer_t *t)
 	struct fwd	*f = t->data;
 
 	stream_heartbeat(f);
-	if (stream_flush(f) == -1)
-		fwd_end(f, 0, 0, "write to peer: %s", strerror(errno));
+	stream_flush(f);
 }
 
 static void
@@ -221,8 +219,7 @@ stats_cb(uv_timer_t *t)
 	chan_stats(f);
 	stream_trim(f);
 	stream_rekey_check(f);
-	if (stream_flush(f) == -1)
-		fwd_end(f, 0, 0, "write to peer: %s", strerror(errno));
+	stream_flush(f);
 }
 
 static void
@@ -234,7 +231,6 @@ setup_apply(struct fwd *f, const Ipcp__FwdSetup *s, int tunfd)
 	snprintf(f->peer_name, sizeof(f->peer_name), "%s", s->peer_name);
 	f->uid = s->uid;
 	f->gid = s->gid;
-	f->mtu = s->mtu;
 	f->heartbeat_ms = s->heartbeat_ms;
 	f->dead_after_ms = s->dead_after_ms;
 	/* msg_validate checked every prefix and the count. */
@@ -315,24 +311,12 @@ setup_recv(struct fwd *f)
 	}
 }
 
-static void
-fwd_nonblock(struct fwd *f, int fd, const char *what)
-{
-	int	fl;
-
-	if ((fl = fcntl(fd, F_GETFL)) == -1 ||
-	    fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-		fwd_end(f, 1, 0, "%s: %s", what, strerror(errno));
-}
-
 /* Everything the loop needs exists before the sandbox forbids making it. */
 static void
 loop_init(struct fwd *f)
 {
 	int	r, one = 1, lowat = FWD_NOTSENT_LOWAT;
 
-	fwd_nonblock(f, f->tun_fd, "TUN");
-	fwd_nonblock(f, f->tcp_fd, "TCP");
 	/*
 	 * Frames are whole packets: Nagle would only add delay, and skew
 	 * the heartbeat round trip.  Bytes the kernel holds unsent are
@@ -346,6 +330,7 @@ loop_init(struct fwd *f)
 	    sizeof(lowat));
 	if (stream_init(f) == -1)
 		fwd_end(f, 1, 0, "buffers: %s", strerror(errno));
+	/* uv_poll_init also makes each fd non-blocking. */
 	if ((r = uv_loop_init(&f->loop)) != 0 ||
 	    (r = uv_poll_init(&f->loop, &f->chan_poll, f->chan_fd)) != 0 ||
 	    (r = uv_poll_init(&f->loop, &f->tun_poll, f->tun_fd)) != 0 ||

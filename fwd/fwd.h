@@ -111,7 +111,6 @@ struct fwd {
 	char			 peer_name[MSG_MAX_NAME + 1];
 	uid_t			 uid;
 	gid_t			 gid;
-	uint32_t		 mtu;
 	uint32_t		 heartbeat_ms;
 	uint32_t		 dead_after_ms;
 	struct prefix		 allowed[MSG_MAX_PREFIXES];
@@ -191,16 +190,17 @@ int	 stream_data_sparse(struct fwd *, const uint8_t *, size_t);
 int	 stream_send(struct fwd *, uint8_t type, const void *, size_t);
 /* Write what the socket takes now; -1 with errno if it is dead. */
 int	 stream_write(struct fwd *);
-int	 stream_flush(struct fwd *);
+/*
+ * Write what the socket takes, then fit the polls to what is left; a dead
+ * socket ends the session here, so no caller has to.
+ */
+void	 stream_flush(struct fwd *);
 void	 stream_heartbeat(struct fwd *);
 void	 stream_rekey_check(struct fwd *);
 void	 stream_goodbye(struct fwd *, const char *reason);
 void	 stream_poll_cb(uv_poll_t *, int, int);
 /* Give the pages of empty buffers back after a quiet spell. */
 void	 stream_trim(struct fwd *);
-uint64_t stream_now_us(void);
-/* Anonymous memory, touched only as used; NULL on failure. */
-void	*stream_alloc(size_t);
 
 /* packet.c */
 void	 packet_update_poll(struct fwd *);

@@ -102,8 +102,7 @@ packet_poll_cb(uv_poll_t *h, int status, int events)
 		f->st.tx_bytes += n - VNET_HDR_LEN;
 	}
 	stream_rekey_check(f);
-	if (stream_flush(f) == -1)
-		fwd_end(f, 0, 0, "write to peer: %s", strerror(errno));
+	stream_flush(f);
 }
 
 static uint32_t

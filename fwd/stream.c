@@ -41,16 +41,8 @@
 
 static void	stream_dispatch(struct fwd *, uint8_t, uint8_t *, size_t);
 
-uint64_t
-stream_now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-void *
+/* Anonymous memory, touched only as used; NULL on failure. */
+static void *
 stream_alloc(size_t len)
 {
 	void	*p;
@@ -336,21 +328,20 @@ stream_write(struct fwd *f)
 	}
 }
 
-int
+void
 stream_flush(struct fwd *f)
 {
 	if (stream_write(f) == -1) {
 		/* Saying goodbye to a peer that has gone: it ended anyway. */
 		if (f->closing)
 			fwd_end(f, 0, 0, "%s", f->close_reason);
-		return -1;
+		fwd_end(f, 0, 0, "write to peer: %s", strerror(errno));
 	}
 	/* The goodbye is out once nothing sealed or queued ahead remains. */
 	if (f->closing && f->win == 0 && f->plen == 0)
 		fwd_end(f, 0, 0, "%s", f->close_reason);
 	stream_update_poll(f);
 	packet_update_poll(f);
-	return 0;
 }
 
 void
@@ -369,7 +360,7 @@ void
 stream_heartbeat(struct fwd *f)
 {
 	uint8_t		 buf[STREAM_HB_LEN];
-	uint64_t	 now = stream_now_us();
+	uint64_t	 now = now_us();
 	int		 i;
 
 	if (f->closing)
@@ -500,7 +491,7 @@ stream_dispatch(struct fwd *f, uint8_t type, uint8_t *p, size_t len)
 			break;
 		for (sent = 0, i = 0; i < STREAM_HB_LEN; i++)
 			sent = sent << 8 | p[i];
-		now = stream_now_us();
+		now = now_us();
 		if (sent <= now)
 			f->rtt_us = now - sent;
 		break;
@@ -528,6 +519,5 @@ stream_poll_cb(uv_poll_t *h, int status, int events)
 	if ((events & UV_READABLE) && !f->closing)
 		stream_read(f);
 	stream_rekey_check(f);
-	if (stream_flush(f) == -1)
-		fwd_end(f, 0, 0, "write to peer: %s", strerror(errno));
+	stream_flush(f);
 }
