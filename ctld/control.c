@@ -138,9 +138,7 @@ cmd_peers(struct ctl_client *c, uint32_t id)
 			pi.tx_packets = p->stats.tx_packets;
 			pi.rtt_us = p->stats.rtt_us;
 			pi.fwd_pid = fwd_pid(p->fwd);
-			pi.cipher = (char *)(p->cipher ==
-			    FRAME_CIPHER_AES256GCM ? "aes-256-gcm" :
-			    "chacha20-poly1305");
+			pi.cipher = (char *)frame_cipher_name(p->cipher);
 			pi.remote = p->remote;
 		} else {
 			pi.cipher = "";

@@ -191,8 +191,7 @@ hs_complete(struct hsconn *hc, struct hs_session *s)
 	hs_set_sockopts(fd);
 	log_info("peer %s: handshake with %s complete (%s, %s)",
 	    p->conf->name, remote, initiator ? "initiator" : "responder",
-	    s->cipher == FRAME_CIPHER_AES256GCM ? "aes-256-gcm" :
-	    "chacha20-poly1305");
+	    frame_cipher_name(s->cipher));
 	peer_session_ready(p, fd, initiator, s, remote);
 	sodium_memzero(s, sizeof(*s));
 }

@@ -12,6 +12,19 @@
 /* A counter this high has moved ~2^60 frames; the session must end. */
 #define FRAME_COUNTER_LIMIT	(UINT64_MAX - (1ULL << 16))
 
+const char *
+frame_cipher_name(int cipher)
+{
+	switch (cipher) {
+	case FRAME_CIPHER_AES256GCM:
+		return "aes-256-gcm";
+	case FRAME_CIPHER_CHACHA20POLY1305:
+		return "chacha20-poly1305";
+	default:
+		return "unknown";
+	}
+}
+
 /*
  * libgcrypt wants its version check before any other call, and no secure
  * memory here: keys live in ordinary memory the forwarder never dumps

@@ -61,6 +61,8 @@ struct frame_key {
 };
 
 /* frame.c */
+/* "aes-256-gcm", "chacha20-poly1305", or "unknown": for logs and ipcpctl. */
+const char *frame_cipher_name(int cipher);
 /* Write the clear header of a frame carrying plen payload bytes. */
 void	 frame_hdr_put(uint8_t *hdr, uint8_t type, size_t plen);
 /* The length field of a header as sent: body bytes, unchecked. */
