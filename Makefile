@@ -16,7 +16,7 @@ CFLAGS	+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
 	   -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
 	   -I$(B)/gen -Iproto
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS	+= $(PKG_CFLAGS)
 
 LIBS_PROTO = -lsodium -lgcrypt -lprotobuf-c

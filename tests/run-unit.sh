@@ -4,11 +4,15 @@
 # any test failed.
 pass=0 fail=0
 for t in "$@"; do
-	if timeout 300 "$t"; then
+	timeout 300 "$t"
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
 		pass=$((pass + 1))
 	else
 		fail=$((fail + 1))
-		echo "FAIL: $t (exit $?)"
+		why="exit $rc"
+		[ "$rc" -eq 124 ] && why="timed out after 300 s"
+		echo "FAIL: $t ($why)"
 	fi
 done
 echo "unit: $pass passed, $fail failed"

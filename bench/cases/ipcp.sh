@@ -7,8 +7,8 @@
 # Binaries come from $IPCP_BUILD, else $B (as make passes it), else build/
 # at the top of the tree.
 
-# Not installed for us (building ipcp did that): listed so the report
-# names the crypto libraries its numbers depend on.
+# Already there once ipcp is built (their -dev packages pull them in):
+# listed so the report names the crypto libraries its numbers depend on.
 CASE_PKGS[ipcp]="libgcrypt20 libsodium23"
 
 # `make B=dir bench' exports B to us, so the binaries just built are used.

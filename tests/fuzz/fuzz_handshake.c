@@ -9,7 +9,7 @@
  *
  *	clang -g -O1 -fsanitize=fuzzer,address -Iproto \
  *	    tests/fuzz/fuzz_handshake.c proto/handshake.c proto/frame.c -lsodium \
- *	    -o fuzz_handshake
+ *	    -lgcrypt -o fuzz_handshake
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,23 +17,10 @@
 
 #include "frame.h"
 #include "handshake.h"
+#include "../mac1_ref.h"
 
 static struct hs_keypair	ikp, rkp;
 static struct hs_state		i_after1, r_after2;
-
-static void
-mac1_set(uint8_t *msg, size_t len, const uint8_t pub[HS_KEY_LEN])
-{
-	crypto_generichash_state	st;
-	uint8_t				key[32];
-
-	crypto_generichash_init(&st, NULL, 0, sizeof(key));
-	crypto_generichash_update(&st, (const uint8_t *)"mac1----", 8);
-	crypto_generichash_update(&st, pub, HS_KEY_LEN);
-	crypto_generichash_final(&st, key, sizeof(key));
-	crypto_generichash(msg + len - 16, 16, msg, len - 16, key,
-	    sizeof(key));
-}
 
 static void
 init_once(void)

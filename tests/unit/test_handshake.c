@@ -20,8 +20,7 @@
 
 #include "frame.h"
 #include "handshake.h"
-
-#define MAC1_LEN	16
+#include "../mac1_ref.h"
 
 static struct hs_keypair	kp_a, kp_b, kp_c;
 static uint8_t			psk1[HS_KEY_LEN], psk2[HS_KEY_LEN];
@@ -39,21 +38,6 @@ setup(void **state)
 	randombytes_buf(psk1, sizeof(psk1));
 	randombytes_buf(psk2, sizeof(psk2));
 	return 0;
-}
-
-/* mac1 as handshake.h defines it, computed independently of the module. */
-static void
-mac1_set(uint8_t *msg, size_t len, const uint8_t pub[HS_KEY_LEN])
-{
-	crypto_generichash_state	st;
-	uint8_t				key[32];
-
-	crypto_generichash_init(&st, NULL, 0, sizeof(key));
-	crypto_generichash_update(&st, (const uint8_t *)"mac1----", 8);
-	crypto_generichash_update(&st, pub, HS_KEY_LEN);
-	crypto_generichash_final(&st, key, sizeof(key));
-	crypto_generichash(msg + len - MAC1_LEN, MAC1_LEN, msg,
-	    len - MAC1_LEN, key, sizeof(key));
 }
 
 /*
