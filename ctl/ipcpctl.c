@@ -322,45 +322,24 @@ int
 ctl_pubkey(const struct ctl_cmd *cmd, const struct ctl_opts *opts)
 {
 	uint8_t		priv[KEY_LEN], pub[KEY_LEN];
-	char		buf[128], b64[KEY_B64_LEN], *s, *e;
-	size_t		len = 0;
-	ssize_t		n;
+	char		b64[KEY_B64_LEN];
 	int		rc = CTL_EXIT_ERROR;
 
-	/* Read it all: a key followed by junk is not a key. */
-	for (;;) {
-		n = read(STDIN_FILENO, buf + len, sizeof(buf) - 1 - len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
+	if (key_read_fd(STDIN_FILENO, priv) == -1) {
+		if (errno == EINVAL)
+			fprintf(stderr, "ipcpctl: pubkey: stdin does not hold "
+			    "a base64 private key\n");
+		else
 			fprintf(stderr, "ipcpctl: pubkey: stdin: %s\n",
 			    strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		len += n;
-		if (len == sizeof(buf) - 1)
-			goto bad;
+	} else if (crypto_scalarmult_base(pub, priv) != 0)
+		fprintf(stderr, "ipcpctl: pubkey: stdin does not hold a "
+		    "base64 private key\n");
+	else {
+		key_to_base64(b64, pub);
+		printf("%s\n", b64);
+		rc = CTL_EXIT_OK;
 	}
-	buf[len] = '\0';
-	for (s = buf; isspace((unsigned char)*s); s++)
-		;
-	for (e = s + strlen(s); e > s && isspace((unsigned char)e[-1]); e--)
-		;
-	*e = '\0';
-	if (key_from_base64(priv, s) == -1 ||
-	    crypto_scalarmult_base(pub, priv) != 0)
-		goto bad;
-	key_to_base64(b64, pub);
-	printf("%s\n", b64);
-	rc = CTL_EXIT_OK;
-	goto out;
-bad:
-	fprintf(stderr, "ipcpctl: pubkey: stdin does not hold a base64 "
-	    "private key\n");
-out:
-	sodium_memzero(buf, sizeof(buf));
 	sodium_memzero(priv, sizeof(priv));
 	return rc;
 }

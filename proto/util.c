@@ -46,21 +46,31 @@ key_from_base64(uint8_t key[KEY_LEN], const char *b64)
 }
 
 int
-key_read_file(const char *path, uint8_t key[KEY_LEN])
+key_read_fd(int fd, uint8_t key[KEY_LEN])
 {
 	char	 buf[128], *s, *e;
+	size_t	 len = 0;
 	ssize_t	 n;
-	int	 fd, r;
+	int	 r;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = '\0';
+	/* Read it all (a pipe may come in pieces): junk after a key counts. */
+	for (;;) {
+		n = read(fd, buf + len, sizeof(buf) - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			sodium_memzero(buf, sizeof(buf));
+			return -1;
+		}
+		if (n == 0)
+			break;
+		len += n;
+		if (len == sizeof(buf) - 1)
+			break;
+	}
+	buf[len] = '\0';
 	/* A full buffer or a NUL byte would hide junk after the key. */
-	if ((size_t)n == sizeof(buf) - 1 || memchr(buf, '\0', n) != NULL) {
+	if (len == sizeof(buf) - 1 || memchr(buf, '\0', len) != NULL) {
 		sodium_memzero(buf, sizeof(buf));
 		errno = EINVAL;
 		return -1;
@@ -74,6 +84,20 @@ key_read_file(const char *path, uint8_t key[KEY_LEN])
 	sodium_memzero(buf, sizeof(buf));
 	if (r == -1)
 		errno = EINVAL;
+	return r;
+}
+
+int
+key_read_file(const char *path, uint8_t key[KEY_LEN])
+{
+	int	fd, r, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	r = key_read_fd(fd, key);
+	saved = errno;
+	close(fd);
+	errno = saved;
 	return r;
 }
 

@@ -41,6 +41,8 @@ int	 key_from_base64(uint8_t key[KEY_LEN], const char *b64);
  * Returns 0, or -1 with errno (EINVAL: not a key).
  */
 int	 key_read_file(const char *path, uint8_t key[KEY_LEN]);
+/* The same from an open fd, read to its end (stdin for ipcpctl pubkey). */
+int	 key_read_fd(int fd, uint8_t key[KEY_LEN]);
 
 /* "10.0.0.1/32", "fd00::1/128"; a bare address is a host prefix. */
 int	 prefix_parse(const char *, struct prefix *);
