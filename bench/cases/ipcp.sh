@@ -43,7 +43,7 @@ ipcp_conf()
 	private-key = $CW/$me.key
 	listen = $listen
 	address = $addr/32
-	user = ipcp
+	user = nobody
 	control = $CW/$me.sock
 	offload = ${IPCP_OFFLOAD:-on}
 
@@ -63,8 +63,6 @@ case_ipcp_setup()
 			return 1
 		}
 	done
-	id ipcp >/dev/null 2>&1 || useradd --system --no-create-home \
-	    --home-dir /nonexistent --shell /usr/sbin/nologin ipcp || return 1
 	for n in a b; do
 		(umask 077 && "$(ipcp_bin ipcpctl)" genkey >"$CW/$n.key") &&
 		"$(ipcp_bin ipcpctl)" pubkey <"$CW/$n.key" >"$CW/$n.pub" ||

@@ -57,7 +57,8 @@ check_fwd() {
 		done
 	done
 	[ "$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" = \
-	    "$(id -u ipcp)" ] || fail "$node: forwarder does not run as ipcp"
+	    "$(id -u "$FWD_USER")" ] ||
+	    fail "$node: forwarder does not run as $FWD_USER"
 	grep -q '^CapEff:[[:space:]]*0000000000000000$' "/proc/$pid/status" ||
 	    fail "$node: $(grep ^CapEff "/proc/$pid/status")"
 	grep -q '^CapPrm:[[:space:]]*0000000000000000$' "/proc/$pid/status" ||
@@ -111,7 +112,7 @@ check_fwd() {
 		    fail "$node: TUN fd is not ipcp-$peer ($(grep ^iff: \
 		    "/proc/$pid/fdinfo/${f##*/}"))"
 	done
-	info "$node: forwarder $pid uid $(id -u ipcp), caps 0, seccomp 2," \
+	info "$node: forwarder $pid uid $(id -u "$FWD_USER"), caps 0, seccomp 2," \
 	    "root $EMPTY, $(ls "/proc/$pid/fd" | wc -l) fds"
 }
 
