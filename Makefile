@@ -19,20 +19,24 @@ LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CFLAGS	+= $(PKG_CFLAGS)
 
-LIBS_PROTO = -lsodium -lgcrypt -lprotobuf-c
+# Only the forwarder seals and opens frames, so only it links libgcrypt
+# (proto/frame.c, the AEAD engine); the wire format is proto/wire.c.
+LIBS_PROTO = -lsodium -lprotobuf-c
 LIBS_CTLD  = $(LIBS_PROTO) -luv -linih -lmnl
-LIBS_FWD   = $(LIBS_PROTO) -luv -lseccomp
+LIBS_FWD   = $(LIBS_PROTO) -lgcrypt -luv -lseccomp
 LIBS_CTL   = $(LIBS_PROTO) -ljson-c
 
 GEN_C	:= $(B)/gen/ipcp.pb-c.c
 GEN_H	:= $(B)/gen/ipcp.pb-c.h
-PROTO_SRCS := $(wildcard proto/*.c) $(GEN_C)
+AEAD_SRCS  := proto/frame.c
+PROTO_SRCS := $(filter-out $(AEAD_SRCS),$(wildcard proto/*.c)) $(GEN_C)
 CTLD_SRCS  := $(wildcard ctld/*.c)
 FWD_SRCS   := $(wildcard fwd/*.c)
 CTL_SRCS   := $(wildcard ctl/*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(patsubst $(B)/%,%,$(1)))
 PROTO_OBJS := $(call obj,$(PROTO_SRCS))
+AEAD_OBJS  := $(call obj,$(AEAD_SRCS))
 CTLD_OBJS  := $(call obj,$(CTLD_SRCS))
 FWD_OBJS   := $(call obj,$(FWD_SRCS))
 CTL_OBJS   := $(call obj,$(CTL_SRCS))
@@ -66,12 +70,13 @@ $(B)/obj/%.o: %.c $(GEN_H)
 	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/libipcp.a: $(PROTO_OBJS)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 $(B)/ipcpd: $(CTLD_OBJS) $(B)/libipcp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CTLD)
 
-$(B)/ipcp-fwd: $(FWD_OBJS) $(B)/libipcp.a
+$(B)/ipcp-fwd: $(FWD_OBJS) $(AEAD_OBJS) $(B)/libipcp.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FWD)
 
 $(B)/ipcpctl: $(CTL_OBJS) $(B)/libipcp.a
@@ -84,6 +89,7 @@ $(B)/tests/%: tests/unit/%.c $$(call obj,$$($$*_SRCS)) $(B)/libipcp.a
 
 unit: $(UNIT_TESTS)
 	@tests/run-unit.sh $(UNIT_TESTS)
+	@tests/linkage.sh $(B)
 
 config-tests: all
 	@tests/config/run.sh $(B)/ipcpd

@@ -19,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "frame.h"
+#include "wire.h"
 #include "ipcpd.h"
 #include "log.h"
 #include "msg.h"

@@ -23,7 +23,7 @@
 
 #include <sodium.h>
 
-#include "frame.h"
+#include "wire.h"
 #include "ipcpd.h"
 #include "log.h"
 

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "frame.h"
+#include "wire.h"
 #include "ipcpd.h"
 #include "log.h"
 #include "msg.h"

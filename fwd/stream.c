@@ -347,7 +347,7 @@ stream_flush(struct fwd *f)
 void
 stream_goodbye(struct fwd *f, const char *reason)
 {
-	size_t	len = strnlen(reason, FRAME_MAX_CONTROL);
+	size_t	len = strnlen(reason, FRAME_MAX_CLOSE);
 
 	/* Best effort: the session ends whether or not this gets out. */
 	if (stream_send(f, FRAME_CLOSE, reason, len) == 0) {

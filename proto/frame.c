@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * AEAD frames on the stream between two forwarders; see frame.h for the
- * layout.  Sealing and opening happen in place, so the data path never
- * copies a packet between the TUN read and the socket write.
+ * The AEAD engine of the frames on the stream between two forwarders;
+ * the layout is in wire.h.  Sealing and opening happen in place, so the
+ * data path never copies a packet between the TUN read and the socket
+ * write.  Only ipcp-fwd links this (and with it libgcrypt).
  */
 #include <errno.h>
 #include <string.h>
@@ -11,19 +12,6 @@
 
 /* A counter this high has moved ~2^60 frames; the session must end. */
 #define FRAME_COUNTER_LIMIT	(UINT64_MAX - (1ULL << 16))
-
-const char *
-frame_cipher_name(int cipher)
-{
-	switch (cipher) {
-	case FRAME_CIPHER_AES256GCM:
-		return "aes-256-gcm";
-	case FRAME_CIPHER_CHACHA20POLY1305:
-		return "chacha20-poly1305";
-	default:
-		return "unknown";
-	}
-}
 
 /*
  * libgcrypt wants its version check before any other call, and no secure
@@ -118,53 +106,6 @@ frame_key_ratchet(struct frame_key *k)
 	return r;
 }
 
-void
-frame_nonce(uint8_t nonce[12], uint64_t counter)
-{
-	int	i;
-
-	memset(nonce, 0, 4);
-	for (i = 0; i < 8; i++)
-		nonce[4 + i] = (uint8_t)(counter >> (8 * i));
-}
-
-static size_t
-max_payload(uint8_t type)
-{
-	switch (type) {
-	case FRAME_DATA:
-		return FRAME_MAX_PAYLOAD;
-	case FRAME_CONTROL:
-	case FRAME_CLOSE:
-		return FRAME_MAX_CONTROL;
-	case FRAME_HEARTBEAT:
-	case FRAME_HEARTBEAT_ACK:
-	case FRAME_REKEY:
-		return 64;
-	default:
-		return 0;
-	}
-}
-
-void
-frame_hdr_put(uint8_t *h, uint8_t type, size_t plen)
-{
-	uint32_t	body = plen + FRAME_TAG_LEN;
-
-	h[0] = body >> 24;
-	h[1] = body >> 16;
-	h[2] = body >> 8;
-	h[3] = body;
-	h[4] = type;
-}
-
-uint32_t
-frame_hdr_body(const uint8_t *h)
-{
-	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
-	    (uint32_t)h[2] << 8 | h[3];
-}
-
 /*
  * AES-256-GCM in place with the header as AAD; the tag goes right after
  * the text.  The same construction as libsodium's aes256gcm (12-byte
@@ -173,10 +114,10 @@ frame_hdr_body(const uint8_t *h)
  * so no unauthenticated plaintext stays behind in the buffer.
  */
 static int
-gcm_crypt(gcry_cipher_hd_t h, int seal, const uint8_t nonce[12],
+gcm_crypt(gcry_cipher_hd_t h, int seal, const uint8_t nonce[FRAME_NONCE_LEN],
     const uint8_t *hdr, uint8_t *p, size_t len)
 {
-	if (gcry_cipher_setiv(h, nonce, 12) ||
+	if (gcry_cipher_setiv(h, nonce, FRAME_NONCE_LEN) ||
 	    gcry_cipher_authenticate(h, hdr, FRAME_HDR_LEN) ||
 	    gcry_cipher_final(h)) {
 		errno = EINVAL;
@@ -200,10 +141,11 @@ gcm_crypt(gcry_cipher_hd_t h, int seal, const uint8_t nonce[12],
 size_t
 frame_seal(struct frame_key *k, uint8_t type, uint8_t *buf, size_t plen)
 {
-	uint8_t		 nonce[12];
+	uint8_t		 nonce[FRAME_NONCE_LEN];
 	uint8_t		*p = buf + FRAME_HDR_LEN;
 
-	if (max_payload(type) == 0 || plen > max_payload(type)) {
+	if (frame_max_payload(type) == 0 ||
+	    plen > frame_max_payload(type)) {
 		errno = EMSGSIZE;
 		return 0;
 	}
@@ -225,32 +167,10 @@ frame_seal(struct frame_key *k, uint8_t type, uint8_t *buf, size_t plen)
 }
 
 int
-frame_header(const uint8_t *hdr, uint8_t *type, uint32_t *body_len)
-{
-	uint32_t	len;
-	size_t		max;
-
-	len = frame_hdr_body(hdr);
-	/* An unknown type is a peer we cannot speak to; say so early. */
-	if ((max = max_payload(hdr[4])) == 0) {
-		errno = EBADMSG;
-		return -1;
-	}
-	/* The length is the peer's claim: bound it before we buffer. */
-	if (len < FRAME_TAG_LEN || len - FRAME_TAG_LEN > max) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	*type = hdr[4];
-	*body_len = len;
-	return 0;
-}
-
-int
 frame_open(struct frame_key *k, uint8_t *frame, size_t len,
     uint8_t **payload, size_t *plen)
 {
-	uint8_t		 nonce[12], type;
+	uint8_t		 nonce[FRAME_NONCE_LEN], type;
 	uint32_t	 body;
 	uint8_t		*c = frame + FRAME_HDR_LEN;
 	size_t		 clen;

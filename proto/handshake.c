@@ -39,7 +39,7 @@
 
 #include <sodium.h>
 
-#include "frame.h"
+#include "wire.h"
 #include "handshake.h"
 
 #define HASH_LEN	32

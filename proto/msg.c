@@ -11,8 +11,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "msg.h"
-#include "frame.h"
+#include "wire.h"
 
 int
 msg_send(int sock, const Ipcp__Envelope *env, int passfd)

@@ -7,7 +7,7 @@
  * write outside the buffer.  Build:
  *
  *	clang -g -O1 -fsanitize=fuzzer,address -Iproto \
- *	    tests/fuzz/fuzz_frame.c proto/frame.c -lsodium -lgcrypt \
+ *	    tests/fuzz/fuzz_frame.c proto/frame.c proto/wire.c -lsodium -lgcrypt \
  *	    -o fuzz_frame
  */
 #include <stdint.h>

@@ -8,14 +8,14 @@
  * handshake.  Build:
  *
  *	clang -g -O1 -fsanitize=fuzzer,address -Iproto \
- *	    tests/fuzz/fuzz_handshake.c proto/handshake.c proto/frame.c -lsodium \
- *	    -lgcrypt -o fuzz_handshake
+ *	    tests/fuzz/fuzz_handshake.c proto/handshake.c proto/wire.c \
+ *	    -lsodium -o fuzz_handshake
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "frame.h"
+#include "wire.h"
 #include "handshake.h"
 #include "../mac1_ref.h"
 

@@ -77,10 +77,11 @@ type_max(uint8_t type)
 	case FRAME_DATA:
 		return FRAME_MAX_PAYLOAD;
 	case FRAME_CONTROL:
-	case FRAME_CLOSE:
 		return FRAME_MAX_CONTROL;
+	case FRAME_CLOSE:
+		return FRAME_MAX_CLOSE;
 	default:
-		return 64;
+		return FRAME_MAX_SMALL;
 	}
 }
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: ISC
-# test_fwd runs the real forwarder binary (see the top of test_fwd.c):
-# nothing to link beyond the proto library, but $(B)/ipcp-fwd must exist.
-# It finds it as ../ipcp-fwd from its own path, or as $IPCP_FWD.
-test_fwd_SRCS :=
+# test_fwd runs the real forwarder binary (see the top of test_fwd.c) and
+# plays the remote forwarder with the AEAD engine; $(B)/ipcp-fwd must
+# exist.  It finds it as ../ipcp-fwd from its own path, or as $IPCP_FWD.
+test_fwd_SRCS := proto/frame.c
 $(B)/tests/test_fwd: | $(B)/ipcp-fwd
 $(B)/tests/test_fwd: CFLAGS += -Ifwd

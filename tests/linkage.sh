@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: ISC
+#
+# Each program links only what its job needs: ipcpd (root) and ipcpctl
+# never seal or open frames, so they must not link the data plane's AEAD
+# engine (libgcrypt); the sandboxed forwarder must not link the config
+# parser or rtnetlink.  Checked on the built binaries with ldd.
+#
+# usage: tests/linkage.sh BUILD_DIR
+set -u
+b=${1:-build}
+fail=0
+
+# must_not BINARY LIBRARY...
+must_not() {
+	bin=$1
+	shift
+	deps=$(ldd "$b/$bin") || { echo "FAIL linkage: ldd $b/$bin"; fail=1; return; }
+	for lib in "$@"; do
+		if printf '%s\n' "$deps" | grep -q "$lib"; then
+			echo "FAIL linkage: $bin links $lib"
+			fail=1
+		fi
+	done
+}
+
+must_not ipcpd libgcrypt
+must_not ipcpctl libgcrypt libuv libmnl
+must_not ipcp-fwd libinih libmnl libjson-c
+[ "$fail" = 0 ] && echo "linkage: ok"
+exit "$fail"
