@@ -30,7 +30,7 @@
 
 static void	usage(void) __attribute__((noreturn));
 static int	ctl_connect(const char *);
-static Ipcp__Envelope *ctl_recv(int, uint64_t);
+static Ipcp__Envelope *ctl_recv(int, uint64_t, int);
 static int	ctl_reply(const struct ctl_cmd *, const struct output *,
 		    const Ipcp__Envelope *, int *);
 static const char *cmd_words(const struct ctl_cmd *);
@@ -47,12 +47,13 @@ main(int argc, char *argv[])
 {
 	struct ctl_opts		 opts;
 	const struct ctl_cmd	*cmd;
+	struct ctl_args		 args;
 	int			 ch, rc;
 
 	opts.socket = IPCP_CONTROL_SOCKET;
 	opts.json = 0;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, ":hjs:")) != -1) {
+	while ((ch = getopt(argc, argv, "+:hjs:")) != -1) {
 		switch (ch) {
 		case 'h':
 			parse_usage(stdout);
@@ -76,13 +77,13 @@ main(int argc, char *argv[])
 	argc -= optind;
 	argv += optind;
 
-	if ((cmd = parse_command(argc, argv)) == NULL)
+	if ((cmd = parse_command(argc, argv, &args)) == NULL)
 		return CTL_EXIT_USAGE;
 	if (sodium_init() < 0) {
 		fprintf(stderr, "ipcpctl: cannot initialise libsodium\n");
 		return CTL_EXIT_ERROR;
 	}
-	rc = cmd->handler(cmd, &opts);
+	rc = cmd->handler(cmd, &opts, &args);
 	/* A full disk or a closed pipe must not look like success. */
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		fprintf(stderr, "ipcpctl: standard output: %s\n",
@@ -99,7 +100,8 @@ cmd_words(const struct ctl_cmd *cmd)
 	static char	buf[64];
 
 	snprintf(buf, sizeof(buf), "%s%s%s", cmd->name,
-	    cmd->arg != NULL ? " " : "", cmd->arg != NULL ? cmd->arg : "");
+	    cmd->argkind == CTL_ARG_WORD ? " " : "",
+	    cmd->argkind == CTL_ARG_WORD ? cmd->arg : "");
 	return buf;
 }
 
@@ -140,7 +142,7 @@ ctl_connect(const char *path)
  * went wrong on stderr and returns NULL on error or timeout.
  */
 static Ipcp__Envelope *
-ctl_recv(int fd, uint64_t deadline)
+ctl_recv(int fd, uint64_t deadline, int timeout_ms)
 {
 	Ipcp__Envelope	*env;
 	struct pollfd	 pfd;
@@ -150,7 +152,7 @@ ctl_recv(int fd, uint64_t deadline)
 	for (;;) {
 		if ((now = now_ms()) >= deadline) {
 			fprintf(stderr, "ipcpctl: no reply from ipcpd within "
-			    "%d s\n", CTL_TIMEOUT_MS / 1000);
+			    "%d s\n", timeout_ms / 1000);
 			return NULL;
 		}
 		pfd.fd = fd;
@@ -162,7 +164,7 @@ ctl_recv(int fd, uint64_t deadline)
 		}
 		if (n <= 0)
 			continue;
-		if ((env = msg_recv(fd, MSG_MAX_CTL, NULL)) != NULL)
+		if ((env = msg_recv(fd, &msg_chan_ctl_reply, NULL)) != NULL)
 			return env;
 		switch (errno) {
 		case EAGAIN:
@@ -174,8 +176,9 @@ ctl_recv(int fd, uint64_t deadline)
 			return NULL;
 		case EMSGSIZE:
 			fprintf(stderr, "ipcpctl: reply from ipcpd is larger "
-			    "than %d bytes\n", MSG_MAX_CTL);
+			    "than %d bytes\n", MSG_MAX_CTL_REPLY);
 			return NULL;
+		case EPROTO:
 		case EBADMSG:
 			fprintf(stderr, "ipcpctl: malformed reply from "
 			    "ipcpd\n");
@@ -188,6 +191,24 @@ ctl_recv(int fd, uint64_t deadline)
 	}
 }
 
+/* A Result that says the command failed: one line on stderr. */
+static void
+print_failure(const struct ctl_cmd *cmd, const Ipcp__Result *res)
+{
+	/* A config error is already `file:line: message'. */
+	if (res->code == CTL_RES_CONFIG)
+		fprintf(stderr, "%s\n", res->text);
+	/* The text may only repeat what the code says. */
+	else if (res->text[0] == '\0' ||
+	    strstr(res->text, ctl_result_str(res->code)) != NULL)
+		fprintf(stderr, "ipcpctl: %s: %s\n", cmd_words(cmd),
+		    res->text[0] != '\0' ? res->text :
+		    ctl_result_str(res->code));
+	else
+		fprintf(stderr, "ipcpctl: %s: %s: %s\n", cmd_words(cmd),
+		    ctl_result_str(res->code), res->text);
+}
+
 /*
  * Act on one reply to `cmd'.  Sets *done once the reply is complete.
  * Returns an exit status; anything but CTL_EXIT_OK ends the exchange.
@@ -196,46 +217,72 @@ static int
 ctl_reply(const struct ctl_cmd *cmd, const struct output *out,
     const Ipcp__Envelope *env, int *done)
 {
-	const Ipcp__Result	*res;
+	Ipcp__Command	c = cmd->request;
 
 	switch (env->body_case) {
 	case IPCP__ENVELOPE__BODY_RESULT:
-		res = env->result;
-		if (res->code != CTL_RES_OK) {
-			/* The text may only repeat what the code says. */
-			if (res->text[0] == '\0' ||
-			    strcmp(res->text, ctl_result_str(res->code)) == 0)
-				fprintf(stderr, "ipcpctl: %s: %s\n",
-				    cmd_words(cmd), ctl_result_str(res->code));
-			else
-				fprintf(stderr, "ipcpctl: %s: %s: %s\n",
-				    cmd_words(cmd), ctl_result_str(res->code),
-				    res->text);
+		if (env->result->code != CTL_RES_OK) {
+			print_failure(cmd, env->result);
 			return CTL_EXIT_ERROR;
 		}
 		/* A bare "ok" answers a command that has nothing to show. */
-		if (cmd->request == IPCP__COMMAND__CMD_STATUS)
+		if (c == IPCP__COMMAND__CMD_STATUS ||
+		    c == IPCP__COMMAND__CMD_PEERS ||
+		    c == IPCP__COMMAND__CMD_ROUTES ||
+		    c == IPCP__COMMAND__CMD_RELOAD ||
+		    c == IPCP__COMMAND__CMD_TRACE)
 			break;
-		if (cmd->request == IPCP__COMMAND__CMD_PEERS)
-			out->end();
+		out->done(env->result->text);
 		*done = 1;
 		return CTL_EXIT_OK;
 	case IPCP__ENVELOPE__BODY_STATUS:
-		if (cmd->request != IPCP__COMMAND__CMD_STATUS)
+		if (c != IPCP__COMMAND__CMD_STATUS)
 			break;
 		out->status(env->status);
 		*done = 1;
 		return CTL_EXIT_OK;
 	case IPCP__ENVELOPE__BODY_PEER:
-		if (cmd->request != IPCP__COMMAND__CMD_PEERS)
+		if (c != IPCP__COMMAND__CMD_PEERS)
 			break;
 		out->peer(env->peer);
 		return CTL_EXIT_OK;
-	case IPCP__ENVELOPE__BODY_END:
-		if (cmd->request != IPCP__COMMAND__CMD_PEERS)
+	case IPCP__ENVELOPE__BODY_ROUTE:
+		if (c != IPCP__COMMAND__CMD_ROUTES)
 			break;
-		out->end();
+		out->route(env->route);
+		return CTL_EXIT_OK;
+	case IPCP__ENVELOPE__BODY_END:
+		if (c == IPCP__COMMAND__CMD_PEERS)
+			out->peers_end();
+		else if (c == IPCP__COMMAND__CMD_ROUTES)
+			out->routes_end();
+		else
+			break;
 		*done = 1;
+		return CTL_EXIT_OK;
+	case IPCP__ENVELOPE__BODY_RELOAD_PEER:
+		if (c != IPCP__COMMAND__CMD_RELOAD)
+			break;
+		out->reload_peer(env->reload_peer);
+		return CTL_EXIT_OK;
+	case IPCP__ENVELOPE__BODY_RELOAD_DONE:
+		if (c != IPCP__COMMAND__CMD_RELOAD)
+			break;
+		out->reload_done(env->reload_done);
+		*done = 1;
+		return CTL_EXIT_OK;
+	case IPCP__ENVELOPE__BODY_TRACE_RESULT:
+		if (c != IPCP__COMMAND__CMD_TRACE)
+			break;
+		out->trace(env->trace_result);
+		*done = 1;
+		/* The hops so far are printed; the trace did not arrive. */
+		if (env->trace_result->error[0] != '\0') {
+			fprintf(stderr, "ipcpctl: trace: ");
+			print_str(env->trace_result->error);
+			fputc('\n', stderr);
+			return CTL_EXIT_ERROR;
+		}
 		return CTL_EXIT_OK;
 	default:
 		break;
@@ -246,7 +293,8 @@ ctl_reply(const struct ctl_cmd *cmd, const struct output *out,
 }
 
 int
-ctl_request(const struct ctl_cmd *cmd, const struct ctl_opts *opts)
+ctl_request(const struct ctl_cmd *cmd, const struct ctl_opts *opts,
+    const struct ctl_args *args)
 {
 	const struct output	*out;
 	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT;
@@ -254,7 +302,7 @@ ctl_request(const struct ctl_cmd *cmd, const struct ctl_opts *opts)
 	Ipcp__Envelope		*rep = NULL;
 	uint64_t		 deadline;
 	uint32_t		 id;
-	int			 fd, rc = CTL_EXIT_ERROR, done = 0;
+	int			 fd, r, rc = CTL_EXIT_ERROR, done = 0;
 
 	out = opts->json ? &output_json : &output_text;
 	if ((fd = ctl_connect(opts->socket)) == -1)
@@ -263,26 +311,33 @@ ctl_request(const struct ctl_cmd *cmd, const struct ctl_opts *opts)
 	/* Never 0, so a reply that forgot the id cannot match. */
 	id = randombytes_uniform(UINT32_MAX) + 1;
 	req.cmd = cmd->request;
+	req.check = args->check;
+	req.confirm_s = args->confirm_s;
+	req.target = (char *)(args->target != NULL ? args->target : "");
 	env.id = id;
 	env.body_case = IPCP__ENVELOPE__BODY_REQUEST;
 	env.request = &req;
-	if (msg_send(fd, &env, -1) == -1) {
+	if (msg_send(fd, &msg_chan_ctl_request, &env, -1) == -1) {
 		fprintf(stderr, "ipcpctl: send to ipcpd: %s\n",
 		    strerror(errno));
 		goto out;
 	}
 
-	deadline = now_ms() + CTL_TIMEOUT_MS;
+	deadline = now_ms() + cmd->timeout_ms;
 	while (!done) {
-		if ((rep = ctl_recv(fd, deadline)) == NULL)
+		if ((rep = ctl_recv(fd, deadline, cmd->timeout_ms)) == NULL)
 			goto out;
 		if (rep->id != id) {
 			fprintf(stderr, "ipcpctl: reply from ipcpd carries id "
 			    "%u, request had %u\n", rep->id, id);
 			goto out;
 		}
-		if (ctl_reply(cmd, out, rep, &done) != CTL_EXIT_OK)
+		if ((r = ctl_reply(cmd, out, rep, &done)) != CTL_EXIT_OK) {
+			/* A trace that stopped short still showed its hops. */
+			if (done)
+				rc = r;
 			goto out;
+		}
 		msg_free(rep);
 		rep = NULL;
 	}
@@ -294,7 +349,8 @@ out:
 }
 
 int
-ctl_genkey(const struct ctl_cmd *cmd, const struct ctl_opts *opts)
+ctl_genkey(const struct ctl_cmd *cmd, const struct ctl_opts *opts,
+    const struct ctl_args *args)
 {
 	uint8_t		key[KEY_LEN];
 	char		b64[KEY_B64_LEN];
@@ -319,7 +375,8 @@ ctl_genkey(const struct ctl_cmd *cmd, const struct ctl_opts *opts)
 }
 
 int
-ctl_pubkey(const struct ctl_cmd *cmd, const struct ctl_opts *opts)
+ctl_pubkey(const struct ctl_cmd *cmd, const struct ctl_opts *opts,
+    const struct ctl_args *args)
 {
 	uint8_t		priv[KEY_LEN], pub[KEY_LEN];
 	char		b64[KEY_B64_LEN];
@@ -345,7 +402,8 @@ ctl_pubkey(const struct ctl_cmd *cmd, const struct ctl_opts *opts)
 }
 
 int
-ctl_genpsk(const struct ctl_cmd *cmd, const struct ctl_opts *opts)
+ctl_genpsk(const struct ctl_cmd *cmd, const struct ctl_opts *opts,
+    const struct ctl_args *args)
 {
 	uint8_t	psk[KEY_LEN];
 	char	b64[KEY_B64_LEN];
@@ -359,7 +417,8 @@ ctl_genpsk(const struct ctl_cmd *cmd, const struct ctl_opts *opts)
 }
 
 int
-ctl_help(const struct ctl_cmd *cmd, const struct ctl_opts *opts)
+ctl_help(const struct ctl_cmd *cmd, const struct ctl_opts *opts,
+    const struct ctl_args *args)
 {
 	parse_usage(stdout);
 	return CTL_EXIT_OK;

@@ -16,6 +16,8 @@
 
 /* How long to wait for the whole reply to one request. */
 #define CTL_TIMEOUT_MS		5000
+/* Reload waits for stopped forwarders, trace for the far end. */
+#define CTL_TIMEOUT_LONG_MS	15000
 
 /* Exit status. */
 #define CTL_EXIT_OK		0
@@ -27,51 +29,79 @@ struct ctl_opts {
 	int		 json;
 };
 
+/* What a command takes after its name. */
+enum ctl_arg {
+	CTL_ARG_NONE,
+	CTL_ARG_WORD,		/* one fixed word: log verbose */
+	CTL_ARG_RELOAD,		/* [--check] [--confirm SECONDS] */
+	CTL_ARG_TARGET,		/* one free word: trace NODE */
+};
+
+/* The arguments parsed from argv, sent in the Request. */
+struct ctl_args {
+	int		 check;
+	unsigned	 confirm_s;
+	const char	*target;
+};
+
 struct ctl_cmd;
-typedef int (*ctl_handler)(const struct ctl_cmd *, const struct ctl_opts *);
+typedef int (*ctl_handler)(const struct ctl_cmd *, const struct ctl_opts *,
+    const struct ctl_args *);
 
 struct ctl_cmd {
 	const char	*name;
-	const char	*arg;		/* second word, or NULL */
-	int		 needs_daemon;
-	Ipcp__Command	 request;	/* with needs_daemon */
+	const char	*arg;		/* the fixed word, or how to show args */
+	enum ctl_arg	 argkind;
+	Ipcp__Command	 request;	/* CMD_NONE: works without ipcpd */
 	ctl_handler	 handler;
+	int		 timeout_ms;
 	const char	*help;
 };
 
 /*
- * How replies are printed.  status and peer get one validated message
- * each; end closes a list (peers) and is where JSON output is flushed.
+ * How replies are printed.  Each gets one validated message; a list ends
+ * with its end function, which is where JSON output is printed (so a
+ * failure part way through prints no half document).
  */
 struct output {
 	void	(*status)(const Ipcp__Status *);
 	void	(*peer)(const Ipcp__PeerInfo *);
-	void	(*end)(void);
+	void	(*peers_end)(void);
+	void	(*route)(const Ipcp__RouteInfo *);
+	void	(*routes_end)(void);
+	void	(*reload_peer)(const Ipcp__ReloadPeer *);
+	void	(*reload_done)(const Ipcp__ReloadDone *);
+	void	(*trace)(const Ipcp__TraceResult *);
+	/* A command whose answer is a Result "ok" with a text. */
+	void	(*done)(const char *text);
 };
 
 /* ipcpctl.c */
-int		 ctl_request(const struct ctl_cmd *,
-		    const struct ctl_opts *);
-int		 ctl_genkey(const struct ctl_cmd *,
-		    const struct ctl_opts *);
-int		 ctl_pubkey(const struct ctl_cmd *,
-		    const struct ctl_opts *);
-int		 ctl_genpsk(const struct ctl_cmd *,
-		    const struct ctl_opts *);
-int		 ctl_help(const struct ctl_cmd *,
-		    const struct ctl_opts *);
+int		 ctl_request(const struct ctl_cmd *, const struct ctl_opts *,
+		    const struct ctl_args *);
+int		 ctl_genkey(const struct ctl_cmd *, const struct ctl_opts *,
+		    const struct ctl_args *);
+int		 ctl_pubkey(const struct ctl_cmd *, const struct ctl_opts *,
+		    const struct ctl_args *);
+int		 ctl_genpsk(const struct ctl_cmd *, const struct ctl_opts *,
+		    const struct ctl_args *);
+int		 ctl_help(const struct ctl_cmd *, const struct ctl_opts *,
+		    const struct ctl_args *);
 
 /* parser.c */
 /*
- * Match argv (the words after the options) against the command table.
- * Returns the command, or NULL after printing why on stderr (a usage
- * error).
+ * Match argv (the words after the options) against the command table and
+ * fill *args.  Returns the command, or NULL after printing why on stderr
+ * (a usage error).
  */
-const struct ctl_cmd *parse_command(int argc, char *argv[]);
+const struct ctl_cmd *parse_command(int argc, char *argv[],
+		    struct ctl_args *);
 void		 parse_usage(FILE *);
 
 /* output.c */
 extern const struct output output_text;
+/* Strings from the daemon (some from the network) never drive a terminal. */
+void		 print_str(const char *);
 
 /* output_json.c */
 extern const struct output output_json;

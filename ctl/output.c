@@ -5,24 +5,47 @@
  * units, durations as "1d 2h 3m 4s", "-" for what is not known.  Scripts
  * should use -j (output_json.c); this layout may change.
  */
+#include <arpa/inet.h>
+
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ipcpctl.h"
+#include "msg.h"
 
 static int	peers_shown;
+static int	routes_shown;
+
+/* What a reload did, gathered until its end arrives. */
+static struct {
+	char	(*names)[MSG_NODE_NAME_MAX + 1];
+	size_t	 n, cap;
+	int	*action;
+} reload;
 
 /*
  * Strings come from the daemon, and some of them (a peer's node name) from
  * the network: never let them drive the terminal.
  */
-static void
+void
 print_str(const char *s)
 {
 	if (s == NULL || *s == '\0')
 		s = "-";
 	for (; *s != '\0'; s++)
 		putchar((unsigned char)*s >= 0x20 && *s != 0x7f ? *s : '?');
+}
+
+/* A column of at least `width' characters and a space. */
+static void
+print_col(const char *s, size_t width)
+{
+	size_t	len = s[0] != '\0' ? strlen(s) : 1;
+
+	print_str(s);
+	printf("%*s", (int)(len < width ? width - len + 1 : 1), "");
 }
 
 static void
@@ -87,6 +110,12 @@ text_status(const Ipcp__Status *st)
 		print_field("listening", st->listeners[i]);
 	printf("  peers: %u configured, %u up\n", st->peers_configured,
 	    st->peers_up);
+	printf("  routes: %u prefixes\n", st->routes);
+	if (st->config[0] != '\0')
+		print_field("config", st->config);
+	if (st->confirm_pending)
+		printf("  reload: waiting for ipcpctl confirm, rolls back in "
+		    "%u s\n", st->confirm_left_s);
 }
 
 static void
@@ -121,15 +150,194 @@ text_peer(const Ipcp__PeerInfo *p)
 	else
 		print_field("forwarder", NULL);
 	printf("  reconnects: %u\n", p->reconnects);
+	printf("  dropped: %" PRIu64 " received, %" PRIu64 " sent\n",
+	    p->rx_dropped, p->tx_dropped);
+	print_field("node", p->node);
+	printf("  routes: %u learned (max %u), %" PRIu64 " refused, "
+	    "metric %u\n", p->routes, p->max_routes, p->routes_rejected,
+	    p->metric);
 }
 
 static void
-text_end(void)
+text_peers_end(void)
 {
+}
+
+static const char *
+fmt_prefix(const Ipcp__Prefix *p, char *buf, size_t len)
+{
+	char	a[INET6_ADDRSTRLEN];
+
+	if (inet_ntop(p->addr.len == 4 ? AF_INET : AF_INET6, p->addr.data, a,
+	    sizeof(a)) == NULL)
+		snprintf(a, sizeof(a), "?");
+	snprintf(buf, len, "%s/%u", a, p->plen);
+	return buf;
+}
+
+static void
+text_route(const Ipcp__RouteInfo *r)
+{
+	char	pfx[64], age[64];
+	size_t	i;
+
+	if (routes_shown++ == 0)
+		printf("%-24s %-12s %-15s %6s  %-10s %-9s %s\n", "prefix",
+		    "via", "interface", "cost", "state", "age", "path");
+	printf("%-24s ", fmt_prefix(r->prefix, pfx, sizeof(pfx)));
+	print_col(r->via, 12);
+	print_col(r->interface, 15);
+	printf("%6u  %-10s %-9s ", r->cost, r->installed ? "installed" :
+	    r->best ? "best" : "-", fmt_duration(r->age_s, age, sizeof(age)));
+	for (i = 0; i < r->n_path; i++) {
+		if (i > 0)
+			putchar(' ');
+		print_str(r->path[i]);
+	}
+	putchar('\n');
+}
+
+static void
+text_routes_end(void)
+{
+	if (routes_shown == 0)
+		printf("no routes\n");
+}
+
+static void
+text_reload_peer(const Ipcp__ReloadPeer *rp)
+{
+	if (reload.n == reload.cap) {
+		size_t	 ncap = reload.cap ? reload.cap * 2 : 64;
+		void	*nn, *na;
+
+		nn = realloc(reload.names, ncap * sizeof(*reload.names));
+		if (nn != NULL)
+			reload.names = nn;
+		na = realloc(reload.action, ncap * sizeof(*reload.action));
+		if (na != NULL)
+			reload.action = na;
+		if (nn == NULL || na == NULL) {
+			fprintf(stderr, "ipcpctl: out of memory\n");
+			exit(CTL_EXIT_ERROR);
+		}
+		reload.cap = ncap;
+	}
+	snprintf(reload.names[reload.n], sizeof(reload.names[0]), "%s",
+	    rp->name);
+	reload.action[reload.n++] = rp->action;
+}
+
+static const char *const action_words[] = {
+	"kept", "changed", "restarted", "added", "removed"
+};
+
+static void
+text_reload_done(const Ipcp__ReloadDone *d)
+{
+	size_t	count[5] = { 0 }, i, a, shown;
+
+	for (i = 0; i < reload.n; i++)
+		count[reload.action[i]]++;
+	printf("%skept %zu, changed %zu, restarted %zu, added %zu, "
+	    "removed %zu\n", d->applied ? "" : "would be: ",
+	    count[0], count[1], count[2], count[3], count[4]);
+	/* Who was touched; the kept ones are everyone else. */
+	for (a = 1; a < 5; a++) {
+		if (count[a] == 0)
+			continue;
+		printf("%s:", action_words[a]);
+		for (i = shown = 0; i < reload.n; i++)
+			if ((size_t)reload.action[i] == a) {
+				putchar(' ');
+				print_str(reload.names[i]);
+				shown++;
+			}
+		putchar('\n');
+	}
+	for (i = 0; i < d->n_notes; i++) {
+		printf("node: ");
+		print_str(d->notes[i]);
+		putchar('\n');
+	}
+	if (!d->applied)
+		printf("(--check: nothing was applied)\n");
+	if (d->confirm_s > 0)
+		printf("rolls back in %u s unless confirmed with: ipcpctl "
+		    "confirm\n", d->confirm_s);
+}
+
+static void
+print_hops(const char *title, Ipcp__TraceHop *const *h, size_t n,
+    int backwards, size_t nfwd)
+{
+	size_t	i, idx;
+
+	printf("%s:\n", title);
+	for (i = 0; i < n; i++) {
+		idx = backwards ? nfwd - 1 - i : i;
+		printf("  %2zu  ", idx);
+		print_str(h[i]->node);
+		if (idx == 0)
+			printf("  (this node)\n");
+		else if (h[i]->rtt_us != 0)
+			printf("  %.3f ms\n", h[i]->rtt_us / 1000.0);
+		else
+			printf("  -\n");
+	}
+}
+
+static void
+text_trace(const Ipcp__TraceResult *t)
+{
+	char	pfx[64];
+	size_t	i;
+
+	printf("trace to ");
+	print_str(t->target);
+	printf(": %zu hop%s, %.3f ms round trip\n",
+	    t->n_forward ? t->n_forward - 1 : 0,
+	    t->n_forward == 2 ? "" : "s", t->rtt_us / 1000.0);
+	print_hops("forward", t->forward, t->n_forward, 0, t->n_forward);
+	print_hops("reverse", t->reverse, t->n_reverse, 1, t->n_forward);
+	if (t->error[0] != '\0' || t->n_reverse == 0)
+		return;
+	printf("peers of ");
+	print_str(t->reverse[0]->node);
+	printf(":");
+	for (i = 0; i < t->n_peers; i++) {
+		putchar(' ');
+		print_str(t->peers[i]->name);
+		printf(" (");
+		print_str(t->peers[i]->state);
+		putchar(')');
+	}
+	printf("\nroutes of ");
+	print_str(t->reverse[0]->node);
+	printf(":");
+	for (i = 0; i < t->n_routes; i++)
+		printf(" %s", fmt_prefix(t->routes[i], pfx, sizeof(pfx)));
+	putchar('\n');
+}
+
+static void
+text_done(const char *text)
+{
+	/* "ok" says nothing a zero exit status does not. */
+	if (text[0] != '\0' && strcmp(text, "ok") != 0) {
+		print_str(text);
+		putchar('\n');
+	}
 }
 
 const struct output output_text = {
 	.status = text_status,
 	.peer = text_peer,
-	.end = text_end,
+	.peers_end = text_peers_end,
+	.route = text_route,
+	.routes_end = text_routes_end,
+	.reload_peer = text_reload_peer,
+	.reload_done = text_reload_done,
+	.trace = text_trace,
+	.done = text_done,
 };

@@ -5,9 +5,12 @@
  * the protobuf field names and stay stable; counters are plain integers,
  * rtt_ms is a number of milliseconds, and what is not known (no rtt
  * measured, no forwarder, no endpoint) is null rather than 0 or "".
- * A list (peers) is collected and printed once its END arrives, so a
- * failure part way through prints no half document.
+ * A list (peers, routes, a reload's peers) is collected and printed once
+ * its end arrives, so a failure part way through prints no half
+ * document.
  */
+#include <arpa/inet.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,6 +19,8 @@
 #include "ipcpctl.h"
 
 static json_object	*peers;
+static json_object	*routes;
+static json_object	*reload_lists[5];
 
 static json_object *
 checked(json_object *o)
@@ -56,6 +61,35 @@ add_uint(json_object *obj, const char *key, uint64_t v)
 }
 
 static void
+add_ms(json_object *obj, const char *key, uint64_t us)
+{
+	char	text[32];
+
+	/* Printed with microsecond precision, not as %.17g noise. */
+	snprintf(text, sizeof(text), "%.3f", us / 1000.0);
+	add(obj, key, checked(json_object_new_double_s(us / 1000.0, text)));
+}
+
+static void
+array_add(json_object *arr, json_object *val)
+{
+	if (json_object_array_add(arr, val) != 0)
+		checked(NULL);
+}
+
+static json_object *
+new_prefix(const Ipcp__Prefix *p)
+{
+	char	a[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN + 5];
+
+	if (inet_ntop(p->addr.len == 4 ? AF_INET : AF_INET6, p->addr.data, a,
+	    sizeof(a)) == NULL)
+		snprintf(a, sizeof(a), "?");
+	snprintf(text, sizeof(text), "%s/%u", a, p->plen);
+	return checked(json_object_new_string(text));
+}
+
+static void
 print_doc(json_object *obj)
 {
 	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
@@ -82,6 +116,12 @@ json_status(const Ipcp__Status *st)
 	add_uint(obj, "peers_configured", st->peers_configured);
 	add_uint(obj, "peers_up", st->peers_up);
 	add_uint(obj, "pid", st->pid);
+	add_uint(obj, "routes", st->routes);
+	add_opt_str(obj, "config", st->config);
+	add(obj, "confirm_pending", checked(json_object_new_boolean(
+	    st->confirm_pending)));
+	add(obj, "confirm_left_s", st->confirm_pending ?
+	    checked(json_object_new_uint64(st->confirm_left_s)) : NULL);
 	print_doc(obj);
 }
 
@@ -89,7 +129,6 @@ static void
 json_peer(const Ipcp__PeerInfo *p)
 {
 	json_object	*obj;
-	char		 rtt[32];
 
 	if (peers == NULL)
 		peers = checked(json_object_new_array());
@@ -104,24 +143,29 @@ json_peer(const Ipcp__PeerInfo *p)
 	add_uint(obj, "tx_bytes", p->tx_bytes);
 	add_uint(obj, "rx_packets", p->rx_packets);
 	add_uint(obj, "tx_packets", p->tx_packets);
-	/* Printed with microsecond precision, not as %.17g noise. */
-	if (p->rtt_us != 0) {
-		snprintf(rtt, sizeof(rtt), "%.3f", p->rtt_us / 1000.0);
-		add(obj, "rtt_ms", checked(json_object_new_double_s(
-		    p->rtt_us / 1000.0, rtt)));
-	} else
+	if (p->rtt_us != 0)
+		add_ms(obj, "rtt_ms", p->rtt_us);
+	else
 		add(obj, "rtt_ms", NULL);
 	add(obj, "fwd_pid", p->fwd_pid != 0 ?
 	    checked(json_object_new_int(p->fwd_pid)) : NULL);
 	add_uint(obj, "reconnects", p->reconnects);
 	add_str(obj, "interface", p->interface);
 	add_opt_str(obj, "cipher", p->cipher);
-	if (json_object_array_add(peers, obj) != 0)
-		checked(NULL);
+	add_uint(obj, "rx_dropped", p->rx_dropped);
+	add_uint(obj, "tx_dropped", p->tx_dropped);
+	add_opt_str(obj, "node", p->node);
+	add_uint(obj, "metric", p->metric);
+	add_uint(obj, "routes", p->routes);
+	add_uint(obj, "max_routes", p->max_routes);
+	add_uint(obj, "routes_rejected", p->routes_rejected);
+	add_uint(obj, "control_rx_bytes", p->control_rx_bytes);
+	add_uint(obj, "control_tx_bytes", p->control_tx_bytes);
+	array_add(peers, obj);
 }
 
 static void
-json_end(void)
+json_peers_end(void)
 {
 	json_object	*obj;
 
@@ -132,8 +176,144 @@ json_end(void)
 	print_doc(obj);
 }
 
+static json_object *
+new_names(char *const *s, size_t n)
+{
+	json_object	*arr = checked(json_object_new_array());
+	size_t		 i;
+
+	for (i = 0; i < n; i++)
+		array_add(arr, checked(json_object_new_string(s[i])));
+	return arr;
+}
+
+/* A JSON array of objects, one per prefix and candidate path. */
+static void
+json_route(const Ipcp__RouteInfo *r)
+{
+	json_object	*obj;
+
+	if (routes == NULL)
+		routes = checked(json_object_new_array());
+	obj = checked(json_object_new_object());
+	add(obj, "prefix", new_prefix(r->prefix));
+	add_str(obj, "via", r->via);
+	add_opt_str(obj, "interface", r->interface);
+	add_uint(obj, "cost", r->cost);
+	add(obj, "path", new_names(r->path, r->n_path));
+	add(obj, "best", checked(json_object_new_boolean(r->best)));
+	add(obj, "installed", checked(json_object_new_boolean(r->installed)));
+	add_uint(obj, "age_s", r->age_s);
+	array_add(routes, obj);
+}
+
+static void
+json_routes_end(void)
+{
+	print_doc(routes != NULL ? routes : checked(json_object_new_array()));
+	routes = NULL;
+}
+
+static const char *const action_keys[] = {
+	"kept", "changed", "restarted", "added", "removed"
+};
+
+static void
+json_reload_peer(const Ipcp__ReloadPeer *rp)
+{
+	size_t	a = rp->action;
+
+	if (reload_lists[a] == NULL)
+		reload_lists[a] = checked(json_object_new_array());
+	array_add(reload_lists[a], checked(json_object_new_string(rp->name)));
+}
+
+static void
+json_reload_done(const Ipcp__ReloadDone *d)
+{
+	json_object	*obj;
+	size_t		 a;
+
+	obj = checked(json_object_new_object());
+	for (a = 0; a < 5; a++) {
+		add(obj, action_keys[a], reload_lists[a] != NULL ?
+		    reload_lists[a] : checked(json_object_new_array()));
+		reload_lists[a] = NULL;
+	}
+	add(obj, "applied", checked(json_object_new_boolean(d->applied)));
+	add(obj, "notes", new_names(d->notes, d->n_notes));
+	add(obj, "confirm_s", d->confirm_s > 0 ?
+	    checked(json_object_new_uint64(d->confirm_s)) : NULL);
+	print_doc(obj);
+}
+
+static json_object *
+new_hops(Ipcp__TraceHop *const *h, size_t n)
+{
+	json_object	*arr = checked(json_object_new_array()), *o;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		o = checked(json_object_new_object());
+		add_str(o, "node", h[i]->node);
+		if (h[i]->rtt_us != 0)
+			add_ms(o, "rtt_ms", h[i]->rtt_us);
+		else
+			add(o, "rtt_ms", NULL);
+		array_add(arr, o);
+	}
+	return arr;
+}
+
+static void
+json_trace(const Ipcp__TraceResult *t)
+{
+	json_object	*obj, *arr, *o;
+	size_t		 i;
+
+	obj = checked(json_object_new_object());
+	add_str(obj, "target", t->target);
+	add_ms(obj, "rtt_ms", t->rtt_us);
+	add(obj, "forward", new_hops(t->forward, t->n_forward));
+	add(obj, "reverse", new_hops(t->reverse, t->n_reverse));
+	add_opt_str(obj, "error", t->error);
+	arr = checked(json_object_new_array());
+	for (i = 0; i < t->n_peers; i++) {
+		o = checked(json_object_new_object());
+		add_str(o, "name", t->peers[i]->name);
+		add_str(o, "state", t->peers[i]->state);
+		if (t->peers[i]->rtt_us != 0)
+			add_ms(o, "rtt_ms", t->peers[i]->rtt_us);
+		else
+			add(o, "rtt_ms", NULL);
+		array_add(arr, o);
+	}
+	add(obj, "peers", arr);
+	arr = checked(json_object_new_array());
+	for (i = 0; i < t->n_routes; i++)
+		array_add(arr, new_prefix(t->routes[i]));
+	add(obj, "routes", arr);
+	print_doc(obj);
+}
+
+static void
+json_done(const char *text)
+{
+	json_object	*obj;
+
+	obj = checked(json_object_new_object());
+	add_str(obj, "result", text);
+	print_doc(obj);
+}
+
 const struct output output_json = {
 	.status = json_status,
 	.peer = json_peer,
-	.end = json_end,
+	.peers_end = json_peers_end,
+	.route = json_route,
+	.routes_end = json_routes_end,
+	.reload_peer = json_reload_peer,
+	.reload_done = json_reload_done,
+	.trace = json_trace,
+	.done = json_done,
 };

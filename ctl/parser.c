@@ -2,31 +2,54 @@
 /*
  * The command table of ipcpctl and the matching of argv against it (after
  * the subcommand table of wg.c and the token tables of ikectl/parser.c).
- * A command is one word, or two for a command with a fixed argument
- * ("log verbose").  Adding a command means adding a row here and, if it
+ * A command is one word, two for a command with a fixed argument
+ * ("log verbose"), or a word and its own arguments ("reload --check",
+ * "trace NODE").  Adding a command means adding a row here and, if it
  * talks to ipcpd, a Command value in proto/ipcp.proto.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ipcpctl.h"
 
+/* A --confirm longer than this is a typo (ipcpd agrees: msg_ctl.c). */
+#define CONFIRM_MAX_S	86400
+
 static const struct ctl_cmd cmds[] = {
-	{ "status", NULL, 1, IPCP__COMMAND__CMD_STATUS, ctl_request,
+	{ "status", NULL, CTL_ARG_NONE, IPCP__COMMAND__CMD_STATUS,
+	    ctl_request, CTL_TIMEOUT_MS,
 	    "node name, public key, listeners and peer counts" },
-	{ "peers", NULL, 1, IPCP__COMMAND__CMD_PEERS, ctl_request,
+	{ "peers", NULL, CTL_ARG_NONE, IPCP__COMMAND__CMD_PEERS,
+	    ctl_request, CTL_TIMEOUT_MS,
 	    "state, traffic and round trip of every configured peer" },
-	{ "log", "verbose", 1, IPCP__COMMAND__CMD_LOG_VERBOSE, ctl_request,
-	    "make ipcpd log debug messages" },
-	{ "log", "brief", 1, IPCP__COMMAND__CMD_LOG_BRIEF, ctl_request,
-	    "stop logging debug messages" },
-	{ "genkey", NULL, 0, IPCP__COMMAND__CMD_NONE, ctl_genkey,
-	    "print a new private key" },
-	{ "pubkey", NULL, 0, IPCP__COMMAND__CMD_NONE, ctl_pubkey,
-	    "read a private key on stdin, print its public key" },
-	{ "genpsk", NULL, 0, IPCP__COMMAND__CMD_NONE, ctl_genpsk,
-	    "print a new pre-shared key" },
-	{ "help", NULL, 0, IPCP__COMMAND__CMD_NONE, ctl_help,
+	{ "routes", NULL, CTL_ARG_NONE, IPCP__COMMAND__CMD_ROUTES,
+	    ctl_request, CTL_TIMEOUT_MS,
+	    "every prefix with its candidate paths, the best first" },
+	{ "reload", "[--check] [--confirm SECONDS]", CTL_ARG_RELOAD,
+	    IPCP__COMMAND__CMD_RELOAD, ctl_request, CTL_TIMEOUT_LONG_MS,
+	    "read the config file again and apply what changed" },
+	{ "confirm", NULL, CTL_ARG_NONE, IPCP__COMMAND__CMD_CONFIRM,
+	    ctl_request, CTL_TIMEOUT_MS,
+	    "keep a reload made with --confirm" },
+	{ "trace", "NODE", CTL_ARG_TARGET, IPCP__COMMAND__CMD_TRACE,
+	    ctl_request, CTL_TIMEOUT_LONG_MS,
+	    "follow the routes to a node (a name or an address)" },
+	{ "goodbye", NULL, CTL_ARG_NONE, IPCP__COMMAND__CMD_GOODBYE,
+	    ctl_request, CTL_TIMEOUT_MS,
+	    "tell every peer this node is leaving, then stop ipcpd" },
+	{ "log", "verbose", CTL_ARG_WORD, IPCP__COMMAND__CMD_LOG_VERBOSE,
+	    ctl_request, CTL_TIMEOUT_MS, "make ipcpd log debug messages" },
+	{ "log", "brief", CTL_ARG_WORD, IPCP__COMMAND__CMD_LOG_BRIEF,
+	    ctl_request, CTL_TIMEOUT_MS, "stop logging debug messages" },
+	{ "genkey", NULL, CTL_ARG_NONE, IPCP__COMMAND__CMD_NONE, ctl_genkey,
+	    0, "print a new private key" },
+	{ "pubkey", NULL, CTL_ARG_NONE, IPCP__COMMAND__CMD_NONE, ctl_pubkey,
+	    0, "read a private key on stdin, print its public key" },
+	{ "genpsk", NULL, CTL_ARG_NONE, IPCP__COMMAND__CMD_NONE, ctl_genpsk,
+	    0, "print a new pre-shared key" },
+	{ "help", NULL, CTL_ARG_NONE, IPCP__COMMAND__CMD_NONE, ctl_help, 0,
 	    "print this list" },
 };
 #define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
@@ -59,12 +82,66 @@ print_args(FILE *fp, const char *name)
 	}
 }
 
+static int
+parse_seconds(const char *s, unsigned *out)
+{
+	unsigned long	 v;
+	char		*end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v == 0 || v > CONFIRM_MAX_S)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* reload [--check] [--confirm SECONDS]; 0 or -1 after saying why. */
+static int
+parse_reload(int argc, char *argv[], struct ctl_args *a)
+{
+	int	i;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--check") == 0 ||
+		    strcmp(argv[i], "-n") == 0)
+			a->check = 1;
+		else if (strcmp(argv[i], "--confirm") == 0) {
+			if (++i == argc) {
+				fprintf(stderr, "ipcpctl: reload: --confirm "
+				    "needs a number of seconds\n");
+				return -1;
+			}
+			if (parse_seconds(argv[i], &a->confirm_s) == -1) {
+				fprintf(stderr, "ipcpctl: reload: --confirm "
+				    "'%s' is not a number of seconds from 1 "
+				    "to %d\n", argv[i], CONFIRM_MAX_S);
+				return -1;
+			}
+		} else {
+			fprintf(stderr, "ipcpctl: reload: unexpected argument "
+			    "'%s'; usage: ipcpctl reload [--check] "
+			    "[--confirm SECONDS]\n", argv[i]);
+			return -1;
+		}
+	}
+	if (a->check && a->confirm_s) {
+		fprintf(stderr, "ipcpctl: reload: --check applies nothing, "
+		    "so there is nothing to confirm\n");
+		return -1;
+	}
+	return 0;
+}
+
 const struct ctl_cmd *
-parse_command(int argc, char *argv[])
+parse_command(int argc, char *argv[], struct ctl_args *a)
 {
 	size_t	i;
 	int	known = 0;
 
+	memset(a, 0, sizeof(*a));
 	if (argc < 1) {
 		parse_usage(stderr);
 		return NULL;
@@ -73,15 +150,29 @@ parse_command(int argc, char *argv[])
 		if (strcmp(cmds[i].name, argv[0]) != 0)
 			continue;
 		known = 1;
-		if (cmds[i].arg == NULL) {
+		switch (cmds[i].argkind) {
+		case CTL_ARG_NONE:
 			if (argc == 1)
 				return &cmds[i];
 			fprintf(stderr, "ipcpctl: %s: unexpected argument "
 			    "'%s'\n", argv[0], argv[1]);
 			return NULL;
+		case CTL_ARG_WORD:
+			if (argc == 2 && strcmp(cmds[i].arg, argv[1]) == 0)
+				return &cmds[i];
+			break;
+		case CTL_ARG_RELOAD:
+			return parse_reload(argc, argv, a) == 0 ? &cmds[i] :
+			    NULL;
+		case CTL_ARG_TARGET:
+			if (argc == 2 && argv[1][0] != '\0') {
+				a->target = argv[1];
+				return &cmds[i];
+			}
+			fprintf(stderr, "usage: ipcpctl %s %s\n", argv[0],
+			    cmds[i].arg);
+			return NULL;
 		}
-		if (argc == 2 && strcmp(cmds[i].arg, argv[1]) == 0)
-			return &cmds[i];
 	}
 	if (!known) {
 		fprintf(stderr, "ipcpctl: unknown command '%s'; try: ",
@@ -103,12 +194,16 @@ parse_usage(FILE *fp)
 	char	word[64];
 	size_t	i;
 
-	fprintf(fp, "usage: ipcpctl [-j] [-s socket] command [argument]\n"
+	fprintf(fp, "usage: ipcpctl [-j] [-s socket] command [argument ...]\n"
 	    "commands:\n");
 	for (i = 0; i < NCMDS; i++) {
 		snprintf(word, sizeof(word), "%s%s%s", cmds[i].name,
 		    cmds[i].arg != NULL ? " " : "",
 		    cmds[i].arg != NULL ? cmds[i].arg : "");
-		fprintf(fp, "  %-14s %s\n", word, cmds[i].help);
+		if (strlen(word) > 14)
+			fprintf(fp, "  %s\n  %-14s %s\n", word, "",
+			    cmds[i].help);
+		else
+			fprintf(fp, "  %-14s %s\n", word, cmds[i].help);
 	}
 }

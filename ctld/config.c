@@ -63,6 +63,9 @@ enum key {
 	KEY_INTERFACE,
 	KEY_MTU,
 	KEY_OFFLOAD,
+	KEY_ANNOUNCE,
+	KEY_METRIC,
+	KEY_MAX_ROUTES,
 	KEY_MAX
 };
 
@@ -104,6 +107,9 @@ static int	set_allowed_ips(struct parse *, const char *, char *);
 static int	set_interface(struct parse *, const char *, char *);
 static int	set_mtu(struct parse *, const char *, char *);
 static int	set_offload(struct parse *, const char *, char *);
+static int	set_announce(struct parse *, const char *, char *);
+static int	set_metric(struct parse *, const char *, char *);
+static int	set_max_routes(struct parse *, const char *, char *);
 
 static const struct keyword keywords[] = {
 	{ "name", SEC_NODE, KEY_NAME, 0, set_name },
@@ -115,12 +121,15 @@ static const struct keyword keywords[] = {
 	{ "heartbeat-interval", SEC_NODE, KEY_HEARTBEAT, 0, set_heartbeat },
 	{ "dead-after", SEC_NODE, KEY_DEAD_AFTER, 0, set_dead_after },
 	{ "offload", SEC_NODE, KEY_OFFLOAD, 0, set_offload },
+	{ "announce", SEC_NODE, KEY_ANNOUNCE, 1, set_announce },
 	{ "public-key", SEC_PEER, KEY_PUBLIC_KEY, 0, set_public_key },
 	{ "endpoint", SEC_PEER, KEY_ENDPOINT, 0, set_endpoint },
 	{ "psk", SEC_PEER, KEY_PSK, 0, set_psk },
 	{ "allowed-ips", SEC_PEER, KEY_ALLOWED_IPS, 1, set_allowed_ips },
 	{ "interface", SEC_PEER, KEY_INTERFACE, 0, set_interface },
 	{ "mtu", SEC_PEER, KEY_MTU, 0, set_mtu },
+	{ "metric", SEC_PEER, KEY_METRIC, 0, set_metric },
+	{ "max-routes", SEC_PEER, KEY_MAX_ROUTES, 0, set_max_routes },
 };
 
 #define ALNUM \
@@ -386,6 +395,12 @@ set_listen(struct parse *p, const char *key, char *value)
 	return 0;
 }
 
+/*
+ * The node's own addresses.  Each is a host address on every TUN, so
+ * whatever prefix length is written (10.77.0.1/24 is common, from other
+ * VPNs) the address is taken as /32 or /128; the networks behind the
+ * node are for announce.
+ */
 static int
 set_address(struct parse *p, const char *key, char *value)
 {
@@ -400,11 +415,11 @@ set_address(struct parse *p, const char *key, char *value)
 		return -1;
 	for (i = 0; i < n; i++) {
 		a = &conf->address[i];
-		if (strchr(elems[i], '/') == NULL ||
-		    prefix_parse(elems[i], a) == -1)
+		if (prefix_parse(elems[i], a) == -1)
 			return perr(p, p->line, "%s: \"%s\" is not an "
-			    "address/length (expected e.g. 10.77.0.1/32 or "
-			    "fd77::1/128)", key, elems[i]);
+			    "address (expected e.g. 10.77.0.1 or fd77::1)", key,
+			    elems[i]);
+		a->plen = a->family == AF_INET ? 32 : 128;
 		/* The unspecified and multicast addresses name no host. */
 		if ((a->family == AF_INET && (a->addr.v4.s_addr == 0 ||
 		    IN_MULTICAST(ntohl(a->addr.v4.s_addr)))) ||
@@ -428,6 +443,39 @@ set_address(struct parse *p, const char *key, char *value)
 				    "has mtu %u (line %d)", key, text,
 				    CONFIG_MTU_MIN_V6, pc->name, pc->mtu,
 				    pc->line);
+	return 0;
+}
+
+/*
+ * Prefixes routed through this node, announced to every peer.  Host bits
+ * are cleared (192.168.1.1/24 announces 192.168.1.0/24): the address of
+ * a router on the LAN is a natural thing to write.
+ */
+static int
+set_announce(struct parse *p, const char *key, char *value)
+{
+	struct config	*conf = p->conf;
+	struct prefix	*a;
+	char		*elems[CONFIG_LIST_MAX];
+	size_t		 n, i, j;
+
+	if (split_list(p, key, value, elems, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		a = &conf->announce[i];
+		if (strchr(elems[i], '/') == NULL ||
+		    prefix_parse(elems[i], a) == -1)
+			return perr(p, p->line, "%s: \"%s\" is not a prefix "
+			    "(expected e.g. 192.168.1.0/24 or fd00:1::/64)",
+			    key, elems[i]);
+		prefix_mask(a);
+		for (j = 0; j < i; j++)
+			if (conf->announce[j].plen == a->plen &&
+			    prefix_same_addr(&conf->announce[j], a))
+				return perr(p, p->line, "%s: \"%s\" is listed "
+				    "twice", key, elems[i]);
+	}
+	conf->n_announce = n;
 	return 0;
 }
 
@@ -635,6 +683,30 @@ set_mtu(struct parse *p, const char *key, char *value)
 }
 
 static int
+set_metric(struct parse *p, const char *key, char *value)
+{
+	unsigned long	v;
+
+	if (parse_uint(value, CONFIG_METRIC_MAX, &v) == -1 || v == 0)
+		return perr(p, p->line, "%s: \"%s\" is not a number from 1 "
+		    "to %d", key, value, CONFIG_METRIC_MAX);
+	p->peer->metric = v;
+	return 0;
+}
+
+static int
+set_max_routes(struct parse *p, const char *key, char *value)
+{
+	unsigned long	v;
+
+	if (parse_uint(value, CONFIG_MAX_ROUTES_MAX, &v) == -1 || v == 0)
+		return perr(p, p->line, "%s: \"%s\" is not a number from 1 "
+		    "to %d", key, value, CONFIG_MAX_ROUTES_MAX);
+	p->peer->max_routes = v;
+	return 0;
+}
+
+static int
 section_end(struct parse *p)
 {
 	struct config		*conf = p->conf;
@@ -744,6 +816,8 @@ section_begin(struct parse *p, char *name)
 		return perr(p, p->line, "%s", strerror(errno));
 	strcpy(pc->name, s);
 	pc->mtu = CONFIG_DEFAULT_MTU;
+	pc->metric = CONFIG_DEFAULT_METRIC;
+	pc->max_routes = CONFIG_DEFAULT_MAX_ROUTES;
 	pc->line = p->line;
 	TAILQ_INSERT_TAIL(&conf->peers, pc, entry);
 	conf->n_peers++;
@@ -864,9 +938,10 @@ reader(char *str, int num, void *arg)
 static const char *
 section_keys(enum section sec)
 {
-	return sec == SEC_NODE ? "name, private-key, listen, address, user, "
-	    "control, heartbeat-interval, dead-after, offload" :
-	    "public-key, endpoint, psk, allowed-ips, interface, mtu";
+	return sec == SEC_NODE ? "name, private-key, listen, address, "
+	    "announce, user, control, heartbeat-interval, dead-after, "
+	    "offload" : "public-key, endpoint, psk, allowed-ips, interface, "
+	    "mtu, metric, max-routes";
 }
 
 static int
@@ -1161,6 +1236,8 @@ config_compat(const char *ifname, const char *ip, const char *port,
 	pc->n_allowed = 2;
 	strcpy(pc->ifname, ifname);
 	pc->mtu = CONFIG_DEFAULT_MTU;
+	pc->metric = CONFIG_DEFAULT_METRIC;
+	pc->max_routes = CONFIG_DEFAULT_MAX_ROUTES;
 	sodium_memzero(psk, sizeof(psk));
 	return conf;
 fail:

@@ -28,6 +28,10 @@
 #define CONFIG_DEFAULT_HEARTBEAT 5
 #define CONFIG_DEFAULT_DEAD	15
 #define CONFIG_DEFAULT_MTU	1500
+#define CONFIG_DEFAULT_METRIC	10
+#define CONFIG_METRIC_MAX	65535
+#define CONFIG_DEFAULT_MAX_ROUTES 1000
+#define CONFIG_MAX_ROUTES_MAX	1000000
 
 struct listen_conf {
 	struct sockaddr_storage	ss;
@@ -48,6 +52,10 @@ struct peer_conf {
 	size_t			n_allowed;
 	char			ifname[IFNAMSIZ];
 	unsigned		mtu;
+	/* Added to the cost of every route learned from this peer. */
+	unsigned		metric;
+	/* More prefixes than this from the peer close its session. */
+	unsigned		max_routes;
 	int			line;		/* of the [peer] header */
 };
 
@@ -60,8 +68,12 @@ struct config {
 	struct hs_keypair	key;
 	struct listen_conf	listen[CONFIG_LIST_MAX];
 	size_t			n_listen;
+	/* Host addresses (/32, /128) on every TUN, announced as such. */
 	struct prefix		address[CONFIG_LIST_MAX];
 	size_t			n_address;
+	/* More prefixes this node routes for (a LAN behind it). */
+	struct prefix		announce[CONFIG_LIST_MAX];
+	size_t			n_announce;
 	char			user[CONFIG_USER_MAX + 1];
 	uid_t			uid;
 	gid_t			gid;
@@ -77,6 +89,40 @@ struct config {
 	 * both sides share a static key derived from the secret.
 	 */
 	int			compat;
+};
+
+/* What reload does to one peer (config_diff.c). */
+enum reconf_action {
+	RECONF_KEEP,
+	RECONF_CHANGE,
+	RECONF_RESTART,
+	RECONF_ADD,
+	RECONF_DELETE,
+	RECONF_NACTIONS
+};
+
+/* Node-level changes, as flags. */
+#define RECONF_NODE_NAME	0x001
+#define RECONF_NODE_KEY		0x002
+#define RECONF_NODE_USER	0x004
+#define RECONF_NODE_LISTEN	0x008
+#define RECONF_NODE_ADDRESS	0x010
+#define RECONF_NODE_ANNOUNCE	0x020
+#define RECONF_NODE_TIMERS	0x040
+#define RECONF_NODE_OFFLOAD	0x080
+#define RECONF_NODE_CONTROL	0x100
+
+struct reconf_peer {
+	enum reconf_action	 action;
+	const struct peer_conf	*old;	/* NULL when added */
+	const struct peer_conf	*new;	/* NULL when removed */
+};
+
+struct reconf {
+	unsigned		 node;
+	struct reconf_peer	*peers;
+	size_t			 n_peers;
+	size_t			 count[RECONF_NACTIONS];
 };
 
 /* config.c */
@@ -95,6 +141,14 @@ struct config	*config_compat(const char *ifname, const char *ip,
 void		 config_free(struct config *);
 struct peer_conf *config_peer_by_key(const struct config *,
 		    const uint8_t pubkey[KEY_LEN]);
+
+/* config_diff.c */
+/* Classify every peer of old and new; 0, or -1 with errno ENOMEM. */
+int		 config_diff(const struct config *old,
+		    const struct config *new, struct reconf *);
+void		 config_diff_free(struct reconf *);
+/* "kept", "changed", "restarted", "added", "removed". */
+const char	*reconf_action_name(enum reconf_action);
 
 /* printconf.c */
 /* The canonical form: parses again to the same config.  No secrets. */

@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The control socket: ipcpctl's requests over AF_UNIX SOCK_SEQPACKET, one
- * protobuf Envelope per datagram (proto/msg.c).  The socket is mode 0660,
- * group ipcp when that group exists; anyone who can connect may read
- * status, but commands that change state need uid 0 (SO_PEERCRED).
- * Every request is bounded (MSG_MAX_CTL) and validated; a bad one gets a
- * Result with a code, and the daemon carries on.
+ * protobuf Envelope per datagram (proto/msg.c, msg_ctl.c).  The socket is
+ * mode 0660, group ipcp when that group exists; anyone who can connect
+ * may read status, peers and routes, but commands that change state need
+ * uid 0 (SO_PEERCRED).  Every request is bounded and validated; a bad
+ * one gets a Result with a code, and the daemon carries on.
+ *
+ * Replies go through each client's output queue (struct msgq) and are
+ * written as the client reads them, so a list of any length (thousands
+ * of routes) arrives whole however slowly it is read, and a slow reader
+ * never blocks the daemon.  Requests answered later (reload waits for
+ * forwarders, trace for the far end) name their client by id, so an
+ * answer to a client that has gone is simply dropped.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -19,22 +26,26 @@
 
 #include <sodium.h>
 
-#include "wire.h"
 #include "ipcpd.h"
-#include "log.h"
-#include "msg.h"
 
 #define CONTROL_MAX_CLIENTS	32
+/* A reply this far behind its reader: the reader is not reading. */
+#define CONTROL_QUEUE_MAX	(64 * 1024 * 1024)
 
 struct ctl_client {
 	TAILQ_ENTRY(ctl_client)	 entry;
+	uint64_t		 id;
 	int			 fd;
 	uv_poll_t		 poll;
 	uid_t			 uid;
+	struct msgq		 out;
+	int			 events;
+	int			 gone;		/* closed; freed with poll */
 };
 
 static TAILQ_HEAD(, ctl_client)	clients = TAILQ_HEAD_INITIALIZER(clients);
 static size_t			n_clients;
+static uint64_t			next_client_id;
 static int			control_fd = -1;
 static uv_poll_t		control_poll;
 static char			control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
@@ -42,8 +53,11 @@ static char			control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 struct ctl_command {
 	Ipcp__Command	 cmd;
 	int		 needs_root;
-	void		(*fn)(struct ctl_client *, uint32_t id);
+	void		(*fn)(struct ctl_client *, const Ipcp__Request *,
+			    const struct ctl_req *);
 };
+
+static void	client_cb(uv_poll_t *, int, int);
 
 static void
 client_closed(uv_handle_t *h)
@@ -51,27 +65,86 @@ client_closed(uv_handle_t *h)
 	struct ctl_client	*c = h->data;
 
 	close(c->fd);
+	msgq_clear(&c->out);
 	free(c);
 }
 
 static void
 client_close(struct ctl_client *c)
 {
+	if (c->gone)
+		return;
+	c->gone = 1;
 	TAILQ_REMOVE(&clients, c, entry);
 	n_clients--;
 	uv_close((uv_handle_t *)&c->poll, client_closed);
 }
 
-static int
-reply(struct ctl_client *c, Ipcp__Envelope *env, uint32_t id)
+static void
+client_update_poll(struct ctl_client *c)
 {
-	env->id = id;
-	return msg_send(c->fd, env, -1);
+	int	events = UV_READABLE;
+
+	if (msgq_pending(&c->out))
+		events |= UV_WRITABLE;
+	if (events != c->events) {
+		uv_poll_start(&c->poll, events, client_cb);
+		c->events = events;
+	}
 }
 
 static void
-reply_result(struct ctl_client *c, uint32_t id, unsigned code,
-    const char *text)
+client_flush(struct ctl_client *c)
+{
+	if (c->gone)
+		return;
+	if (msgq_flush(&c->out, c->fd) == -1) {
+		client_close(c);
+		return;
+	}
+	client_update_poll(c);
+}
+
+static struct ctl_client *
+client_by_id(uint64_t id)
+{
+	struct ctl_client	*c;
+
+	TAILQ_FOREACH(c, &clients, entry)
+		if (c->id == id)
+			return c;
+	return NULL;
+}
+
+static int
+client_reply(struct ctl_client *c, Ipcp__Envelope *env, uint32_t id)
+{
+	env->id = id;
+	if (msgq_push(&c->out, &msg_chan_ctl_reply, env, -1) == -1) {
+		if (errno == ENOBUFS) {
+			log_warnx("control client not reading its replies; "
+			    "hanging up");
+			client_close(c);
+		} else
+			log_warn("control reply");
+		return -1;
+	}
+	client_flush(c);
+	return 0;
+}
+
+int
+ctl_reply(const struct ctl_req *req, Ipcp__Envelope *env)
+{
+	struct ctl_client	*c;
+
+	if ((c = client_by_id(req->client)) == NULL)
+		return -1;
+	return client_reply(c, env, req->id);
+}
+
+void
+ctl_result(const struct ctl_req *req, unsigned code, const char *text)
 {
 	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
 	Ipcp__Result	res = IPCP__RESULT__INIT;
@@ -80,11 +153,25 @@ reply_result(struct ctl_client *c, uint32_t id, unsigned code,
 	res.text = (char *)(text != NULL ? text : ctl_result_str(code));
 	env.body_case = IPCP__ENVELOPE__BODY_RESULT;
 	env.result = &res;
-	reply(c, &env, id);
+	ctl_reply(req, &env);
 }
 
 static void
-cmd_status(struct ctl_client *c, uint32_t id)
+reply_end(const struct ctl_req *req)
+{
+	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
+	Ipcp__End	end = IPCP__END__INIT;
+
+	env.body_case = IPCP__ENVELOPE__BODY_END;
+	env.end = &end;
+	ctl_reply(req, &env);
+}
+
+/* ---- commands ---------------------------------------------------------- */
+
+static void
+cmd_status(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
 {
 	const struct config	*conf = ipcpd->conf;
 	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT;
@@ -101,19 +188,23 @@ cmd_status(struct ctl_client *c, uint32_t id)
 		listeners[i] = (char *)conf->listen[i].text;
 	st.n_listeners = conf->n_listen;
 	st.listeners = listeners;
-	st.peers_configured = conf->n_peers;
+	st.peers_configured = ipcpd->n_peers;
 	st.peers_up = peer_count_up();
 	st.pid = getpid();
+	st.routes = rib_count();
+	st.config = (char *)(conf->compat ? "" : conf->file);
+	st.confirm_left_s = reload_confirm_left();
+	st.confirm_pending = st.confirm_left_s > 0;
 	env.body_case = IPCP__ENVELOPE__BODY_STATUS;
 	env.status = &st;
-	reply(c, &env, id);
+	ctl_reply(req, &env);
 }
 
 static void
-cmd_peers(struct ctl_client *c, uint32_t id)
+cmd_peers(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
 {
 	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
-	Ipcp__End	 end = IPCP__END__INIT;
 	struct peer	*p;
 
 	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
@@ -121,14 +212,21 @@ cmd_peers(struct ctl_client *c, uint32_t id)
 		char		pub[KEY_B64_LEN];
 		int		up = p->state == PEER_STATE_UP;
 
-		key_to_base64(pub, p->conf->pubkey);
-		pi.name = (char *)p->conf->name;
+		key_to_base64(pub, p->conf.pubkey);
+		pi.name = p->conf.name;
 		pi.public_key = pub;
-		pi.endpoint = (char *)(p->conf->has_endpoint ?
-		    p->conf->endpoint.text : "");
+		pi.endpoint = p->conf.has_endpoint ? p->conf.endpoint.text :
+		    "";
 		pi.state = (char *)peer_state_name(p->state);
-		pi.interface = (char *)p->conf->ifname;
+		pi.interface = p->conf.ifname;
 		pi.reconnects = p->reconnects;
+		pi.metric = p->conf.metric;
+		pi.max_routes = p->conf.max_routes;
+		pi.routes = p->n_routes;
+		pi.routes_rejected = p->routes_rejected;
+		pi.cipher = "";
+		pi.remote = "";
+		pi.node = p->node;
 		if (up && p->fwd != NULL) {
 			pi.session_uptime_s =
 			    (now_ms() - p->session_start_ms) / 1000;
@@ -136,85 +234,240 @@ cmd_peers(struct ctl_client *c, uint32_t id)
 			pi.tx_bytes = p->stats.tx_bytes;
 			pi.rx_packets = p->stats.rx_packets;
 			pi.tx_packets = p->stats.tx_packets;
+			pi.rx_dropped = p->stats.rx_dropped;
+			pi.tx_dropped = p->stats.tx_dropped;
+			pi.control_rx_bytes = p->stats.control_rx_bytes;
+			pi.control_tx_bytes = p->stats.control_tx_bytes;
 			pi.rtt_us = p->stats.rtt_us;
 			pi.fwd_pid = fwd_pid(p->fwd);
 			pi.cipher = (char *)frame_cipher_name(p->cipher);
 			pi.remote = p->remote;
-		} else {
-			pi.cipher = "";
-			pi.remote = "";
 		}
 		env.body_case = IPCP__ENVELOPE__BODY_PEER;
 		env.peer = &pi;
-		if (reply(c, &env, id) == -1)
+		if (ctl_reply(req, &env) == -1)
 			return;
 	}
-	env.body_case = IPCP__ENVELOPE__BODY_END;
-	env.end = &end;
-	reply(c, &env, id);
+	reply_end(req);
+}
+
+struct route_list {
+	struct rib_prefix	**v;
+	size_t			  n, cap;
+};
+
+static void
+collect(struct rib_prefix *rp, void *arg)
+{
+	struct route_list	*l = arg;
+
+	if (l->n < l->cap && rp->n_paths > 0)
+		l->v[l->n++] = rp;
+}
+
+/* IPv4 before IPv6, then by address, then shorter prefixes first. */
+static int
+prefix_order(const void *a, const void *b)
+{
+	const struct prefix	*pa = &(*(struct rib_prefix *const *)a)->p;
+	const struct prefix	*pb = &(*(struct rib_prefix *const *)b)->p;
+	int			 c;
+
+	if (pa->family != pb->family)
+		return pa->family == AF_INET ? -1 : 1;
+	if ((c = memcmp(pa->addr.bytes, pb->addr.bytes, 16)) != 0)
+		return c;
+	return (int)pa->plen - (int)pb->plen;
+}
+
+static int
+entry_order(const void *a, const void *b)
+{
+	return decide_cmp(*(struct rib_entry *const *)a,
+	    *(struct rib_entry *const *)b);
+}
+
+static int
+reply_route(const struct ctl_req *req, const struct rib_entry *e,
+    uint64_t now)
+{
+	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
+	Ipcp__RouteInfo	 ri = IPCP__ROUTE_INFO__INIT;
+	Ipcp__Prefix	 pfx;
+	char		*path[MSG_MAX_PATH + 1];
+	unsigned	 i;
+
+	msg_prefix_set(&pfx, &e->rp->p);
+	ri.prefix = &pfx;
+	if (e->peer != NULL) {
+		ri.via = e->peer->conf.name;
+		ri.interface = e->peer->conf.ifname;
+		for (i = 0; i < e->path->n && i < MSG_MAX_PATH + 1; i++)
+			path[i] = (char *)e->path->hop[i];
+		ri.n_path = i;
+	} else {
+		ri.via = "local";
+		ri.interface = "";
+		path[0] = ipcpd->conf->name;
+		ri.n_path = 1;
+	}
+	ri.path = path;
+	ri.cost = e->cost;
+	ri.best = e == e->rp->best;
+	ri.installed = ri.best && e->rp->installed != 0;
+	ri.age_s = (now - e->since_ms) / 1000;
+	env.body_case = IPCP__ENVELOPE__BODY_ROUTE;
+	env.route = &ri;
+	return ctl_reply(req, &env);
 }
 
 static void
-cmd_log_verbose(struct ctl_client *c, uint32_t id)
+cmd_routes(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
+{
+	struct route_list	 l;
+	struct rib_entry	*e, **ev = NULL;
+	uint64_t		 now = now_ms();
+	size_t			 i, j, n, evcap = 0;
+
+	l.cap = rib_count();
+	l.n = 0;
+	if ((l.v = calloc(l.cap + 1, sizeof(*l.v))) == NULL) {
+		ctl_result(req, CTL_RES_FAILED, strerror(errno));
+		return;
+	}
+	rib_walk(collect, &l);
+	qsort(l.v, l.n, sizeof(*l.v), prefix_order);
+	for (i = 0; i < l.n; i++) {
+		if (l.v[i]->n_paths > evcap) {
+			evcap = l.v[i]->n_paths;
+			free(ev);
+			if ((ev = calloc(evcap, sizeof(*ev))) == NULL) {
+				ctl_result(req, CTL_RES_FAILED,
+				    strerror(errno));
+				free(l.v);
+				return;
+			}
+		}
+		n = 0;
+		TAILQ_FOREACH(e, &l.v[i]->paths, prefix_entry)
+			ev[n++] = e;
+		/* The best first, then the others as decide.c ranks them. */
+		qsort(ev, n, sizeof(*ev), entry_order);
+		for (j = 0; j < n; j++)
+			if (reply_route(req, ev[j], now) == -1)
+				goto out;
+	}
+	reply_end(req);
+out:
+	free(ev);
+	free(l.v);
+}
+
+static void
+cmd_log_verbose(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
 {
 	log_setverbose(1);
+	peer_update_all();
 	log_info("logging verbosely");
-	reply_result(c, id, CTL_RES_OK, NULL);
+	ctl_result(req, CTL_RES_OK, NULL);
 }
 
 static void
-cmd_log_brief(struct ctl_client *c, uint32_t id)
+cmd_log_brief(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
 {
 	log_info("logging briefly");
 	log_setverbose(0);
-	reply_result(c, id, CTL_RES_OK, NULL);
+	peer_update_all();
+	ctl_result(req, CTL_RES_OK, NULL);
+}
+
+static void
+cmd_reload(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
+{
+	reload_request(req, r->check, r->confirm_s);
+}
+
+static void
+cmd_confirm(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
+{
+	reload_confirm(req);
+}
+
+static void
+cmd_goodbye(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
+{
+	ctl_result(req, CTL_RES_OK, "saying goodbye to every peer");
+	ipcpd_shutdown("goodbye");
+}
+
+static void
+cmd_trace(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
+{
+	trace_request(req, r->target);
 }
 
 static const struct ctl_command commands[] = {
 	{ IPCP__COMMAND__CMD_STATUS,		0, cmd_status },
 	{ IPCP__COMMAND__CMD_PEERS,		0, cmd_peers },
+	{ IPCP__COMMAND__CMD_ROUTES,		0, cmd_routes },
+	{ IPCP__COMMAND__CMD_TRACE,		0, cmd_trace },
 	{ IPCP__COMMAND__CMD_LOG_VERBOSE,	1, cmd_log_verbose },
 	{ IPCP__COMMAND__CMD_LOG_BRIEF,		1, cmd_log_brief },
+	{ IPCP__COMMAND__CMD_RELOAD,		1, cmd_reload },
+	{ IPCP__COMMAND__CMD_CONFIRM,		1, cmd_confirm },
+	{ IPCP__COMMAND__CMD_GOODBYE,		1, cmd_goodbye },
 };
 
 static void
 control_dispatch(struct ctl_client *c, Ipcp__Envelope *env)
 {
-	size_t	i;
+	struct ctl_req	req = { c->id, env->id };
+	size_t		i;
 
-	if (env->body_case != IPCP__ENVELOPE__BODY_REQUEST) {
-		reply_result(c, env->id, CTL_RES_INVALID, NULL);
-		return;
-	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
 		if (commands[i].cmd != env->request->cmd)
 			continue;
 		if (commands[i].needs_root && c->uid != 0) {
-			reply_result(c, env->id, CTL_RES_DENIED, NULL);
+			ctl_result(&req, CTL_RES_DENIED, NULL);
 			return;
 		}
-		commands[i].fn(c, env->id);
+		commands[i].fn(c, env->request, &req);
 		return;
 	}
-	reply_result(c, env->id, CTL_RES_UNKNOWN, NULL);
+	ctl_result(&req, CTL_RES_UNKNOWN, NULL);
 }
 
 static void
 client_cb(uv_poll_t *h, int status, int events)
 {
 	struct ctl_client	*c = h->data;
+	struct ctl_req		 req;
 	Ipcp__Envelope		*env;
 
 	if (status < 0) {
 		client_close(c);
 		return;
 	}
-	if ((env = msg_recv(c->fd, MSG_MAX_CTL, NULL)) == NULL) {
+	if (events & UV_WRITABLE)
+		client_flush(c);
+	if (c->gone || !(events & UV_READABLE))
+		return;
+	if ((env = msg_recv(c->fd, &msg_chan_ctl_request, NULL)) == NULL) {
 		if (errno == EAGAIN)
 			return;
-		if (errno == EBADMSG || errno == EMSGSIZE) {
+		if (errno == EBADMSG || errno == EMSGSIZE ||
+		    errno == EPROTO) {
 			/* Say why, then hang up: we do not resync. */
-			reply_result(c, 0, CTL_RES_INVALID, NULL);
+			req.client = c->id;
+			req.id = 0;
+			ctl_result(&req, CTL_RES_INVALID, NULL);
 		}
 		client_close(c);
 		return;
@@ -240,11 +493,13 @@ control_accept(uv_poll_t *h, int status, int events)
 		close(fd);
 		return;
 	}
+	c->id = ++next_client_id;
 	c->fd = fd;
 	c->uid = cred.uid;
+	msgq_init(&c->out, CONTROL_QUEUE_MAX);
 	uv_poll_init(ipcpd->loop, &c->poll, fd);
 	c->poll.data = c;
-	uv_poll_start(&c->poll, UV_READABLE, client_cb);
+	client_update_poll(c);
 	TAILQ_INSERT_TAIL(&clients, c, entry);
 	n_clients++;
 }
@@ -301,12 +556,25 @@ control_open(const char *path)
 }
 
 void
+control_flush_all(void)
+{
+	struct ctl_client	*c, *next;
+
+	for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		client_flush(c);
+	}
+}
+
+void
 control_close(void)
 {
 	struct ctl_client	*c;
 
 	if (control_fd == -1)
 		return;
+	/* Last words (a goodbye's "ok") go out if the socket takes them. */
+	control_flush_all();
 	while ((c = TAILQ_FIRST(&clients)) != NULL)
 		client_close(c);
 	uv_close((uv_handle_t *)&control_poll, NULL);

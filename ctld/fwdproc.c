@@ -4,13 +4,19 @@
  * ipcp-fwd, started with fork+exec (uv_spawn) so it shares none of our
  * memory, with one end of a SOCK_SEQPACKET socketpair on fd 3.  Over it go
  * the TUN fd, the TCP fd and the session keys (SCM_RIGHTS and protobuf,
- * never argv or the environment); back come log lines, counters, the
- * peer's CONTROL messages and, just before it exits, why.
+ * never argv or the environment), then Control messages for the peer and
+ * settings changed by a reload; back come log lines, counters, the
+ * peer's CONTROL messages (already unpacked and validated by the
+ * forwarder, validated again by msg_recv) and, just before it exits, why.
  *
  * A forwarder is untrusted once it has read from the network: what it
  * sends is validated like anything from outside, and a message out of
- * place gets it killed.  When it exits (even by SIGKILL) it is reaped
- * here, and the peer redials or waits.
+ * place gets it killed.  What it passes on goes to its peer (peer.c);
+ * this file never touches peer state.  When it exits (even by SIGKILL)
+ * it is reaped here and the peer hears PEER_EV_SESSION_DOWN.
+ *
+ * Messages to a forwarder wait in a queue while its channel is full, so
+ * a burst (a whole route table) is never cut short.
  */
 #include <sys/socket.h>
 #include <sys/queue.h>
@@ -26,10 +32,10 @@
 
 #include <sodium.h>
 
-#include "wire.h"
 #include "ipcpd.h"
-#include "log.h"
-#include "msg.h"
+
+/* Messages read per wakeup, so a chatty forwarder cannot starve others. */
+#define FWD_DRAIN_MAX	256
 
 struct fwdproc {
 	LIST_ENTRY(fwdproc)	 entry;
@@ -37,10 +43,13 @@ struct fwdproc {
 	uv_process_t		 proc;
 	uv_poll_t		 chan_poll;
 	uv_timer_t		 kill_timer;
+	struct msgq		 out;
 	int			 chan_fd;
+	int			 chan_events;
 	int			 pid;
 	int			 handles;
 	int			 exited;
+	int			 waited;	/* a reload waits for its end */
 	char			 name[CONFIG_NAME_MAX + 1];
 	char			 reason[256];
 };
@@ -62,17 +71,39 @@ fwd_count(void)
 	return n_fwds;
 }
 
+void
+fwd_wait(struct fwdproc *f)
+{
+	f->waited = 1;
+}
+
+size_t
+fwd_count_waited(void)
+{
+	struct fwdproc	*f;
+	size_t		 n = 0;
+
+	LIST_FOREACH(f, &fwds, entry)
+		if (f->waited)
+			n++;
+	return n;
+}
+
 static void
 fwd_handle_closed(uv_handle_t *h)
 {
 	struct fwdproc	*f = h->data;
 
-	if (--f->handles == 0) {
-		LIST_REMOVE(f, entry);
-		n_fwds--;
-		free(f);
-		ipcpd_shutdown_check();
-	}
+	if (--f->handles > 0)
+		return;
+	LIST_REMOVE(f, entry);
+	n_fwds--;
+	msgq_clear(&f->out);
+	free(f);
+	/* Its TUN fd is closed now: a name may have come free. */
+	peer_tun_retry_all();
+	reload_progress();
+	ipcpd_shutdown_check();
 }
 
 static void
@@ -113,11 +144,70 @@ sanitize(char *dst, size_t len, const char *src)
 }
 
 static void
+fwd_chan_close(struct fwdproc *f)
+{
+	if (f->chan_fd == -1)
+		return;
+	uv_close((uv_handle_t *)&f->chan_poll, fwd_handle_closed);
+	close(f->chan_fd);
+	f->chan_fd = -1;
+	msgq_clear(&f->out);
+}
+
+static void
+fwd_update_poll(struct fwdproc *f)
+{
+	int	events = UV_READABLE;
+
+	if (f->chan_fd == -1)
+		return;
+	if (msgq_pending(&f->out))
+		events |= UV_WRITABLE;
+	if (events != f->chan_events) {
+		uv_poll_start(&f->chan_poll, events, fwd_chan_cb);
+		f->chan_events = events;
+	}
+}
+
+static void
+fwd_flush(struct fwdproc *f)
+{
+	if (f->chan_fd == -1)
+		return;
+	if (msgq_flush(&f->out, f->chan_fd) == -1) {
+		/* Gone: the exit callback does the rest. */
+		fwd_chan_close(f);
+		return;
+	}
+	fwd_update_poll(f);
+}
+
+/* Queue a message for the forwarder; 0, or -1 if it cannot take it. */
+static int
+fwd_send(struct fwdproc *f, const Ipcp__Envelope *env, int fd)
+{
+	if (f->chan_fd == -1 || f->exited)
+		return -1;
+	if (msgq_push(&f->out, &msg_chan_to_fwd, env, fd) == -1) {
+		if (errno == ENOBUFS) {
+			log_warnx("forwarder %s (pid %d) is not reading its "
+			    "channel; killing it", f->name, f->pid);
+			fwd_kill(f);
+		} else
+			log_warn("forwarder %s (pid %d): message", f->name,
+			    f->pid);
+		return -1;
+	}
+	fwd_flush(f);
+	return 0;
+}
+
+static void
 fwd_dispatch(struct fwdproc *f, Ipcp__Envelope *env)
 {
-	struct peer	*p = f->peer;
-	char		 line[MSG_MAX_TEXT + 64], text[MSG_MAX_TEXT + 1];
-	int		 pri;
+	struct fwd_counters	 c;
+	char			 line[MSG_MAX_TEXT + 64], text[MSG_MAX_TEXT + 1];
+	int			 pri;
 
 	switch (env->body_case) {
 	case IPCP__ENVELOPE__BODY_FWD_LOG:
@@ -130,55 +220,41 @@ fwd_dispatch(struct fwdproc *f, Ipcp__Envelope *env)
 		log_emit(pri, line);
 		break;
 	case IPCP__ENVELOPE__BODY_FWD_STATS:
-		if (p != NULL) {
-			p->stats.rx_bytes = env->fwd_stats->rx_bytes;
-			p->stats.tx_bytes = env->fwd_stats->tx_bytes;
-			p->stats.rx_packets = env->fwd_stats->rx_packets;
-			p->stats.tx_packets = env->fwd_stats->tx_packets;
-			p->stats.rtt_us = env->fwd_stats->rtt_us;
+		if (f->peer != NULL) {
+			msg_fwd_stats_read(env->fwd_stats, &c);
+			peer_fwd_stats(f->peer, &c);
 		}
 		break;
-	case IPCP__ENVELOPE__BODY_FWD_CONTROL:
-		if (p != NULL)
-			route_hello(p, env->fwd_control->payload.data,
-			    env->fwd_control->payload.len);
+	case IPCP__ENVELOPE__BODY_CONTROL:
+		if (f->peer != NULL)
+			peer_fwd_control(f->peer, env->control);
 		break;
 	case IPCP__ENVELOPE__BODY_FWD_CLOSE:
 		sanitize(f->reason, sizeof(f->reason), env->fwd_close->reason);
 		break;
 	default:
-		log_warnx("forwarder %s (pid %d) sent an unexpected message "
-		    "(%d); killing it", f->name, f->pid, env->body_case);
-		fwd_kill(f);
+		/* msg_chan_from_fwd lets nothing else through. */
 		break;
 	}
 }
 
-static void
-fwd_chan_close(struct fwdproc *f)
-{
-	if (f->chan_fd == -1)
-		return;
-	uv_close((uv_handle_t *)&f->chan_poll, fwd_handle_closed);
-	close(f->chan_fd);
-	f->chan_fd = -1;
-}
-
-/* Read everything waiting on the channel. */
+/* Read what is waiting on the channel, a bounded amount at a time. */
 static void
 fwd_chan_drain(struct fwdproc *f)
 {
 	Ipcp__Envelope	*env;
 	int		 i;
 
-	/* Bounded, so a chatty forwarder cannot starve the loop. */
-	for (i = 0; i < 256 && f->chan_fd != -1; i++) {
-		if ((env = msg_recv(f->chan_fd, MSG_MAX_FWD, NULL)) == NULL) {
+	for (i = 0; i < FWD_DRAIN_MAX && f->chan_fd != -1; i++) {
+		if ((env = msg_recv(f->chan_fd, &msg_chan_from_fwd,
+		    NULL)) == NULL) {
 			if (errno == EAGAIN)
 				return;
-			if (errno == EBADMSG || errno == EMSGSIZE) {
+			if (errno == EBADMSG || errno == EMSGSIZE ||
+			    errno == EPROTO) {
 				log_warnx("forwarder %s (pid %d) sent a bad "
-				    "message; killing it", f->name, f->pid);
+				    "message (%s); killing it", f->name, f->pid,
+				    strerror(errno));
 				fwd_kill(f);
 				fwd_chan_close(f);
 				return;
@@ -201,7 +277,11 @@ fwd_chan_cb(uv_poll_t *h, int status, int events)
 		fwd_chan_close(f);
 		return;
 	}
-	fwd_chan_drain(f);
+	if (events & UV_WRITABLE)
+		fwd_flush(f);
+	if (events & UV_READABLE)
+		fwd_chan_drain(f);
+	fwd_update_poll(f);
 }
 
 static void
@@ -225,68 +305,44 @@ fwd_exit_cb(uv_process_t *proc, int64_t status, int sig)
 	uv_close((uv_handle_t *)&f->proc, fwd_handle_closed);
 	f->peer = NULL;
 	if (p != NULL)
-		peer_session_down(p, f);
+		peer_fsm(p, PEER_EV_SESSION_DOWN, f);
 }
 
 static int
-fwd_send_setup(struct fwdproc *f, struct peer *p, int tcp_fd,
-    int initiator, struct hs_session *s)
+fwd_send_setup(struct fwdproc *f, int tun_fd, int tcp_fd,
+    const struct hs_session *s, const struct fwd_params *fp)
 {
-	const struct config	*conf = ipcpd->conf;
-	const struct peer_conf	*pc = p->conf;
 	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT;
-	Ipcp__FwdSetup		 setup = IPCP__FWD_SETUP__INIT;
-	Ipcp__FwdStream		 stream = IPCP__FWD_STREAM__INIT;
-	Ipcp__Prefix		 pfx[CONFIG_LIST_MAX], *ppfx[CONFIG_LIST_MAX];
-	int			 r;
+	Ipcp__FwdStream		 stream;
+	static struct msg_fwd_buf b;
 
-	setup.peer_name = (char *)pc->name;
-	setup.uid = conf->uid;
-	setup.gid = conf->gid;
-	setup.mtu = pc->mtu;
-	setup.heartbeat_ms = conf->heartbeat_interval * 1000;
-	setup.dead_after_ms = conf->dead_after * 1000;
-	setup.verbose = log_getverbose() > 0;
-	setup.n_allowed_ips = msg_prefixes_set(pfx, ppfx, pc->allowed,
-	    pc->n_allowed);
-	setup.allowed_ips = ppfx;
-	env.body_case = IPCP__ENVELOPE__BODY_FWD_SETUP;
-	env.fwd_setup = &setup;
-	if (msg_send(f->chan_fd, &env, p->tun_fd) == -1)
+	msg_fwd_setup_build(&env, &b, fp);
+	if (fwd_send(f, &env, tun_fd) == -1)
 		return -1;
-
-	stream.cipher = s->cipher;
-	stream.initiator = initiator;
-	stream.tx_key.data = s->tx_key;
-	stream.tx_key.len = sizeof(s->tx_key);
-	stream.rx_key.data = s->rx_key;
-	stream.rx_key.len = sizeof(s->rx_key);
-	env.body_case = IPCP__ENVELOPE__BODY_FWD_STREAM;
-	env.fwd_stream = &stream;
-	r = msg_send(f->chan_fd, &env, tcp_fd);
-	return r;
+	msg_fwd_stream_build(&env, &stream, s->cipher, s->tx_key, s->rx_key);
+	return fwd_send(f, &env, tcp_fd);
 }
 
 struct fwdproc *
-fwd_spawn(struct peer *p, int tcp_fd, int initiator, struct hs_session *s)
+fwd_spawn(struct peer *p, int tcp_fd, const struct hs_session *s,
+    const struct fwd_params *fp)
 {
 	struct fwdproc		*f;
 	uv_process_options_t	 opts;
 	uv_stdio_container_t	 stdio[4];
 	char			*args[] = { "ipcp-fwd", NULL };
 	char			*env[] = { NULL };
-	uint8_t			 hello[FRAME_MAX_CONTROL];
-	size_t			 hlen;
 	int			 sv[2], r;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL) {
-		log_warn("forwarder for %s", p->conf->name);
+		log_warn("forwarder for %s", p->conf.name);
 		close(tcp_fd);
 		return NULL;
 	}
-	snprintf(f->name, sizeof(f->name), "%s", p->conf->name);
+	snprintf(f->name, sizeof(f->name), "%s", p->conf.name);
+	msgq_init(&f->out, FWD_QUEUE_MAX);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("forwarder for %s: socketpair", p->conf->name);
+		log_warn("forwarder for %s: socketpair", p->conf.name);
 		free(f);
 		close(tcp_fd);
 		return NULL;
@@ -307,7 +363,7 @@ fwd_spawn(struct peer *p, int tcp_fd, int initiator, struct hs_session *s)
 	opts.exit_cb = fwd_exit_cb;
 	f->proc.data = f;
 	if ((r = uv_spawn(ipcpd->loop, &f->proc, &opts)) != 0) {
-		log_warnx("forwarder for %s: spawn %s: %s", p->conf->name,
+		log_warnx("forwarder for %s: spawn %s: %s", p->conf.name,
 		    ipcpd->fwd_path, uv_strerror(r));
 		close(sv[0]);
 		close(sv[1]);
@@ -326,53 +382,51 @@ fwd_spawn(struct peer *p, int tcp_fd, int initiator, struct hs_session *s)
 	uv_poll_init(ipcpd->loop, &f->chan_poll, f->chan_fd);
 	uv_timer_init(ipcpd->loop, &f->kill_timer);
 	f->chan_poll.data = f->kill_timer.data = f;
-	uv_poll_start(&f->chan_poll, UV_READABLE, fwd_chan_cb);
+	fwd_update_poll(f);
 
-	r = fwd_send_setup(f, p, tcp_fd, initiator, s);
+	r = fwd_send_setup(f, p->tun_fd, tcp_fd, s, fp);
 	close(tcp_fd);
 	if (r == -1) {
-		log_warn("forwarder %s (pid %d): setup", f->name, f->pid);
+		log_warnx("forwarder %s (pid %d): setup failed", f->name,
+		    f->pid);
 		f->peer = NULL;
 		fwd_kill(f);
 		return NULL;
 	}
-	if ((hlen = route_hello_pack(hello, sizeof(hello))) > 0)
-		fwd_send_control(f, hello, hlen);
 	log_info("peer %s: forwarder pid %d started", f->name, f->pid);
 	return f;
 }
 
 int
-fwd_send_control(struct fwdproc *f, const uint8_t *buf, size_t len)
+fwd_send_control(struct fwdproc *f, const Ipcp__Control *c)
 {
-	Ipcp__Envelope		env = IPCP__ENVELOPE__INIT;
-	Ipcp__FwdControl	ctl = IPCP__FWD_CONTROL__INIT;
+	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
 
-	if (f->chan_fd == -1)
-		return -1;
-	ctl.payload.data = (uint8_t *)buf;
-	ctl.payload.len = len;
-	env.body_case = IPCP__ENVELOPE__BODY_FWD_CONTROL;
-	env.fwd_control = &ctl;
-	if (msg_send(f->chan_fd, &env, -1) == -1) {
-		log_warn("forwarder %s (pid %d): control", f->name, f->pid);
-		return -1;
-	}
-	return 0;
+	env.body_case = IPCP__ENVELOPE__BODY_CONTROL;
+	env.control = (Ipcp__Control *)c;
+	return fwd_send(f, &env, -1);
+}
+
+int
+fwd_send_update(struct fwdproc *f, const struct fwd_params *fp)
+{
+	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT;
+	static struct msg_fwd_buf b;
+
+	msg_fwd_update_build(&env, &b, fp);
+	return fwd_send(f, &env, -1);
 }
 
 void
 fwd_stop(struct fwdproc *f, const char *reason)
 {
 	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
-	Ipcp__FwdClose	cl = IPCP__FWD_CLOSE__INIT;
+	Ipcp__FwdClose	cl;
 
 	if (f->exited)
 		return;
-	cl.reason = (char *)reason;
-	env.body_case = IPCP__ENVELOPE__BODY_FWD_CLOSE;
-	env.fwd_close = &cl;
-	if (f->chan_fd == -1 || msg_send(f->chan_fd, &env, -1) == -1)
+	msg_fwd_close_build(&env, &cl, reason);
+	if (fwd_send(f, &env, -1) == -1)
 		fwd_kill(f);
 	else if (!uv_is_active((uv_handle_t *)&f->kill_timer))
 		uv_timer_start(&f->kill_timer, fwd_kill_timeout, FWD_STOP_MS,
@@ -380,8 +434,8 @@ fwd_stop(struct fwdproc *f, const char *reason)
 }
 
 void
-fwd_detach(struct fwdproc *f)
+fwd_detach(struct fwdproc *f, const char *reason)
 {
 	f->peer = NULL;
-	fwd_stop(f, "replaced by a new session");
+	fwd_stop(f, reason);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Listeners, outbound dials and the handshake on each new TCP connection.
+ * Outbound dials and the handshake on each new TCP connection (the
+ * listeners that accept them are in listener.c).
  *
  * This is the only place ipcpd reads bytes from the network, and it reads
  * only the three fixed-size handshake messages, exactly: it never reads
@@ -10,6 +11,12 @@
  * per source address, and each must finish within HSCONN_TIMEOUT_MS.  Any
  * failure closes the connection and logs why, rate-limited since a remote
  * party can trigger it; nothing a connection does affects another.
+ *
+ * A handshake keeps its own copy of what it needs: the initiator's keys
+ * and endpoint are copied when it dials (and its peer aborts it if the
+ * peer goes), the responder keeps the peer's public key and generation
+ * and looks the peer up again when the handshake completes, so a reload
+ * that removed or re-keyed the peer meanwhile cannot be fooled.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -41,8 +48,15 @@ struct hsconn {
 	int			 handles;	/* open libuv handles */
 	enum hs_role		 role;
 	enum hs_io		 io;
+	/* Initiator: the peer that dialed (it aborts us if it goes). */
 	struct peer		*peer;
+	/* Responder: who msg1 said it was, and that peer's generation. */
+	uint8_t			 peer_key[KEY_LEN];
+	uint32_t		 peer_gen;
+	char			 peer_name[CONFIG_NAME_MAX + 1];
 	struct hs_state		 hs;
+	/* Our key pair, copied: a reload may free the config it came from. */
+	struct hs_keypair	 local;
 	uint8_t			 in[HS_MSG_MAX];
 	size_t			 in_have, in_need;
 	uint8_t			 out[HS_MSG_MAX];
@@ -103,16 +117,15 @@ hs_fail(struct hsconn *hc, const char *why)
 	if (hc->done)
 		return;
 	if (log_ratelimit(&hs_rl))
-		log_warnx("handshake %s %s%s%s: %s",
+		log_warnx("handshake %s %s%s%s%s: %s",
 		    hc->role == HS_INITIATOR ? "to" : "from", hc->remote_text,
-		    hc->peer != NULL ? " (peer " : "",
-		    hc->peer != NULL ? hc->peer->conf->name : "",
-		    why);
+		    hc->peer_name[0] != '\0' ? " (peer " : "", hc->peer_name,
+		    hc->peer_name[0] != '\0' ? ")" : "", why);
 	if (hc->peer != NULL && hc->peer->dial == hc)
 		dialer = hc->peer;
 	hs_release(hc, 0);
 	if (dialer != NULL)
-		peer_fsm(dialer, PEER_EV_DIAL_FAILED);
+		peer_fsm(dialer, PEER_EV_DIAL_FAILED, NULL);
 }
 
 static void
@@ -182,17 +195,30 @@ hs_set_sockopts(int fd)
 static void
 hs_complete(struct hsconn *hc, struct hs_session *s)
 {
-	struct peer	*p = hc->peer;
-	int		 fd = hc->fd, initiator = hc->role == HS_INITIATOR;
-	char		 remote[ENDPOINT_STRLEN];
+	struct peer		*p = hc->peer;
+	struct peer_session	 ps;
+	int			 fd = hc->fd, initiator = hc->role == HS_INITIATOR;
+	char			 remote[ENDPOINT_STRLEN];
 
+	if (hc->role == HS_RESPONDER) {
+		/* The peer may have been removed or re-keyed meanwhile. */
+		p = peer_by_key(hc->peer_key);
+		if (p == NULL || p->gen != hc->peer_gen) {
+			hs_fail(hc, "peer reconfigured during the handshake");
+			return;
+		}
+	}
 	memcpy(remote, hc->remote_text, sizeof(remote));
 	hs_release(hc, 1);
 	hs_set_sockopts(fd);
 	log_info("peer %s: handshake with %s complete (%s, %s)",
-	    p->conf->name, remote, initiator ? "initiator" : "responder",
+	    p->conf.name, remote, initiator ? "initiator" : "responder",
 	    frame_cipher_name(s->cipher));
-	peer_session_ready(p, fd, initiator, s, remote);
+	ps.fd = fd;
+	ps.initiator = initiator;
+	ps.keys = s;
+	ps.remote = remote;
+	peer_fsm(p, PEER_EV_HANDSHAKE_DONE, &ps);
 	sodium_memzero(s, sizeof(*s));
 }
 
@@ -206,8 +232,7 @@ hs_got_message(struct hsconn *hc)
 
 	if (hc->role == HS_RESPONDER && !hc->authenticated) {
 		/* msg1: the cheap MAC first, then the DH work. */
-		if (hs_check_mac1(hc->in, HS_MSG1_LEN,
-		    ipcpd->conf->key.pub) == -1) {
+		if (hs_check_mac1(hc->in, HS_MSG1_LEN, hc->local.pub) == -1) {
 			hs_fail(hc, "not a handshake for this node (bad mac1)");
 			return;
 		}
@@ -223,9 +248,17 @@ hs_got_message(struct hsconn *hc)
 			log_debug("unknown key %s", b64);
 			return;
 		}
-		hc->peer = p;
+		memcpy(hc->peer_key, pub, KEY_LEN);
+		hc->peer_gen = p->gen;
+		snprintf(hc->peer_name, sizeof(hc->peer_name), "%s",
+		    p->conf.name);
 		if (p->state == PEER_STATE_STOPPED) {
 			hs_fail(hc, "shutting down");
+			return;
+		}
+		/* Its TUN is not there yet (a name still busy): not now. */
+		if (p->state == PEER_STATE_NOTUN) {
+			hs_fail(hc, "its interface is not set up yet");
 			return;
 		}
 		/* TAI64N is big endian: newer compares greater. */
@@ -235,7 +268,7 @@ hs_got_message(struct hsconn *hc)
 		}
 		memcpy(p->last_ts, ts, sizeof(ts));
 		hc->authenticated = 1;
-		if (hs_write_msg2(&hc->hs, p->conf->has_psk ? p->conf->psk :
+		if (hs_write_msg2(&hc->hs, p->conf.has_psk ? p->conf.psk :
 		    NULL, hc->out) == -1) {
 			hs_fail(hc, "cannot build second message");
 			return;
@@ -366,147 +399,62 @@ count_from(const struct sockaddr_storage *ss)
 	return n;
 }
 
-static void
-listener_accept(uv_poll_t *h, int status, int events)
-{
-	struct listener		*l = h->data;
-	struct sockaddr_storage	 ss;
-	socklen_t		 len;
-	struct hsconn		*hc;
-	char			 text[ENDPOINT_STRLEN];
-	int			 fd, i;
-
-	/* Drain the backlog, but yield to the loop now and then. */
-	for (i = 0; i < 16; i++) {
-		len = sizeof(ss);
-		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
-			    errno != ECONNABORTED && log_ratelimit(&hs_rl))
-				log_warn("accept on %s", l->conf->text);
-			return;
-		}
-		if (ss.ss_family != AF_INET && ss.ss_family != AF_INET6) {
-			close(fd);
-			continue;
-		}
-		endpoint_format((struct sockaddr *)&ss, text);
-		if (ipcpd->stopping) {
-			close(fd);
-			continue;
-		}
-		if (n_hsconns >= HSCONN_MAX) {
-			if (log_ratelimit(&hs_rl))
-				log_warnx("connection from %s refused: %d "
-				    "handshakes in progress", text,
-				    HSCONN_MAX);
-			close(fd);
-			continue;
-		}
-		if (count_from(&ss) >= HSCONN_MAX_PER_SRC) {
-			if (log_ratelimit(&hs_rl))
-				log_warnx("connection from %s refused: too "
-				    "many handshakes from that address", text);
-			close(fd);
-			continue;
-		}
-		if ((hc = hs_new(fd, HS_RESPONDER,
-		    (struct sockaddr *)&ss)) == NULL) {
-			close(fd);
-			continue;
-		}
-		hs_responder_init(&hc->hs, &ipcpd->conf->key,
-		    ipcpd->local_caps);
-		hs_want(hc, HSIO_READ, HS_MSG1_LEN);
-		log_debug("connection from %s", text);
-	}
-}
-
-int
-listener_open_all(void)
-{
-	const struct config	*conf = ipcpd->conf;
-	size_t			 i;
-	int			 one = 1;
-
-	if (conf->n_listen == 0)
-		return 0;
-	if ((ipcpd->listeners = calloc(conf->n_listen,
-	    sizeof(*ipcpd->listeners))) == NULL)
-		return -1;
-	for (i = 0; i < conf->n_listen; i++) {
-		const struct listen_conf	*lc = &conf->listen[i];
-		struct listener			*l = &ipcpd->listeners[i];
-
-		l->conf = lc;
-		l->fd = socket(lc->ss.ss_family,
-		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (l->fd == -1) {
-			log_warn("socket for %s", lc->text);
-			return -1;
-		}
-		ipcpd->n_listeners++;
-		uv_poll_init(ipcpd->loop, &l->poll, l->fd);
-		l->poll.data = l;
-		setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (lc->ss.ss_family == AF_INET6)
-			setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
-			    sizeof(one));
-		if (bind(l->fd, (const struct sockaddr *)&lc->ss,
-		    lc->sslen) == -1) {
-			log_warn("bind %s", lc->text);
-			return -1;
-		}
-		if (listen(l->fd, 128) == -1) {
-			log_warn("listen %s", lc->text);
-			return -1;
-		}
-		uv_poll_start(&l->poll, UV_READABLE, listener_accept);
-		log_info("listening on %s", lc->text);
-	}
-	return 0;
-}
-
-static void
-listener_closed(uv_handle_t *h)
-{
-	struct listener	*l = h->data;
-
-	close(l->fd);
-	l->fd = -1;
-}
-
 void
-listener_close_all(void)
+hsconn_accept(int fd, const struct sockaddr_storage *ss)
 {
-	size_t	i;
+	struct hsconn	*hc;
+	char		 text[ENDPOINT_STRLEN];
 
-	for (i = 0; i < ipcpd->n_listeners; i++) {
-		struct listener	*l = &ipcpd->listeners[i];
-
-		if (l->fd == -1 || uv_is_closing((uv_handle_t *)&l->poll))
-			continue;
-		uv_close((uv_handle_t *)&l->poll, listener_closed);
+	if (ss->ss_family != AF_INET && ss->ss_family != AF_INET6) {
+		close(fd);
+		return;
 	}
+	endpoint_format((const struct sockaddr *)ss, text);
+	if (ipcpd->stopping) {
+		close(fd);
+		return;
+	}
+	if (n_hsconns >= HSCONN_MAX) {
+		if (log_ratelimit(&hs_rl))
+			log_warnx("connection from %s refused: %d handshakes "
+			    "in progress", text, HSCONN_MAX);
+		close(fd);
+		return;
+	}
+	if (count_from(ss) >= HSCONN_MAX_PER_SRC) {
+		if (log_ratelimit(&hs_rl))
+			log_warnx("connection from %s refused: too many "
+			    "handshakes from that address", text);
+		close(fd);
+		return;
+	}
+	if ((hc = hs_new(fd, HS_RESPONDER,
+	    (const struct sockaddr *)ss)) == NULL) {
+		close(fd);
+		return;
+	}
+	hc->local = ipcpd->conf->key;
+	hs_responder_init(&hc->hs, &hc->local, ipcpd->local_caps);
+	hs_want(hc, HSIO_READ, HS_MSG1_LEN);
+	log_debug("connection from %s", text);
 }
 
 int
 hsconn_dial(struct peer *p)
 {
-	const struct listen_conf	*ep = &p->conf->endpoint;
+	const struct listen_conf	*ep = &p->conf.endpoint;
 	struct hsconn			*hc;
 	int				 fd;
 
 	fd = socket(ep->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
 	if (fd == -1) {
-		log_warn("peer %s: socket", p->conf->name);
+		log_warn("peer %s: socket", p->conf.name);
 		return -1;
 	}
 	if (connect(fd, (const struct sockaddr *)&ep->ss, ep->sslen) == -1 &&
 	    errno != EINPROGRESS) {
-		log_warn("peer %s: connect %s", p->conf->name, ep->text);
+		log_warn("peer %s: connect %s", p->conf.name, ep->text);
 		close(fd);
 		return -1;
 	}
@@ -516,13 +464,15 @@ hsconn_dial(struct peer *p)
 		return -1;
 	}
 	hc->peer = p;
+	snprintf(hc->peer_name, sizeof(hc->peer_name), "%s", p->conf.name);
 	p->dial = hc;
-	if (hs_initiator_init(&hc->hs, &ipcpd->conf->key, p->conf->pubkey,
-	    p->conf->has_psk ? p->conf->psk : NULL, ipcpd->local_caps) == -1) {
+	hc->local = ipcpd->conf->key;
+	if (hs_initiator_init(&hc->hs, &hc->local, p->conf.pubkey,
+	    p->conf.has_psk ? p->conf.psk : NULL, ipcpd->local_caps) == -1) {
 		hs_release(hc, 0);
 		return -1;
 	}
-	log_debug("peer %s: dialing %s", p->conf->name, ep->text);
+	log_debug("peer %s: dialing %s", p->conf.name, ep->text);
 	hs_want(hc, HSIO_CONNECT, 0);
 	return 0;
 }

@@ -9,9 +9,11 @@
  *
  * Start-up order matters: the config is parsed and checked completely
  * before anything in the system changes, so a bad file leaves no trace.
- * Shut-down (SIGTERM, SIGINT) tells every peer goodbye through its
- * forwarder, waits a bounded time for them, and removes what ipcpd put in
- * the system: routes, TUN devices and the control socket.
+ * Shut-down (SIGTERM, SIGINT, `ipcpctl goodbye') tells every peer
+ * goodbye through its forwarder, so they withdraw our routes at once,
+ * waits a bounded time for them, and removes what ipcpd put in the
+ * system: routes, TUN devices and the control socket.  SIGHUP reloads
+ * the config (reload.c).
  */
 #include <sys/stat.h>
 
@@ -98,10 +100,30 @@ make_dirs(void)
 	closedir(d);
 }
 
+/*
+ * One peer per [peer] section.  A peer whose TUN cannot be made now (its
+ * name held by a forwarder of an ipcpd that crashed) retries on its own;
+ * it does not stop the others.
+ */
+static void
+add_peers(void)
+{
+	struct peer_conf	*pc;
+
+	TAILQ_FOREACH(pc, &ipcpd->conf->peers, entry)
+		if (peer_add(pc) == NULL)
+			fatal("peer %s", pc->name);
+}
+
 static void
 finish(void)
 {
+	trace_clear();
+	reload_clear();
 	peer_free_all();	/* withdraws routes, closes TUNs */
+	kroute_remove_all();
+	export_clear();
+	rib_free_all();
 	listener_close_all();
 	control_close();
 	nl_close();
@@ -124,25 +146,35 @@ stop_timeout(uv_timer_t *t)
 	fwd_kill_all();
 }
 
+void
+ipcpd_shutdown(const char *reason)
+{
+	if (ipcpd->stopping)
+		return;
+	log_info("shutting down: %s", reason);
+	ipcpd->stopping = 1;
+	hsconn_close_all();
+	listener_close_all();
+	control_close();
+	peer_stop_all(reason);
+	uv_timer_start(&stop_timer, stop_timeout, FWD_STOP_MS, 0);
+	ipcpd_shutdown_check();
+}
+
 static void
 on_signal(uv_signal_t *h, int signum)
 {
 	switch (signum) {
 	case SIGTERM:
 	case SIGINT:
-		if (ipcpd->stopping)
-			return;
-		log_info("received signal %d, shutting down", signum);
-		ipcpd->stopping = 1;
-		hsconn_close_all();
-		listener_close_all();
-		control_close();
-		peer_stop_all();
-		uv_timer_start(&stop_timer, stop_timeout, FWD_STOP_MS, 0);
-		ipcpd_shutdown_check();
+		ipcpd_shutdown(signum == SIGTERM ? "ipcpd stopped (SIGTERM)" :
+		    "ipcpd stopped (SIGINT)");
 		break;
 	case SIGHUP:
-		log_info("SIGHUP: reload is not implemented yet");
+		if (!ipcpd->stopping) {
+			log_info("SIGHUP: reloading %s", ipcpd->conf->file);
+			reload_request(NULL, 0, 0);
+		}
 		break;
 	default:
 		break;
@@ -168,7 +200,8 @@ int
 main(int argc, char *argv[])
 {
 	const char	*file = CONFIG_DEFAULT_FILE;
-	char		 err[512];
+	struct peer	*p;
+	char		 err[1024];
 	int		 ch, debug = 0, verbose = 0, check = 0;
 
 	if (sodium_init() == -1) {
@@ -240,16 +273,17 @@ main(int argc, char *argv[])
 	/* Routes of ours left by an ipcpd that did not exit cleanly. */
 	if (nl_route_flush_proto() == -1)
 		log_warn("removing stale ipcp routes");
-	if (peer_init_all() == -1)
-		fatalx("cannot set up peers");
 	if (control_open(ipcpd->conf->control) == -1)
 		fatalx("cannot open control socket %s", ipcpd->conf->control);
-	if (listener_open_all() == -1)
-		fatalx("cannot listen");
+	if (listener_sync(ipcpd->conf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	add_peers();
+	route_local_sync();
 
 	log_info("node %s started with %zu peer%s", ipcpd->conf->name,
-	    ipcpd->conf->n_peers, ipcpd->conf->n_peers == 1 ? "" : "s");
-	peer_start_all();
+	    ipcpd->n_peers, ipcpd->n_peers == 1 ? "" : "s");
+	TAILQ_FOREACH(p, &ipcpd->peers, entry)
+		peer_fsm(p, PEER_EV_START, NULL);
 	uv_run(ipcpd->loop, UV_RUN_DEFAULT);
 	return 0;
 }

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * ipcpd, the supervisor.  It owns the config, the node's static key, the
- * TUN devices, rtnetlink, the listeners, the handshakes and the control
- * socket, and starts one sandboxed ipcp-fwd per peer session.  It never
- * reads a data-plane frame: from the network it reads only the fixed-size
- * handshake messages (hsconn.c).
+ * TUN devices, rtnetlink, the listeners, the handshakes, the RIB and the
+ * control socket, and starts one sandboxed ipcp-fwd per peer session.  It
+ * never parses bytes from the network beyond the fixed-size handshake
+ * (hsconn.c): the forwarders unpack and validate the peers' CONTROL
+ * messages and hand over typed envelopes.
+ *
+ * peer.c is the hub.  hsconn.c reports a finished handshake, fwdproc.c a
+ * session's end and what its forwarder passed on, reload.c added,
+ * changed, restarted and removed peers: all as events into peer_fsm(),
+ * the one place a peer changes state.
  *
  * Everything runs on one libuv loop.  Prototypes are grouped by file.
  */
@@ -20,6 +26,9 @@
 
 #include "config.h"
 #include "handshake.h"
+#include "log.h"
+#include "msg.h"
+#include "rib.h"
 #include "util.h"
 
 /* Handshake limits (hsconn.c). */
@@ -37,44 +46,60 @@
  * once; keep the one the lower public key initiated, as both sides agree.
  */
 #define PEER_SIMUL_MS		5000
+/* A TUN that could not be made (its name still busy) is retried. */
+#define PEER_TUN_RETRY_MS	2000
 
-/* How long forwarders get to say goodbye at shutdown. */
+/* How long forwarders get to say goodbye before they are killed. */
 #define FWD_STOP_MS		2000
+/* Bytes waiting for one forwarder before it counts as stuck. */
+#define FWD_QUEUE_MAX		(8 * 1024 * 1024)
 
 enum peer_state {
+	PEER_STATE_NOTUN,	/* its TUN could not be made yet: retrying */
 	PEER_STATE_WAITING,	/* no endpoint: waiting for the peer to dial */
 	PEER_STATE_CONNECTING,	/* dialing and handshaking */
 	PEER_STATE_BACKOFF,	/* waiting to redial */
 	PEER_STATE_UP,		/* a forwarder runs the session */
-	PEER_STATE_STOPPED,	/* shutting down */
+	PEER_STATE_STOPPED,	/* ipcpd is shutting down */
 };
 
 enum peer_event {
 	PEER_EV_START,
 	PEER_EV_DIAL_FAILED,
 	PEER_EV_TIMER,
-	PEER_EV_SESSION_UP,
-	PEER_EV_SESSION_DOWN,
-	PEER_EV_STOP,
+	PEER_EV_HANDSHAKE_DONE,	/* arg: struct peer_session */
+	PEER_EV_SESSION_DOWN,	/* arg: the struct fwdproc that ended */
+	PEER_EV_CLOSE,		/* arg: reason; end the session, redial */
+	PEER_EV_RECONFIGURE,	/* arg: new struct peer_conf, applied live */
+	PEER_EV_RESTART,	/* arg: new struct peer_conf, new session */
+	PEER_EV_STOP,		/* arg: reason; ipcpd is going */
+	PEER_EV_DELETE,		/* arg: reason; the peer is freed */
 };
 
 struct fwdproc;
 struct hsconn;
 
-struct peer_stats {
-	uint64_t	rx_bytes, tx_bytes, rx_packets, tx_packets;
-	uint64_t	rtt_us;
+/* A finished handshake, handed to the peer with PEER_EV_HANDSHAKE_DONE. */
+struct peer_session {
+	int			 fd;		/* the connected socket */
+	int			 initiator;	/* we dialed */
+	const struct hs_session	*keys;
+	const char		*remote;	/* "addr:port" */
 };
 
 struct peer {
 	TAILQ_ENTRY(peer)	 entry;
-	const struct peer_conf	*conf;
+	uint64_t		 id;		/* unique while ipcpd runs */
+	/* Our own copy: configs come and go with reloads. */
+	struct peer_conf	 conf;
 	enum peer_state		 state;
 	int			 tun_fd;
 	int			 ifindex;
-	uv_timer_t		 timer;		/* backoff */
+	uv_timer_t		 timer;		/* backoff, TUN retry */
 	unsigned		 backoff_ms;
 	uint32_t		 reconnects;
+	/* Bumped when its key material changes (a restart by reload). */
+	uint32_t		 gen;
 	/* Newest TAI64N accepted in a msg1 from this peer (replay). */
 	uint8_t			 last_ts[HS_TAI64N_LEN];
 	struct hsconn		*dial;		/* our outbound attempt */
@@ -83,27 +108,28 @@ struct peer {
 	int			 session_initiator; /* 1: we dialed */
 	int			 cipher;
 	char			 remote[ENDPOINT_STRLEN];
-	struct peer_stats	 stats;
-	/* Routes installed from the peer's hello (route.c). */
-	struct prefix		 routes[CONFIG_LIST_MAX];
+	struct fwd_counters	 stats;
+	struct log_ratelimit	 tun_rl;
+	/* Routes (route.c): the peer's node name, from its hello. */
+	char			 node[MSG_NODE_NAME_MAX + 1];
+	int			 synced;	/* has our whole table */
+	struct rib_entry_head	 rib_in;	/* learned from it */
 	size_t			 n_routes;
+	uint64_t		 routes_rejected;
+	uint64_t		 routes_looped;
+	struct log_ratelimit	 route_rl;
 };
 
 TAILQ_HEAD(peer_head, peer);
 
-struct listener {
-	int			 fd;
-	uv_poll_t		 poll;
-	const struct listen_conf *conf;
-};
-
 /* The daemon's state; one instance, see ipcpd.c. */
 struct ipcpd {
 	uv_loop_t		*loop;
+	/* Node settings; peers hold copies of their own sections. */
 	struct config		*conf;
 	struct peer_head	 peers;
-	struct listener		*listeners;
-	size_t			 n_listeners;
+	size_t			 n_peers;
+	uint64_t		 next_peer_id;
 	uint64_t		 start_ms;
 	int			 stopping;
 	char			 fwd_path[PATH_MAX];
@@ -112,52 +138,112 @@ struct ipcpd {
 
 extern struct ipcpd *ipcpd;
 
+/* Who to answer on the control socket, for replies that come later. */
+struct ctl_req {
+	uint64_t	client;
+	uint32_t	id;
+};
+
 /* ipcpd.c */
+/* SIGTERM and goodbye: tell every peer, stop, clean up, exit 0. */
+void		 ipcpd_shutdown(const char *reason);
+/* A forwarder is gone: the last one at shutdown lets us exit. */
 void		 ipcpd_shutdown_check(void);
 
 /* peer.c */
-int		 peer_init_all(void);
-void		 peer_start_all(void);
-void		 peer_stop_all(void);
+struct peer	*peer_add(const struct peer_conf *);
+void		 peer_fsm(struct peer *, enum peer_event, const void *arg);
+void		 peer_stop_all(const char *reason);
 void		 peer_free_all(void);
-void		 peer_fsm(struct peer *, enum peer_event);
 struct peer	*peer_by_key(const uint8_t pubkey[KEY_LEN]);
+struct peer	*peer_by_name(const char *);
+/* An up peer whose hello named this node. */
+struct peer	*peer_by_node(const char *node);
 const char	*peer_state_name(enum peer_state);
-/* A handshake finished: start a forwarder on fd (consumed). */
-void		 peer_session_ready(struct peer *, int fd, int initiator,
-		    struct hs_session *, const char *remote);
-/* The current session's forwarder is gone. */
-void		 peer_session_down(struct peer *, struct fwdproc *);
 size_t		 peer_count_up(void);
+/* What a forwarder passed on (fwdproc.c). */
+void		 peer_fwd_stats(struct peer *, const struct fwd_counters *);
+void		 peer_fwd_control(struct peer *, const Ipcp__Control *);
+/* To the peer's forwarder, for the peer; -1 without a session. */
+int		 peer_send_control(struct peer *, const Ipcp__Control *);
+/* Settings every forwarder got at setup, again (log verbosity). */
+void		 peer_update_all(void);
+/* A TUN name may have come free: peers without one try again. */
+void		 peer_tun_retry_all(void);
+/* The node's addresses changed: add and remove them on every TUN. */
+void		 peer_addresses_sync(const struct config *old);
+void		 peer_offload_sync(void);
 
 /* hsconn.c */
-int		 listener_open_all(void);
-void		 listener_close_all(void);
 /* Dial the peer's endpoint and run the handshake as initiator. */
 int		 hsconn_dial(struct peer *);
 void		 hsconn_abort(struct hsconn *);
+/* A connection accepted by a listener; fd is consumed. */
+void		 hsconn_accept(int fd, const struct sockaddr_storage *);
 void		 hsconn_close_all(void);
 
+/* listener.c */
+/*
+ * Make the listening sockets match conf: new ones are opened before old
+ * ones close, and if one cannot be opened nothing changes (-1, err).
+ */
+int		 listener_sync(const struct config *, char *err, size_t);
+void		 listener_close_all(void);
+
 /* fwdproc.c */
-struct fwdproc	*fwd_spawn(struct peer *, int tcp_fd, int initiator,
-		    struct hs_session *);
+struct fwdproc	*fwd_spawn(struct peer *, int tcp_fd,
+		    const struct hs_session *, const struct fwd_params *);
 /* Ask the forwarder to say goodbye and exit; it is reaped later. */
 void		 fwd_stop(struct fwdproc *, const char *reason);
-/* Forget the peer (a newer session replaced this one). */
-void		 fwd_detach(struct fwdproc *);
+/* Forget the peer and stop: the session is over for ipcpd now. */
+void		 fwd_detach(struct fwdproc *, const char *reason);
+/* A reload waits for this forwarder to be gone before it answers. */
+void		 fwd_wait(struct fwdproc *);
+size_t		 fwd_count_waited(void);
 int		 fwd_pid(const struct fwdproc *);
-int		 fwd_send_control(struct fwdproc *, const uint8_t *, size_t);
+int		 fwd_send_control(struct fwdproc *, const Ipcp__Control *);
+int		 fwd_send_update(struct fwdproc *, const struct fwd_params *);
 void		 fwd_kill_all(void);
 size_t		 fwd_count(void);
 
 /* route.c */
-void		 route_hello(struct peer *, const uint8_t *payload, size_t);
-void		 route_withdraw_all(struct peer *);
-/* Our hello, packed, for a new session. 0 on failure. */
-size_t		 route_hello_pack(uint8_t *buf, size_t len);
+/* This node's own prefixes (addresses, announce) into the RIB. */
+void		 route_local_sync(void);
+int		 route_is_local(const struct prefix *);
+void		 route_send_hello(struct peer *);
+void		 route_hello(struct peer *, const Ipcp__Hello *);
+void		 route_update(struct peer *, const Ipcp__RouteUpdate *);
+void		 route_refresh(struct peer *);
+/* The session ended: everything learned from it goes. */
+void		 route_peer_down(struct peer *);
+/* Its allowed-ips, metric or max-routes changed (p->conf is new). */
+void		 route_peer_reconf(struct peer *, const struct peer_conf *old);
+void		 route_node_renamed(void);
+
+/* trace.c */
+void		 trace_request(const struct ctl_req *, const char *target);
+void		 trace_input(struct peer *, const Ipcp__Trace *);
+void		 trace_clear(void);
+
+/* reload.c */
+/* ipcpctl reload (req non-NULL) or SIGHUP (NULL). */
+void		 reload_request(const struct ctl_req *, int check,
+		    unsigned confirm_s);
+void		 reload_confirm(const struct ctl_req *);
+/* Seconds until a pending --confirm rolls back; 0 if none. */
+unsigned	 reload_confirm_left(void);
+/* A forwarder stopped by a reload is gone; maybe the reload is done. */
+void		 reload_progress(void);
+void		 reload_clear(void);
 
 /* control.c */
 int		 control_open(const char *path);
 void		 control_close(void);
+/* Replies for requests answered later; 0, or -1 if the client left. */
+int		 ctl_reply(const struct ctl_req *, Ipcp__Envelope *);
+void		 ctl_result(const struct ctl_req *, unsigned code,
+		    const char *text);
+/* Write what waits for every client now (before exit). */
+void		 control_flush_all(void);
 
 #endif

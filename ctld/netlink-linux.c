@@ -239,13 +239,15 @@ nl_talk(struct nlmsghdr *nlh, nl_msg_cb cb, void *arg, int *intr)
 }
 
 /*
- * No IPv6 link-local address on our point-to-point TUNs: the kernel would
- * send router solicitations and MLD reports from it, which the peer must
- * drop (they are not from its allowed-ips).  WireGuard links have none
- * either.  Must happen before the link first goes up.
+ * An IPv6 link-local address on our point-to-point TUNs, so routing
+ * daemons (OSPFv3, Babel, BIRD) run over ipcp links as over any other:
+ * they speak from it, and the peer's forwarder lets link-local sources
+ * through.  A TUN has no hardware address for the kernel's default
+ * (EUI-64) to derive one from, so ask for a random interface id.  Must
+ * happen before the link first goes up.
  */
 static int
-nl_link_no_ll(int ifindex)
+nl_link_ll(int ifindex)
 {
 	uint8_t			 buf[NL_SENDBUF];
 	struct nlmsghdr		*nlh;
@@ -260,7 +262,7 @@ nl_link_no_ll(int ifindex)
 	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	v6 = mnl_attr_nest_start(nlh, AF_INET6);
 	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE,
-	    IN6_ADDR_GEN_MODE_NONE);
+	    IN6_ADDR_GEN_MODE_RANDOM);
 	mnl_attr_nest_end(nlh, v6);
 	mnl_attr_nest_end(nlh, spec);
 	return nl_talk(nlh, NULL, NULL, NULL);
@@ -278,9 +280,9 @@ nl_link_set(int ifindex, int up, unsigned mtu)
 		errno = EINVAL;
 		return -1;
 	}
-	/* Without IPv6 in this namespace there is nothing to turn off. */
+	/* Without IPv6 in this namespace there is nothing to set. */
 	if (up)
-		(void)nl_link_no_ll(ifindex);
+		(void)nl_link_ll(ifindex);
 	nlh = nl_msg_start(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), &x);
 	ifi = x;
 	ifi->ifi_family = AF_UNSPEC;
@@ -417,6 +419,7 @@ nl_route_from_prefix(struct nl_route *r, int ifindex, const struct prefix *p)
 	r->table = RT_TABLE_MAIN;
 	r->type = RTN_UNICAST;
 	r->oif = (uint32_t)ifindex;
+	r->priority = NL_IPCP_METRIC;
 	return 0;
 }
 

@@ -12,6 +12,14 @@
 #include "util.h"
 
 #define RTPROT_IPCP	158
+/*
+ * The metric of our routes.  The kernel keys a route by prefix and
+ * metric, so with a metric of our own a route learned over ipcp never
+ * replaces (or, when withdrawn, deletes) a route someone else installed
+ * for the same prefix: the two coexist, and theirs stays in use where it
+ * has the lower metric, as a connected or static IPv4 route does.
+ */
+#define NL_IPCP_METRIC	158
 
 /* tun-linux.c */
 /*
@@ -24,6 +32,8 @@
  * last fd to it is closed.
  */
 int	 tun_open(const char *ifname, int *ifindex, int offload);
+/* Change the offloads of an open TUN (a reload of `offload'). */
+int	 tun_set_offload(int fd, int on);
 /* Carrier on while a session is up, off otherwise (TUNSETCARRIER). */
 int	 tun_set_carrier(int fd, int on);
 
@@ -34,7 +44,10 @@ int	 nl_link_set(int ifindex, int up, unsigned mtu);
 /* A local address on the link; IPv6 without duplicate detection. */
 int	 nl_addr_add(int ifindex, const struct prefix *);
 int	 nl_addr_del(int ifindex, const struct prefix *);
-/* A route to p via the (point-to-point) link, proto ipcp; replaces. */
+/*
+ * A route to p via the (point-to-point) link, proto ipcp, metric
+ * NL_IPCP_METRIC; replaces ours for p.
+ */
 int	 nl_route_add(int ifindex, const struct prefix *p);
 int	 nl_route_del(int ifindex, const struct prefix *p);
 /* Delete every route with proto ipcp (leftovers of a crashed ipcpd). */

@@ -5,9 +5,12 @@
  * its addresses and its name survive reconnects; the carrier is off while
  * no session is up) and at most one session, run by one forwarder.
  *
- * peer_fsm() is the only place a peer changes state, and it logs every
- * transition (bgpd bgp_fsm()).  The side with an endpoint redials with
- * exponential backoff and jitter; the other side waits.
+ * This file is the hub of ipcpd.  Handshakes (hsconn.c), forwarders
+ * (fwdproc.c) and reloads (reload.c) report here as events, and
+ * peer_fsm() is the only place a peer changes state; it logs every
+ * transition (bgpd bgp_fsm()).  What a forwarder passes on from the peer
+ * goes from here to route.c or trace.c.  The side with an endpoint
+ * redials with exponential backoff and jitter; the other side waits.
  */
 #include <errno.h>
 #include <signal.h>
@@ -18,10 +21,10 @@
 #include <sodium.h>
 
 #include "ipcpd.h"
-#include "log.h"
 #include "netlink.h"
 
 static const char *const peer_state_names[] = {
+	[PEER_STATE_NOTUN] = "no-interface",
 	[PEER_STATE_WAITING] = "waiting",
 	[PEER_STATE_CONNECTING] = "connecting",
 	[PEER_STATE_BACKOFF] = "backoff",
@@ -33,10 +36,16 @@ static const char *const peer_event_names[] = {
 	[PEER_EV_START] = "start",
 	[PEER_EV_DIAL_FAILED] = "dial failed",
 	[PEER_EV_TIMER] = "timer",
-	[PEER_EV_SESSION_UP] = "session up",
+	[PEER_EV_HANDSHAKE_DONE] = "session up",
 	[PEER_EV_SESSION_DOWN] = "session down",
+	[PEER_EV_CLOSE] = "session closed",
+	[PEER_EV_RECONFIGURE] = "reconfigured",
+	[PEER_EV_RESTART] = "restarted",
 	[PEER_EV_STOP] = "stop",
+	[PEER_EV_DELETE] = "removed",
 };
+
+static void	peer_timer_cb(uv_timer_t *);
 
 const char *
 peer_state_name(enum peer_state s)
@@ -44,95 +53,177 @@ peer_state_name(enum peer_state s)
 	return peer_state_names[s];
 }
 
+static void
+peer_set_state(struct peer *p, enum peer_state s, enum peer_event ev)
+{
+	if (p->state != s)
+		log_info("peer %s: %s -> %s (%s)", p->conf.name,
+		    peer_state_names[p->state], peer_state_names[s],
+		    peer_event_names[ev]);
+	p->state = s;
+}
+
+/* ---- the TUN ----------------------------------------------------------- */
+
+static void
+peer_tun_close(struct peer *p)
+{
+	if (p->tun_fd != -1)
+		close(p->tun_fd);
+	p->tun_fd = -1;
+	p->ifindex = 0;
+}
+
 static int
 peer_tun_setup(struct peer *p)
 {
 	const struct config	*conf = ipcpd->conf;
+	char			 a[PREFIX_STRLEN];
 	size_t			 i;
 
-	if ((p->tun_fd = tun_open(p->conf->ifname, &p->ifindex,
+	if ((p->tun_fd = tun_open(p->conf.ifname, &p->ifindex,
 	    conf->offload)) == -1) {
-		log_warn("peer %s: tun %s", p->conf->name, p->conf->ifname);
+		if (log_ratelimit(&p->tun_rl))
+			log_warn("peer %s: tun %s (retrying)", p->conf.name,
+			    p->conf.ifname);
 		return -1;
 	}
 	if (tun_set_carrier(p->tun_fd, 0) == -1)
-		log_warn("peer %s: carrier off", p->conf->name);
-	if (nl_link_set(p->ifindex, 1, p->conf->mtu) == -1) {
-		log_warn("peer %s: set %s up", p->conf->name, p->conf->ifname);
-		return -1;
+		log_warn("peer %s: carrier off", p->conf.name);
+	if (nl_link_set(p->ifindex, 1, p->conf.mtu) == -1) {
+		log_warn("peer %s: set %s up", p->conf.name, p->conf.ifname);
+		goto fail;
 	}
 	for (i = 0; i < conf->n_address; i++) {
-		char	a[PREFIX_STRLEN];
-
 		if (nl_addr_add(p->ifindex, &conf->address[i]) == -1) {
 			prefix_format(&conf->address[i], a);
-			log_warn("peer %s: address %s on %s", p->conf->name, a,
-			    p->conf->ifname);
-			return -1;
+			log_warn("peer %s: address %s on %s", p->conf.name, a,
+			    p->conf.ifname);
+			goto fail;
 		}
 	}
 	return 0;
+fail:
+	peer_tun_close(p);
+	return -1;
 }
 
-int
-peer_init_all(void)
+void
+peer_tun_retry_all(void)
 {
-	struct peer_conf	*pc;
-	struct peer		*p;
+	struct peer	*p, *next;
 
-	TAILQ_FOREACH(pc, &ipcpd->conf->peers, entry) {
-		if ((p = calloc(1, sizeof(*p))) == NULL)
-			return -1;
-		p->conf = pc;
-		p->tun_fd = -1;
-		p->state = pc->has_endpoint ? PEER_STATE_BACKOFF :
-		    PEER_STATE_WAITING;
-		uv_timer_init(ipcpd->loop, &p->timer);
-		p->timer.data = p;
-		TAILQ_INSERT_TAIL(&ipcpd->peers, p, entry);
-		if (peer_tun_setup(p) == -1)
-			return -1;
+	for (p = TAILQ_FIRST(&ipcpd->peers); p != NULL; p = next) {
+		next = TAILQ_NEXT(p, entry);
+		if (p->state == PEER_STATE_NOTUN)
+			peer_fsm(p, PEER_EV_TIMER, NULL);
 	}
-	return 0;
 }
 
 void
-peer_start_all(void)
+peer_addresses_sync(const struct config *old)
+{
+	const struct config	*conf = ipcpd->conf;
+	struct peer		*p;
+	char			 a[PREFIX_STRLEN];
+	size_t			 i, j;
+
+	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
+		if (p->tun_fd == -1)
+			continue;
+		for (i = 0; i < conf->n_address; i++)
+			if (nl_addr_add(p->ifindex, &conf->address[i]) == -1) {
+				prefix_format(&conf->address[i], a);
+				log_warn("peer %s: address %s", p->conf.name,
+				    a);
+			}
+		for (i = 0; i < old->n_address; i++) {
+			for (j = 0; j < conf->n_address; j++)
+				if (memcmp(&old->address[i],
+				    &conf->address[j],
+				    sizeof(old->address[i])) == 0)
+					break;
+			if (j == conf->n_address &&
+			    nl_addr_del(p->ifindex, &old->address[i]) == -1) {
+				prefix_format(&old->address[i], a);
+				log_warn("peer %s: remove address %s",
+				    p->conf.name, a);
+			}
+		}
+	}
+}
+
+void
+peer_offload_sync(void)
 {
 	struct peer	*p;
 
 	TAILQ_FOREACH(p, &ipcpd->peers, entry)
-		peer_fsm(p, PEER_EV_START);
+		if (p->tun_fd != -1 &&
+		    tun_set_offload(p->tun_fd, ipcpd->conf->offload) == -1)
+			log_warn("peer %s: offload", p->conf.name);
 }
 
-void
-peer_stop_all(void)
+/* ---- the table of peers ------------------------------------------------ */
+
+struct peer *
+peer_add(const struct peer_conf *pc)
 {
 	struct peer	*p;
 
-	TAILQ_FOREACH(p, &ipcpd->peers, entry)
-		peer_fsm(p, PEER_EV_STOP);
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->id = ++ipcpd->next_peer_id;
+	p->conf = *pc;
+	p->tun_fd = -1;
+	p->state = PEER_STATE_NOTUN;
+	p->tun_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 60000);
+	p->route_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 1000);
+	TAILQ_INIT(&p->rib_in);
+	uv_timer_init(ipcpd->loop, &p->timer);
+	p->timer.data = p;
+	TAILQ_INSERT_TAIL(&ipcpd->peers, p, entry);
+	ipcpd->n_peers++;
+	return p;
 }
 
 static void
 peer_timer_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct peer	*p = h->data;
+
+	sodium_memzero(p, sizeof(*p));
+	free(p);
 }
 
-/* At exit: routes out, TUNs closed (so the interfaces vanish). */
+/* Out of the table; freed once its timer handle is closed. */
+static void
+peer_unlink(struct peer *p)
+{
+	TAILQ_REMOVE(&ipcpd->peers, p, entry);
+	ipcpd->n_peers--;
+	uv_close((uv_handle_t *)&p->timer, peer_timer_closed);
+}
+
+void
+peer_stop_all(const char *reason)
+{
+	struct peer	*p;
+
+	TAILQ_FOREACH(p, &ipcpd->peers, entry)
+		peer_fsm(p, PEER_EV_STOP, reason);
+}
+
+/* At exit, once the forwarders are gone: TUNs closed, so they vanish. */
 void
 peer_free_all(void)
 {
 	struct peer	*p;
 
 	while ((p = TAILQ_FIRST(&ipcpd->peers)) != NULL) {
-		TAILQ_REMOVE(&ipcpd->peers, p, entry);
-		route_withdraw_all(p);
-		if (p->tun_fd != -1)
-			close(p->tun_fd);
-		sodium_memzero(p->last_ts, sizeof(p->last_ts));
-		uv_close((uv_handle_t *)&p->timer, peer_timer_closed);
+		route_peer_down(p);
+		peer_tun_close(p);
+		peer_unlink(p);
 	}
 }
 
@@ -142,7 +233,29 @@ peer_by_key(const uint8_t pubkey[KEY_LEN])
 	struct peer	*p;
 
 	TAILQ_FOREACH(p, &ipcpd->peers, entry)
-		if (sodium_memcmp(p->conf->pubkey, pubkey, KEY_LEN) == 0)
+		if (sodium_memcmp(p->conf.pubkey, pubkey, KEY_LEN) == 0)
+			return p;
+	return NULL;
+}
+
+struct peer *
+peer_by_name(const char *name)
+{
+	struct peer	*p;
+
+	TAILQ_FOREACH(p, &ipcpd->peers, entry)
+		if (strcmp(p->conf.name, name) == 0)
+			return p;
+	return NULL;
+}
+
+struct peer *
+peer_by_node(const char *node)
+{
+	struct peer	*p;
+
+	TAILQ_FOREACH(p, &ipcpd->peers, entry)
+		if (p->state == PEER_STATE_UP && strcmp(p->node, node) == 0)
 			return p;
 	return NULL;
 }
@@ -159,10 +272,88 @@ peer_count_up(void)
 	return n;
 }
 
+/* ---- what the forwarder gets and passes on ------------------------------ */
+
+static void
+peer_fwd_params(const struct peer *p, struct fwd_params *fp)
+{
+	const struct config	*conf = ipcpd->conf;
+	size_t			 n = p->conf.n_allowed;
+
+	memset(fp, 0, sizeof(*fp));
+	snprintf(fp->peer_name, sizeof(fp->peer_name), "%s", p->conf.name);
+	fp->uid = conf->uid;
+	fp->gid = conf->gid;
+	fp->heartbeat_ms = conf->heartbeat_interval * 1000;
+	fp->dead_after_ms = conf->dead_after * 1000;
+	memcpy(fp->allowed, p->conf.allowed, n * sizeof(fp->allowed[0]));
+	fp->n_allowed = n;
+	fp->verbose = log_getverbose() > 0;
+}
+
+static void
+peer_fwd_update(struct peer *p)
+{
+	struct fwd_params	fp;
+
+	if (p->fwd == NULL)
+		return;
+	peer_fwd_params(p, &fp);
+	fwd_send_update(p->fwd, &fp);
+}
+
+void
+peer_update_all(void)
+{
+	struct peer	*p;
+
+	TAILQ_FOREACH(p, &ipcpd->peers, entry)
+		peer_fwd_update(p);
+}
+
+void
+peer_fwd_stats(struct peer *p, const struct fwd_counters *c)
+{
+	p->stats = *c;
+}
+
+void
+peer_fwd_control(struct peer *p, const Ipcp__Control *c)
+{
+	if (p->state != PEER_STATE_UP)
+		return;
+	switch (c->body_case) {
+	case IPCP__CONTROL__BODY_HELLO:
+		route_hello(p, c->hello);
+		break;
+	case IPCP__CONTROL__BODY_UPDATE:
+		route_update(p, c->update);
+		break;
+	case IPCP__CONTROL__BODY_REFRESH:
+		route_refresh(p);
+		break;
+	case IPCP__CONTROL__BODY_TRACE:
+		trace_input(p, c->trace);
+		break;
+	default:
+		break;
+	}
+}
+
+int
+peer_send_control(struct peer *p, const Ipcp__Control *c)
+{
+	if (p->fwd == NULL)
+		return -1;
+	return fwd_send_control(p->fwd, c);
+}
+
+/* ---- the state machine ------------------------------------------------- */
+
 static void
 peer_timer_cb(uv_timer_t *t)
 {
-	peer_fsm(t->data, PEER_EV_TIMER);
+	peer_fsm(t->data, PEER_EV_TIMER, NULL);
 }
 
 /* Exponential backoff with +-25% jitter, so peers do not redial in step. */
@@ -175,93 +366,11 @@ peer_backoff(struct peer *p)
 		p->backoff_ms = PEER_BACKOFF_MIN_MS;
 	jitter = p->backoff_ms / 2;
 	delay = p->backoff_ms - jitter / 2 + randombytes_uniform(jitter + 1);
-	log_debug("peer %s: redial in %u ms", p->conf->name, delay);
+	log_debug("peer %s: redial in %u ms", p->conf.name, delay);
 	uv_timer_start(&p->timer, peer_timer_cb, delay, 0);
 	p->backoff_ms *= 2;
 	if (p->backoff_ms > PEER_BACKOFF_MAX_MS)
 		p->backoff_ms = PEER_BACKOFF_MAX_MS;
-}
-
-/*
- * A dial that fails at once (no route, no socket) is a failed dial like
- * one that fails later: the FSM moves to BACKOFF and the timer retries.
- */
-static void
-peer_dial(struct peer *p)
-{
-	if (hsconn_dial(p) == -1)
-		peer_fsm(p, PEER_EV_DIAL_FAILED);
-}
-
-static void
-peer_set_state(struct peer *p, enum peer_state s, enum peer_event ev)
-{
-	if (p->state != s)
-		log_info("peer %s: %s -> %s (%s)", p->conf->name,
-		    peer_state_names[p->state], peer_state_names[s],
-		    peer_event_names[ev]);
-	p->state = s;
-}
-
-void
-peer_fsm(struct peer *p, enum peer_event ev)
-{
-	enum peer_state	next = p->state;
-
-	if (p->state == PEER_STATE_STOPPED)
-		return;
-	switch (ev) {
-	case PEER_EV_START:
-		if (p->conf->has_endpoint) {
-			next = PEER_STATE_CONNECTING;
-			peer_set_state(p, next, ev);
-			peer_dial(p);
-			return;
-		}
-		next = PEER_STATE_WAITING;
-		break;
-	case PEER_EV_DIAL_FAILED:
-		if (p->state == PEER_STATE_CONNECTING) {
-			next = PEER_STATE_BACKOFF;
-			peer_backoff(p);
-		}
-		break;
-	case PEER_EV_TIMER:
-		if (p->state == PEER_STATE_BACKOFF) {
-			next = PEER_STATE_CONNECTING;
-			peer_set_state(p, next, ev);
-			peer_dial(p);
-			return;
-		}
-		break;
-	case PEER_EV_SESSION_UP:
-		uv_timer_stop(&p->timer);
-		if (p->dial != NULL)
-			hsconn_abort(p->dial);
-		next = PEER_STATE_UP;
-		break;
-	case PEER_EV_SESSION_DOWN:
-		if (p->state != PEER_STATE_UP)
-			break;
-		if (now_ms() - p->session_start_ms >= PEER_STABLE_MS)
-			p->backoff_ms = 0;
-		p->reconnects++;
-		if (p->conf->has_endpoint) {
-			next = PEER_STATE_BACKOFF;
-			peer_backoff(p);
-		} else
-			next = PEER_STATE_WAITING;
-		break;
-	case PEER_EV_STOP:
-		uv_timer_stop(&p->timer);
-		if (p->dial != NULL)
-			hsconn_abort(p->dial);
-		if (p->fwd != NULL)
-			fwd_stop(p->fwd, "ipcpd is shutting down");
-		next = PEER_STATE_STOPPED;
-		break;
-	}
-	peer_set_state(p, next, ev);
 }
 
 /*
@@ -276,60 +385,228 @@ peer_keep_existing(struct peer *p, int initiator)
 	if (p->fwd == NULL || p->session_initiator == initiator ||
 	    now_ms() - p->session_start_ms > PEER_SIMUL_MS)
 		return 0;
-	we_are_lower = memcmp(ipcpd->conf->key.pub, p->conf->pubkey,
+	we_are_lower = memcmp(ipcpd->conf->key.pub, p->conf.pubkey,
 	    KEY_LEN) < 0;
 	/* The existing session was initiated by the lower key. */
 	return p->session_initiator == we_are_lower;
 }
 
-void
-peer_session_ready(struct peer *p, int fd, int initiator,
-    struct hs_session *s, const char *remote)
+/* The session is over for us: routes out, carrier off. */
+static void
+peer_session_end(struct peer *p)
 {
-	struct fwdproc	*f;
+	p->fwd = NULL;
+	route_peer_down(p);
+	p->node[0] = '\0';
+	if (p->tun_fd != -1 && tun_set_carrier(p->tun_fd, 0) == -1)
+		log_warn("peer %s: carrier off", p->conf.name);
+	if (now_ms() - p->session_start_ms >= PEER_STABLE_MS)
+		p->backoff_ms = 0;
+	p->reconnects++;
+}
 
-	if (p->state == PEER_STATE_STOPPED) {
-		close(fd);
+/* Dial, or wait for the peer: where a peer goes when it may connect. */
+static enum peer_state
+peer_connect(struct peer *p, enum peer_event ev)
+{
+	if (!p->conf.has_endpoint)
+		return PEER_STATE_WAITING;
+	peer_set_state(p, PEER_STATE_CONNECTING, ev);
+	/* A dial that fails at once goes to backoff like a later failure. */
+	if (hsconn_dial(p) == -1) {
+		peer_backoff(p);
+		return PEER_STATE_BACKOFF;
+	}
+	return PEER_STATE_CONNECTING;
+}
+
+/* After a session: redial later, or wait. */
+static enum peer_state
+peer_after_session(struct peer *p)
+{
+	if (!p->conf.has_endpoint)
+		return PEER_STATE_WAITING;
+	peer_backoff(p);
+	return PEER_STATE_BACKOFF;
+}
+
+static enum peer_state
+peer_start(struct peer *p, enum peer_event ev)
+{
+	if (p->tun_fd == -1 && peer_tun_setup(p) == -1) {
+		uv_timer_start(&p->timer, peer_timer_cb, PEER_TUN_RETRY_MS, 0);
+		return PEER_STATE_NOTUN;
+	}
+	return peer_connect(p, ev);
+}
+
+static void
+peer_session_up(struct peer *p, const struct peer_session *s)
+{
+	struct fwdproc		*f;
+	struct fwd_params	 fp;
+
+	if (p->state == PEER_STATE_NOTUN || peer_keep_existing(p,
+	    s->initiator)) {
+		if (p->state != PEER_STATE_NOTUN)
+			log_info("peer %s: both sides dialed; keeping the "
+			    "earlier session", p->conf.name);
+		close(s->fd);
 		return;
 	}
-	if (peer_keep_existing(p, initiator)) {
-		log_info("peer %s: both sides dialed; keeping the earlier "
-		    "session", p->conf->name);
-		close(fd);
-		return;
-	}
-	if ((f = fwd_spawn(p, fd, initiator, s)) == NULL) {
-		if (initiator)
-			peer_fsm(p, PEER_EV_DIAL_FAILED);
+	peer_fwd_params(p, &fp);
+	if ((f = fwd_spawn(p, s->fd, s->keys, &fp)) == NULL) {
+		if (p->state == PEER_STATE_CONNECTING) {
+			peer_backoff(p);
+			peer_set_state(p, PEER_STATE_BACKOFF,
+			    PEER_EV_DIAL_FAILED);
+		}
 		return;
 	}
 	if (p->fwd != NULL) {
 		/* The peer has started over: the old session is dead to it. */
 		log_info("peer %s: new session replaces the old one",
-		    p->conf->name);
-		fwd_detach(p->fwd);
-		route_withdraw_all(p);
-		p->reconnects++;
+		    p->conf.name);
+		fwd_detach(p->fwd, "replaced by a new session");
+		peer_session_end(p);
 	}
+	uv_timer_stop(&p->timer);
+	if (p->dial != NULL)
+		hsconn_abort(p->dial);
 	p->fwd = f;
 	p->session_start_ms = now_ms();
-	p->session_initiator = initiator;
-	p->cipher = s->cipher;
+	p->session_initiator = s->initiator;
+	p->cipher = s->keys->cipher;
 	memset(&p->stats, 0, sizeof(p->stats));
-	snprintf(p->remote, sizeof(p->remote), "%s", remote);
+	snprintf(p->remote, sizeof(p->remote), "%s", s->remote);
 	if (tun_set_carrier(p->tun_fd, 1) == -1)
-		log_warn("peer %s: carrier on", p->conf->name);
-	peer_fsm(p, PEER_EV_SESSION_UP);
+		log_warn("peer %s: carrier on", p->conf.name);
+	peer_set_state(p, PEER_STATE_UP, PEER_EV_HANDSHAKE_DONE);
+	/* Our hello goes first; the peer's hello brings its table. */
+	route_send_hello(p);
+}
+
+/* Settings that a running session takes as they are. */
+static void
+peer_reconfigure(struct peer *p, const struct peer_conf *pc)
+{
+	struct peer_conf	old = p->conf;
+
+	p->conf = *pc;
+	if (p->tun_fd != -1 && old.mtu != pc->mtu &&
+	    nl_link_set(p->ifindex, 1, pc->mtu) == -1)
+		log_warn("peer %s: mtu %u", pc->name, pc->mtu);
+	peer_fwd_update(p);
+	route_peer_reconf(p, &old);
+}
+
+/* New key material, endpoint or interface: only a new session will do. */
+static void
+peer_restart(struct peer *p, const struct peer_conf *pc)
+{
+	if (p->dial != NULL)
+		hsconn_abort(p->dial);
+	uv_timer_stop(&p->timer);
+	if (p->fwd != NULL) {
+		fwd_wait(p->fwd);
+		fwd_detach(p->fwd, "reconfigured");
+		peer_session_end(p);
+	}
+	if (strcmp(p->conf.ifname, pc->ifname) != 0)
+		peer_tun_close(p);
+	if (sodium_memcmp(p->conf.pubkey, pc->pubkey, KEY_LEN) != 0)
+		memset(p->last_ts, 0, sizeof(p->last_ts));
+	p->conf = *pc;
+	p->gen++;
+	p->backoff_ms = 0;
+}
+
+static void
+peer_delete(struct peer *p, const char *reason)
+{
+	if (p->dial != NULL)
+		hsconn_abort(p->dial);
+	uv_timer_stop(&p->timer);
+	if (p->fwd != NULL) {
+		/* It holds the TUN too: the interface goes when it does. */
+		fwd_wait(p->fwd);
+		fwd_detach(p->fwd, reason);
+		peer_session_end(p);
+	}
+	log_info("peer %s: removed", p->conf.name);
+	peer_tun_close(p);
+	peer_unlink(p);
 }
 
 void
-peer_session_down(struct peer *p, struct fwdproc *f)
+peer_fsm(struct peer *p, enum peer_event ev, const void *arg)
 {
-	if (p->fwd != f)
+	enum peer_state	next = p->state;
+
+	if (ev == PEER_EV_DELETE) {
+		peer_delete(p, arg);
 		return;
-	p->fwd = NULL;
-	route_withdraw_all(p);
-	if (p->tun_fd != -1 && tun_set_carrier(p->tun_fd, 0) == -1)
-		log_warn("peer %s: carrier off", p->conf->name);
-	peer_fsm(p, PEER_EV_SESSION_DOWN);
+	}
+	if (p->state == PEER_STATE_STOPPED) {
+		/* Shutting down: only the forwarders' ends still matter. */
+		if (ev == PEER_EV_SESSION_DOWN && p->fwd == arg)
+			peer_session_end(p);
+		else if (ev == PEER_EV_HANDSHAKE_DONE)
+			close(((const struct peer_session *)arg)->fd);
+		return;
+	}
+	switch (ev) {
+	case PEER_EV_START:
+		next = peer_start(p, ev);
+		break;
+	case PEER_EV_DIAL_FAILED:
+		if (p->state == PEER_STATE_CONNECTING) {
+			next = PEER_STATE_BACKOFF;
+			peer_backoff(p);
+		}
+		break;
+	case PEER_EV_TIMER:
+		if (p->state == PEER_STATE_BACKOFF)
+			next = peer_connect(p, ev);
+		else if (p->state == PEER_STATE_NOTUN)
+			next = peer_start(p, ev);
+		break;
+	case PEER_EV_HANDSHAKE_DONE:
+		peer_session_up(p, arg);
+		return;
+	case PEER_EV_SESSION_DOWN:
+		if (p->fwd != arg || p->state != PEER_STATE_UP)
+			break;
+		peer_session_end(p);
+		next = peer_after_session(p);
+		break;
+	case PEER_EV_CLOSE:
+		if (p->state != PEER_STATE_UP || p->fwd == NULL)
+			break;
+		log_info("peer %s: closing the session: %s", p->conf.name,
+		    (const char *)arg);
+		fwd_detach(p->fwd, arg);
+		peer_session_end(p);
+		next = peer_after_session(p);
+		break;
+	case PEER_EV_RECONFIGURE:
+		peer_reconfigure(p, arg);
+		log_info("peer %s: reconfigured", p->conf.name);
+		return;
+	case PEER_EV_RESTART:
+		peer_restart(p, arg);
+		next = peer_start(p, ev);
+		break;
+	case PEER_EV_STOP:
+		uv_timer_stop(&p->timer);
+		if (p->dial != NULL)
+			hsconn_abort(p->dial);
+		if (p->fwd != NULL)
+			fwd_stop(p->fwd, arg);
+		next = PEER_STATE_STOPPED;
+		break;
+	case PEER_EV_DELETE:
+		break;
+	}
+	peer_set_state(p, next, ev);
 }

@@ -48,6 +48,7 @@ config_print(FILE *fp, const struct config *conf)
 		fprintf(fp, "private-key = %s\n", conf->private_key_file);
 	print_listen(fp, "listen", conf->listen, conf->n_listen);
 	print_prefixes(fp, "address", conf->address, conf->n_address);
+	print_prefixes(fp, "announce", conf->announce, conf->n_announce);
 	fprintf(fp, "user = %s\n", conf->user);
 	fprintf(fp, "control = %s\n", conf->control);
 	fprintf(fp, "heartbeat-interval = %u\n", conf->heartbeat_interval);
@@ -65,5 +66,7 @@ config_print(FILE *fp, const struct config *conf)
 		print_prefixes(fp, "allowed-ips", pc->allowed, pc->n_allowed);
 		fprintf(fp, "interface = %s\n", pc->ifname);
 		fprintf(fp, "mtu = %u\n", pc->mtu);
+		fprintf(fp, "metric = %u\n", pc->metric);
+		fprintf(fp, "max-routes = %u\n", pc->max_routes);
 	}
 }

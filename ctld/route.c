@@ -1,42 +1,90 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Routes learned from a peer's hello.  When a session comes up each side
- * sends its node name and overlay addresses in a CONTROL hello; we route
- * every address that falls inside that peer's allowed-ips through the
- * peer's TUN, with protocol ipcp, and withdraw them all when the session
- * ends.  What a peer claims outside its allowed-ips is ignored (and
- * logged): a peer never steers traffic it may not source.
+ * What goes into the RIB (rib.h): this node's own prefixes, and what
+ * peers announce.
+ *
+ * Our own: every `address' as a host route and every `announce' prefix,
+ * at cost 0 with ourselves as the path.
+ *
+ * A peer's: its hello first (its node name, our cue to send it our
+ * table), then announcements and withdrawals.  The forwarder already
+ * checked their form; here is policy, each check with the lie it
+ * catches: a path through us is a loop; a prefix outside the peer's
+ * allowed-ips is one it may not steer traffic to; a cost past
+ * MSG_COST_MAX is absurd; more prefixes than its max-routes closes the
+ * session (BGP's maximum-prefix).  Refusals are counted and logged,
+ * rate-limited; the session goes on.  A session's end withdraws
+ * everything it taught us, at once.
  */
-#include <errno.h>
 #include <string.h>
 
-#include "wire.h"
 #include "ipcpd.h"
 #include "log.h"
-#include "msg.h"
-#include "netlink.h"
+#include "rib.h"
 
-#define HELLO_VERSION	1
+/* Our own prefixes as they are in the RIB now. */
+static struct prefix	local[2 * CONFIG_LIST_MAX];
+static size_t		n_local;
 
-static struct log_ratelimit	route_rl = LOG_RATELIMIT_INIT(10, 1000);
-
-size_t
-route_hello_pack(uint8_t *buf, size_t len)
+static int
+prefix_in(const struct prefix *p, const struct prefix *set, size_t n)
 {
-	const struct config	*conf = ipcpd->conf;
-	Ipcp__Control		 c = IPCP__CONTROL__INIT;
-	Ipcp__Hello		 h = IPCP__HELLO__INIT;
-	Ipcp__Prefix		 pfx[CONFIG_LIST_MAX], *ppfx[CONFIG_LIST_MAX];
+	size_t	i;
 
-	h.node_name = (char *)conf->name;
-	h.version = HELLO_VERSION;
-	h.caps = ipcpd->local_caps;
-	h.n_addresses = msg_prefixes_set(pfx, ppfx, conf->address,
-	    conf->n_address);
-	h.addresses = ppfx;
-	c.body_case = IPCP__CONTROL__BODY_HELLO;
-	c.hello = &h;
-	return msg_control_pack(&c, buf, len);
+	for (i = 0; i < n; i++)
+		if (set[i].family == p->family && set[i].plen == p->plen &&
+		    memcmp(set[i].addr.bytes, p->addr.bytes, 16) == 0)
+			return 1;
+	return 0;
+}
+
+/* What the config says we originate: host addresses, then announce. */
+static size_t
+local_wanted(const struct config *conf, struct prefix *out)
+{
+	size_t	i, n = 0;
+
+	for (i = 0; i < conf->n_address; i++)
+		if (!prefix_in(&conf->address[i], out, n))
+			out[n++] = conf->address[i];
+	for (i = 0; i < conf->n_announce; i++)
+		if (!prefix_in(&conf->announce[i], out, n))
+			out[n++] = conf->announce[i];
+	return n;
+}
+
+void
+route_local_sync(void)
+{
+	struct prefix		 want[2 * CONFIG_LIST_MAX];
+	struct rib_entry	*e;
+	size_t			 n, i;
+
+	n = local_wanted(ipcpd->conf, want);
+	for (i = 0; i < n_local; i++)
+		if (!prefix_in(&local[i], want, n) &&
+		    (e = rib_get(&local[i], NULL)) != NULL)
+			rib_del(e);
+	for (i = 0; i < n; i++)
+		if (rib_set(&want[i], NULL, 0, 0, NULL) == NULL)
+			log_warn("local route");
+	memcpy(local, want, n * sizeof(want[0]));
+	n_local = n;
+}
+
+int
+route_is_local(const struct prefix *p)
+{
+	return prefix_in(p, local, n_local);
+}
+
+/* Costs stop at MSG_COST_MAX, where a path becomes absurd. */
+static uint32_t
+cost_add(uint32_t adv, uint32_t metric)
+{
+	uint64_t	c = (uint64_t)adv + metric;
+
+	return c > MSG_COST_MAX ? MSG_COST_MAX : (uint32_t)c;
 }
 
 static int
@@ -44,95 +92,228 @@ allowed(const struct peer *p, const struct prefix *pfx)
 {
 	size_t	i;
 
-	for (i = 0; i < p->conf->n_allowed; i++)
-		if (prefix_contains(&p->conf->allowed[i], pfx))
+	for (i = 0; i < p->conf.n_allowed; i++)
+		if (prefix_contains(&p->conf.allowed[i], pfx))
 			return 1;
 	return 0;
 }
 
-static int
-have_route(const struct peer *p, const struct prefix *pfx)
+void
+route_send_hello(struct peer *p)
 {
-	size_t	i;
+	Ipcp__Control	c = IPCP__CONTROL__INIT;
+	Ipcp__Hello	h = IPCP__HELLO__INIT;
 
-	for (i = 0; i < p->n_routes; i++)
-		if (p->routes[i].family == pfx->family &&
-		    p->routes[i].plen == pfx->plen &&
-		    memcmp(p->routes[i].addr.bytes, pfx->addr.bytes, 16) == 0)
-			return 1;
-	return 0;
+	h.node_name = ipcpd->conf->name;
+	h.version = MSG_HELLO_VERSION;
+	c.body_case = IPCP__CONTROL__BODY_HELLO;
+	c.hello = &h;
+	peer_send_control(p, &c);
+}
+
+void
+route_hello(struct peer *p, const Ipcp__Hello *h)
+{
+	if (h->version != MSG_HELLO_VERSION) {
+		char	why[128];
+
+		snprintf(why, sizeof(why), "peer speaks protocol version %u, "
+		    "we speak %u", h->version, MSG_HELLO_VERSION);
+		peer_fsm(p, PEER_EV_CLOSE, why);
+		return;
+	}
+	if (strcmp(p->node, h->node_name) != 0) {
+		/* A new name: what we said with the old one in mind goes. */
+		if (p->node[0] != '\0')
+			route_peer_down(p);
+		snprintf(p->node, sizeof(p->node), "%s", h->node_name);
+		log_info("peer %s: node %s", p->conf.name, p->node);
+		if (strcmp(p->node, ipcpd->conf->name) == 0)
+			log_warnx("peer %s calls itself %s, as this node does: "
+			    "routes through it look like loops", p->conf.name,
+			    p->node);
+	}
+	export_full(p);
+}
+
+/* The peer widened what it accepts from us: send everything again. */
+void
+route_refresh(struct peer *p)
+{
+	if (p->synced)
+		export_full(p);
 }
 
 static void
-route_add(struct peer *p, const struct prefix *pfx)
+refuse(struct peer *p, const struct prefix *pfx, const char *why)
 {
 	char	a[PREFIX_STRLEN];
 
+	p->routes_rejected++;
+	if (!log_ratelimit(&p->route_rl))
+		return;
 	prefix_format(pfx, a);
-	if (have_route(p, pfx) || p->n_routes >= CONFIG_LIST_MAX)
-		return;
-	if (nl_route_add(p->ifindex, pfx) == -1) {
-		log_warn("peer %s: route %s via %s", p->conf->name, a,
-		    p->conf->ifname);
-		return;
-	}
-	p->routes[p->n_routes++] = *pfx;
-	log_info("peer %s: route %s via %s", p->conf->name, a,
-	    p->conf->ifname);
+	log_warnx("peer %s: announcement of %s refused: %s", p->conf.name, a,
+	    why);
 }
 
-void
-route_hello(struct peer *p, const uint8_t *payload, size_t len)
+/*
+ * One announcement: returns -1 if the session was closed over it (the
+ * caller must stop), else 0.  *last caches the previous path, since a
+ * table's worth of announcements usually shares a handful of them.
+ */
+static int
+route_announce(struct peer *p, const Ipcp__Route *r, struct rpath **last)
 {
-	Ipcp__Control	*c;
-	Ipcp__Hello	*h;
 	struct prefix	 pfx;
-	char		 a[PREFIX_STRLEN];
+	struct rpath	*path;
+	uint64_t	 cost;
+	char		 why[96];
 	size_t		 i;
 
-	if ((c = msg_control_unpack(payload, len)) == NULL) {
-		if (log_ratelimit(&route_rl))
-			log_warnx("peer %s: invalid CONTROL message ignored",
-			    p->conf->name);
-		return;
-	}
-	if (c->body_case != IPCP__CONTROL__BODY_HELLO) {
-		/* From a newer version; nothing for us. */
-		msg_control_free(c);
-		return;
-	}
-	h = c->hello;
-	log_info("peer %s: hello from node %s with %zu address%s",
-	    p->conf->name, h->node_name, h->n_addresses,
-	    h->n_addresses == 1 ? "" : "es");
-	/* A new hello replaces what the last one said. */
-	route_withdraw_all(p);
-	for (i = 0; i < h->n_addresses; i++) {
-		if (msg_prefix_get(h->addresses[i], &pfx) == -1)
-			continue;
-		if (!allowed(p, &pfx)) {
-			prefix_format(&pfx, a);
-			if (log_ratelimit(&route_rl))
-				log_warnx("peer %s: address %s is outside its "
-				    "allowed-ips; not routed", p->conf->name, a);
-			continue;
+	if (msg_prefix_get(r->prefix, &pfx) == -1)
+		return 0;	/* validated by msg_control_validate */
+	/* Our own name on the path: it went round and came back. */
+	for (i = 0; i < r->n_path; i++)
+		if (strcmp(r->path[i], ipcpd->conf->name) == 0) {
+			p->routes_looped++;
+			return 0;
 		}
-		route_add(p, &pfx);
+	/* A peer speaks for itself, after its hello said who it is. */
+	if (p->node[0] == '\0' || strcmp(r->path[0], p->node) != 0) {
+		refuse(p, &pfx, "path does not start with the peer's node");
+		return 0;
 	}
-	msg_control_free(c);
+	if (!allowed(p, &pfx)) {
+		refuse(p, &pfx, "outside its allowed-ips");
+		return 0;
+	}
+	cost = (uint64_t)r->cost + p->conf.metric;
+	if (cost > MSG_COST_MAX) {
+		refuse(p, &pfx, "cost too high");
+		return 0;
+	}
+	if (rib_get(&pfx, p) == NULL && p->n_routes >= p->conf.max_routes) {
+		snprintf(why, sizeof(why), "more than max-routes %u prefixes",
+		    p->conf.max_routes);
+		log_warnx("peer %s: %s; closing the session", p->conf.name,
+		    why);
+		peer_fsm(p, PEER_EV_CLOSE, why);
+		return -1;
+	}
+	if (*last != NULL && (*last)->n == r->n_path) {
+		for (i = 0; i < r->n_path; i++)
+			if (strcmp((*last)->hop[i], r->path[i]) != 0)
+				break;
+		path = i == r->n_path ? rpath_ref(*last) : NULL;
+	} else
+		path = NULL;
+	if (path == NULL && (path = rpath_new(r->path, r->n_path)) == NULL) {
+		log_warn("peer %s: route", p->conf.name);
+		return 0;
+	}
+	if (rib_set(&pfx, p, r->cost, (uint32_t)cost, path) == NULL)
+		log_warn("peer %s: route", p->conf.name);
+	rpath_unref(*last);
+	*last = path;
+	return 0;
 }
 
 void
-route_withdraw_all(struct peer *p)
+route_update(struct peer *p, const Ipcp__RouteUpdate *u)
 {
-	char	a[PREFIX_STRLEN];
-	size_t	i;
+	struct rib_entry	*e;
+	struct rpath		*last = NULL;
+	struct prefix		 pfx;
+	size_t			 i;
 
-	for (i = 0; i < p->n_routes; i++) {
-		if (nl_route_del(p->ifindex, &p->routes[i]) == -1) {
-			prefix_format(&p->routes[i], a);
-			log_warn("peer %s: withdraw %s", p->conf->name, a);
-		}
+	for (i = 0; i < u->n_withdraw; i++) {
+		if (msg_prefix_get(u->withdraw[i], &pfx) == 0 &&
+		    (e = rib_get(&pfx, p)) != NULL)
+			rib_del(e);
 	}
-	p->n_routes = 0;
+	for (i = 0; i < u->n_announce; i++)
+		if (route_announce(p, u->announce[i], &last) == -1)
+			break;
+	rpath_unref(last);
+}
+
+void
+route_peer_down(struct peer *p)
+{
+	struct rib_entry	*e;
+
+	while ((e = TAILQ_FIRST(&p->rib_in)) != NULL)
+		rib_del(e);
+	p->synced = 0;
+}
+
+/* Is every prefix of `now' inside the old allowed-ips? */
+static int
+narrowed_only(const struct peer_conf *old, const struct peer_conf *now)
+{
+	size_t	i, j;
+
+	for (i = 0; i < now->n_allowed; i++) {
+		for (j = 0; j < old->n_allowed; j++)
+			if (prefix_contains(&old->allowed[j],
+			    &now->allowed[i]))
+				break;
+		if (j == old->n_allowed)
+			return 0;
+	}
+	return 1;
+}
+
+void
+route_peer_reconf(struct peer *p, const struct peer_conf *old)
+{
+	Ipcp__Control		 c = IPCP__CONTROL__INIT;
+	Ipcp__RouteRefresh	 rr = IPCP__ROUTE_REFRESH__INIT;
+	struct rib_entry	*e, *next;
+	char			 why[96];
+
+	for (e = TAILQ_FIRST(&p->rib_in); e != NULL; e = next) {
+		next = TAILQ_NEXT(e, peer_entry);
+		if (!allowed(p, &e->rp->p))
+			rib_del(e);
+		else if (p->conf.metric != old->metric)
+			rib_recost(e, cost_add(e->adv_cost, p->conf.metric));
+	}
+	if (p->n_routes > p->conf.max_routes) {
+		snprintf(why, sizeof(why), "more than max-routes %u prefixes",
+		    p->conf.max_routes);
+		peer_fsm(p, PEER_EV_CLOSE, why);
+		return;
+	}
+	/* What we refused before may be welcome now: ask again. */
+	if (p->synced && !narrowed_only(old, &p->conf)) {
+		c.body_case = IPCP__CONTROL__BODY_REFRESH;
+		c.refresh = &rr;
+		peer_send_control(p, &c);
+	}
+}
+
+/*
+ * This node's name changed: paths that now hold it are loops, and every
+ * peer must hear our new name and the table with it.
+ */
+void
+route_node_renamed(void)
+{
+	struct peer		*p;
+	struct rib_entry	*e, *next;
+
+	TAILQ_FOREACH(p, &ipcpd->peers, entry)
+		for (e = TAILQ_FIRST(&p->rib_in); e != NULL; e = next) {
+			next = TAILQ_NEXT(e, peer_entry);
+			if (rpath_has(e->path, ipcpd->conf->name))
+				rib_del(e);
+		}
+	TAILQ_FOREACH(p, &ipcpd->peers, entry)
+		if (p->state == PEER_STATE_UP && p->fwd != NULL) {
+			route_send_hello(p);
+			if (p->synced)
+				export_full(p);
+		}
 }

@@ -146,6 +146,12 @@ tun_open(const char *ifname, int *ifindex, int offload)
 }
 
 int
+tun_set_offload(int fd, int on)
+{
+	return tun_offload(fd, on);
+}
+
+int
 tun_set_carrier(int fd, int on)
 {
 	int	 v = on ? 1 : 0;

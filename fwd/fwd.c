@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * ipcp-fwd: main, the channel to ipcpd on fd 3, and the session timers.
+ * ipcp-fwd: main, confinement, the session timers and how a session ends.
  *
  * ipcpd starts us with fork+exec and fd 3 as our end of a SOCK_SEQPACKET
- * socketpair.  It sends FwdSetup with the peer's TUN fd, then FwdStream
- * with the connected TCP socket and the session keys.  We set up the
- * loop, confine ourselves (sandbox.h), and only then read from the
- * network.  From then on ipcpd may send FwdControl (a CONTROL frame for
- * the peer) and FwdClose (say goodbye and exit); we send FwdLog, FwdStats,
- * FwdControl (a CONTROL frame from the peer, relayed unchanged) and, just
- * before exiting, FwdClose with the reason the session ended.
+ * socketpair (chan.c).  It sends FwdSetup with the peer's TUN fd, then
+ * FwdStream with the connected TCP socket and the session keys.  We set
+ * up the loop, confine ourselves (sandbox.h), and only then read from the
+ * network.
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -34,7 +31,7 @@
 static struct fwd	 fwd_state;
 
 /* Drop our keys and go; ipcpd reaps us and reads the reason, if any. */
-static void __attribute__((noreturn))
+void
 fwd_exit(struct fwd *f, int status)
 {
 	frame_key_wipe(&f->tx);
@@ -42,64 +39,11 @@ fwd_exit(struct fwd *f, int status)
 	exit(status);
 }
 
-/* Send one envelope to ipcpd; without ipcpd there is nothing to do. */
-static void
-chan_send(struct fwd *f, const Ipcp__Envelope *env)
-{
-	if (msg_send(f->chan_fd, env, -1) == -1 &&
-	    (errno == EPIPE || errno == ECONNRESET))
-		fwd_exit(f, 1);
-}
-
-static void
-chan_sink(int priority, const char *line)
-{
-	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
-	Ipcp__FwdLog	log = IPCP__FWD_LOG__INIT;
-
-	log.priority = priority;
-	log.text = (char *)line;
-	env.body_case = IPCP__ENVELOPE__BODY_FWD_LOG;
-	env.fwd_log = &log;
-	chan_send(&fwd_state, &env);
-}
-
-static void
-chan_stats(struct fwd *f)
-{
-	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
-	Ipcp__FwdStats	st = IPCP__FWD_STATS__INIT;
-
-	st.rx_bytes = f->st.rx_bytes;
-	st.tx_bytes = f->st.tx_bytes;
-	st.rx_packets = f->st.rx_packets;
-	st.tx_packets = f->st.tx_packets;
-	st.rtt_us = f->rtt_us;
-	st.rx_dropped = f->st.rx_dropped;
-	st.tx_dropped = f->st.tx_dropped;
-	env.body_case = IPCP__ENVELOPE__BODY_FWD_STATS;
-	env.fwd_stats = &st;
-	chan_send(f, &env);
-}
-
-void
-fwd_chan_control(struct fwd *f, const uint8_t *payload, size_t len)
-{
-	Ipcp__Envelope		env = IPCP__ENVELOPE__INIT;
-	Ipcp__FwdControl	ctl = IPCP__FWD_CONTROL__INIT;
-
-	ctl.payload.data = (uint8_t *)payload;
-	ctl.payload.len = len;
-	env.body_case = IPCP__ENVELOPE__BODY_FWD_CONTROL;
-	env.fwd_control = &ctl;
-	chan_send(f, &env);
-}
-
 void
 fwd_end(struct fwd *f, int status, int say_goodbye, const char *fmt, ...)
 {
 	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
-	Ipcp__FwdClose	cl = IPCP__FWD_CLOSE__INIT;
+	Ipcp__FwdClose	cl;
 	char		reason[FWD_REASON_LEN];
 	va_list		ap;
 
@@ -111,11 +55,10 @@ fwd_end(struct fwd *f, int status, int say_goodbye, const char *fmt, ...)
 	if (say_goodbye && f->keys_ready && !f->closing)
 		stream_goodbye(f, reason);
 	if (f->keys_ready)
-		chan_stats(f);
-	cl.reason = reason;
-	env.body_case = IPCP__ENVELOPE__BODY_FWD_CLOSE;
-	env.fwd_close = &cl;
+		chan_stats(f, 1);
+	msg_fwd_close_build(&env, &cl, reason);
 	chan_send(f, &env);
+	/* What ipcpd's end does not take now is lost with us. */
 	fwd_exit(f, status);
 }
 
@@ -127,8 +70,7 @@ flush_timeout_cb(uv_timer_t *t)
 	fwd_end(f, 0, 0, "%s (goodbye not flushed)", f->close_reason);
 }
 
-/* ipcpd wants the session gone: say goodbye, flush briefly, exit. */
-static void
+void
 fwd_shutdown(struct fwd *f, const char *why)
 {
 	if (f->closing)
@@ -141,48 +83,6 @@ fwd_shutdown(struct fwd *f, const char *why)
 	f->closing = 1;
 	uv_timer_start(&f->flush_timer, flush_timeout_cb, FWD_CLOSE_FLUSH_MS,
 	    0);
-}
-
-static void
-chan_poll_cb(uv_poll_t *h, int status, int events)
-{
-	struct fwd	*f = h->data;
-	Ipcp__Envelope	*env;
-
-	if (status < 0)
-		fwd_exit(f, 1);
-	for (;;) {
-		if ((env = msg_recv(f->chan_fd, MSG_MAX_FWD, NULL)) == NULL) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			if (errno == EINTR)
-				continue;
-			/* ipcpd is gone: nobody to forward for any more. */
-			if (errno == EPIPE || errno == ECONNRESET)
-				fwd_exit(f, 1);
-			fwd_end(f, 1, 1, "bad message from ipcpd: %s",
-			    strerror(errno));
-		}
-		switch (env->body_case) {
-		case IPCP__ENVELOPE__BODY_FWD_CONTROL:
-			if (f->closing)
-				break;
-			if (stream_send(f, FRAME_CONTROL,
-			    env->fwd_control->payload.data,
-			    env->fwd_control->payload.len) == -1)
-				fwd_end(f, 0, 0, "cannot queue CONTROL: %s",
-				    strerror(errno));
-			break;
-		case IPCP__ENVELOPE__BODY_FWD_CLOSE:
-			fwd_shutdown(f, env->fwd_close->reason);
-			break;
-		default:
-			fwd_end(f, 1, 1, "unexpected message from ipcpd "
-			    "(type %d)", env->body_case);
-		}
-		msg_free(env);
-	}
-	stream_flush(f);
 }
 
 static void
@@ -200,15 +100,23 @@ dead_cb(uv_timer_t *t)
 	struct fwd	*f = t->data;
 	uint64_t	 quiet = now_ms() - f->last_rx_ms;
 
-	if (quiet < f->dead_after_ms) {
-		uv_timer_start(&f->dead_timer, dead_cb,
-		    f->dead_after_ms - quiet, 0);
+	uint32_t	 dead = f->params.dead_after_ms;
+
+	if (quiet < dead) {
+		uv_timer_start(&f->dead_timer, dead_cb, dead - quiet, 0);
 		return;
 	}
-	if (f->dead_after_ms % 1000 == 0)
-		fwd_end(f, 0, 1, "no frame from peer for %u s",
-		    f->dead_after_ms / 1000);
-	fwd_end(f, 0, 1, "no frame from peer for %u ms", f->dead_after_ms);
+	if (dead % 1000 == 0)
+		fwd_end(f, 0, 1, "no frame from peer for %u s", dead / 1000);
+	fwd_end(f, 0, 1, "no frame from peer for %u ms", dead);
+}
+
+void
+fwd_timers_start(struct fwd *f)
+{
+	uv_timer_start(&f->hb_timer, heartbeat_cb, f->params.heartbeat_ms,
+	    f->params.heartbeat_ms);
+	uv_timer_start(&f->dead_timer, dead_cb, f->params.dead_after_ms, 0);
 }
 
 static void
@@ -216,99 +124,10 @@ stats_cb(uv_timer_t *t)
 {
 	struct fwd	*f = t->data;
 
-	chan_stats(f);
+	chan_stats(f, 0);
 	stream_trim(f);
 	stream_rekey_check(f);
 	stream_flush(f);
-}
-
-static void
-setup_apply(struct fwd *f, const Ipcp__FwdSetup *s, int tunfd)
-{
-	size_t	i;
-
-	f->tun_fd = tunfd;
-	snprintf(f->peer_name, sizeof(f->peer_name), "%s", s->peer_name);
-	f->uid = s->uid;
-	f->gid = s->gid;
-	f->heartbeat_ms = s->heartbeat_ms;
-	f->dead_after_ms = s->dead_after_ms;
-	/* msg_validate checked every prefix and the count. */
-	for (i = 0; i < s->n_allowed_ips; i++)
-		if (msg_prefix_get(s->allowed_ips[i], &f->allowed[i]) == -1)
-			fwd_end(f, 1, 0, "bad allowed-ips from ipcpd");
-	f->nallowed = s->n_allowed_ips;
-	log_setverbose(s->verbose);
-}
-
-static void
-stream_apply(struct fwd *f, Ipcp__FwdStream *s, int tcpfd)
-{
-	int	r;
-
-	f->tcp_fd = tcpfd;
-	r = frame_key_init(&f->tx, s->cipher, s->tx_key.data);
-	if (r == 0)
-		r = frame_key_init(&f->rx, s->cipher, s->rx_key.data);
-	/* The keys live in struct frame_key only from here on. */
-	sodium_memzero(s->tx_key.data, s->tx_key.len);
-	sodium_memzero(s->rx_key.data, s->rx_key.len);
-	if (r == -1)
-		fwd_end(f, 1, 0, "cipher %u: %s", s->cipher, strerror(errno));
-	f->keys_ready = 1;
-}
-
-/*
- * Take FwdSetup with the TUN fd, then FwdStream with the TCP fd, from
- * ipcpd within FWD_SETUP_TIMEOUT_MS.  Anything else ends us.
- */
-static void
-setup_recv(struct fwd *f)
-{
-	struct pollfd	 pfd;
-	Ipcp__Envelope	*env;
-	uint64_t	 deadline = now_ms() + FWD_SETUP_TIMEOUT_MS, now;
-	int		 fd, step = 0;
-
-	while (step < 2) {
-		if ((env = msg_recv(f->chan_fd, MSG_MAX_FWD, &fd)) == NULL) {
-			if (errno == EPIPE || errno == ECONNRESET)
-				fwd_exit(f, 1);
-			if (errno != EAGAIN && errno != EWOULDBLOCK &&
-			    errno != EINTR)
-				fwd_end(f, 1, 0, "bad message from ipcpd: %s",
-				    strerror(errno));
-			if ((now = now_ms()) >= deadline)
-				fwd_end(f, 1, 0, "no %s from ipcpd in time",
-				    step == 0 ? "setup" : "stream");
-			pfd.fd = f->chan_fd;
-			pfd.events = POLLIN;
-			if (poll(&pfd, 1, (int)(deadline - now)) == -1 &&
-			    errno != EINTR)
-				fwd_end(f, 1, 0, "poll: %s", strerror(errno));
-			continue;
-		}
-		if (step == 0 &&
-		    env->body_case == IPCP__ENVELOPE__BODY_FWD_SETUP &&
-		    fd != -1)
-			setup_apply(f, env->fwd_setup, fd);
-		else if (step == 1 &&
-		    env->body_case == IPCP__ENVELOPE__BODY_FWD_STREAM &&
-		    fd != -1)
-			stream_apply(f, env->fwd_stream, fd);
-		else {
-			int	type = env->body_case;
-
-			if (fd != -1)
-				close(fd);
-			msg_free(env);
-			fwd_end(f, 1, 0, "unexpected message from ipcpd "
-			    "during setup (type %d%s)", type,
-			    fd == -1 ? ", no fd" : "");
-		}
-		msg_free(env);
-		step++;
-	}
 }
 
 /* Everything the loop needs exists before the sandbox forbids making it. */
@@ -367,9 +186,10 @@ fwd_main(void)
 {
 	struct fwd	*f = &fwd_state;
 
-	f->chan_fd = FWD_CHAN_FD;
+	chan_init(f);
 	f->tun_fd = f->tcp_fd = -1;
 	f->drop_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 1000);
+	f->ctl_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 1000);
 	log_init(1, 0, LOG_DAEMON);
 	log_procinit("ipcp-fwd");
 	/* Started by hand, not by ipcpd: say so where someone looks. */
@@ -378,7 +198,7 @@ fwd_main(void)
 		    "started by ipcpd\n");
 		return 1;
 	}
-	log_setsink(chan_sink);
+	log_setsink(chan_log_sink);
 	if (sodium_init() < 0)
 		fwd_end(f, 1, 0, "sodium_init failed");
 	/* Whatever else we inherited is not ours to hold. */
@@ -388,21 +208,20 @@ fwd_main(void)
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_NAME, "ipcp-fwd", 0, 0, 0);
 
-	setup_recv(f);
-	log_procinit(f->peer_name);
+	chan_setup_recv(f);
+	log_procinit(f->params.peer_name);
 	loop_init(f);
 
 	/* uid and gid were checked (non-zero) by msg_validate. */
-	confine(f, f->uid, f->gid);
+	confine(f, f->params.uid, f->params.gid);
 
 	f->last_rx_ms = now_ms();
 	f->rekey_at_ms = f->last_rx_ms + FWD_REKEY_MS;
-	uv_poll_start(&f->chan_poll, UV_READABLE, chan_poll_cb);
+	f->running = 1;
+	chan_flush(f);
 	stream_update_poll(f);
 	packet_update_poll(f);
-	uv_timer_start(&f->hb_timer, heartbeat_cb, f->heartbeat_ms,
-	    f->heartbeat_ms);
-	uv_timer_start(&f->dead_timer, dead_cb, f->dead_after_ms, 0);
+	fwd_timers_start(f);
 	uv_timer_start(&f->stats_timer, stats_cb, FWD_STATS_MS, FWD_STATS_MS);
 	log_debug("session up, pid %d", (int)getpid());
 

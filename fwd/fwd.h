@@ -78,19 +78,18 @@
 #define FWD_REKEY_MS		(10 * 60 * 1000)
 /* After fwd_close from ipcpd, time to flush the CLOSE frame. */
 #define FWD_CLOSE_FLUSH_MS	1000
+/* Counters go to ipcpd this often when they moved, and at least every
+ * FWD_STATS_IDLE_MS when they did not. */
 #define FWD_STATS_MS		1000
+#define FWD_STATS_IDLE_MS	10000
+/*
+ * Messages for ipcpd wait in a queue while its end of the channel is
+ * full; past this many bytes ipcpd is not reading, and we give up.
+ */
+#define FWD_CHAN_QUEUE_MAX	(4 * 1024 * 1024)
 /* Quiet this long with empty queues: give the buffers' pages back. */
 #define FWD_IDLE_TRIM_MS	2000
 #define FWD_REASON_LEN		256
-
-struct fwd_stats {
-	uint64_t	rx_bytes;	/* peer -> TUN, inner IP bytes */
-	uint64_t	tx_bytes;	/* TUN -> peer */
-	uint64_t	rx_packets;
-	uint64_t	tx_packets;
-	uint64_t	rx_dropped;	/* inbound packets not delivered */
-	uint64_t	tx_dropped;	/* outbound packets not sent */
-};
 
 struct fwd {
 	uv_loop_t		 loop;
@@ -108,13 +107,14 @@ struct fwd {
 	int			 tun_events;	/* as last given to uv_poll */
 	int			 tcp_events;
 
-	char			 peer_name[MSG_MAX_NAME + 1];
-	uid_t			 uid;
-	gid_t			 gid;
-	uint32_t		 heartbeat_ms;
-	uint32_t		 dead_after_ms;
-	struct prefix		 allowed[MSG_MAX_PREFIXES];
-	size_t			 nallowed;
+	/* From FwdSetup, and FwdUpdate after a reload. */
+	struct fwd_params	 params;
+	/* Messages for ipcpd that its end did not take yet. */
+	struct msgq		 chan_out;
+	int			 chan_events;
+	int			 running;	/* the loop polls the channel */
+	/* A CONTROL from ipcpd waiting for room among the priority frames. */
+	Ipcp__Envelope		*ctl_pending;
 
 	struct frame_key	 tx;
 	struct frame_key	 rx;
@@ -151,7 +151,6 @@ struct fwd {
 	size_t			 ilen;
 
 	uint64_t		 last_rx_ms;	/* last authenticated frame */
-	uint64_t		 rtt_us;
 	uint64_t		 tx_since_rekey;
 	uint64_t		 rekey_at_ms;
 	int			 rekey_queued;
@@ -161,15 +160,39 @@ struct fwd {
 	int			 closing;	/* flushing the CLOSE frame */
 	char			 close_reason[FWD_REASON_LEN];
 
-	struct fwd_stats	 st;
+	struct fwd_counters	 st;
+	struct fwd_counters	 st_sent;	/* as last reported */
+	uint64_t		 st_sent_ms;
 	struct log_ratelimit	 drop_rl;
+	struct log_ratelimit	 ctl_rl;	/* bad CONTROL from the peer */
 };
 
 /* fwd.c */
 void	 fwd_end(struct fwd *, int status, int say_goodbye,
 	    const char *fmt, ...)
 	    __attribute__((format(printf, 4, 5))) __attribute__((noreturn));
-void	 fwd_chan_control(struct fwd *, const uint8_t *, size_t);
+void	 fwd_exit(struct fwd *, int status) __attribute__((noreturn));
+/* ipcpd wants the session gone: say goodbye, flush briefly, exit. */
+void	 fwd_shutdown(struct fwd *, const char *why);
+/* Heartbeat and dead-peer timers from f->params (again after a reload). */
+void	 fwd_timers_start(struct fwd *);
+
+/* chan.c */
+void	 chan_init(struct fwd *);
+/* Take FwdSetup and FwdStream from ipcpd, before the sandbox. */
+void	 chan_setup_recv(struct fwd *);
+void	 chan_poll_cb(uv_poll_t *, int, int);
+/* Queue one envelope for ipcpd; a gone ipcpd ends us. */
+void	 chan_send(struct fwd *, const Ipcp__Envelope *);
+/* Counters to ipcpd if they moved (or force), then the close reason. */
+void	 chan_stats(struct fwd *, int force);
+void	 chan_log_sink(int priority, const char *line);
+/* Write what ipcpd's end takes now; fit the poll to what is left. */
+void	 chan_flush(struct fwd *);
+/* A CONTROL frame from the peer: validate, pass on to ipcpd. */
+void	 chan_control_in(struct fwd *, const uint8_t *, size_t);
+/* Room among the priority frames again: send a waiting CONTROL. */
+void	 chan_control_retry(struct fwd *);
 
 /* stream.c */
 int	 stream_init(struct fwd *);

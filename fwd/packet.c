@@ -15,7 +15,8 @@
  * Inbound, each DATA payload gets a virtio-net header rebuilt from its
  * packet; one that lies about its packet ends the session, one that is
  * merely not an IP packet we deliver, or whose source the peer may not
- * use (its allowed-ips), is dropped and counted.
+ * use (outside its allowed-ips, and not IPv6 link-local), is dropped and
+ * counted.
  */
 #include <arpa/inet.h>
 
@@ -148,6 +149,19 @@ packet_flow(const uint8_t *p, size_t len)
 	return h >> (32 - FWD_FLOW_BITS);
 }
 
+/*
+ * An IPv6 link-local source names the peer's end of this link, not an
+ * address it routes for: routing daemons (OSPFv3, Babel) and neighbour
+ * discovery speak from it, and no router forwards it further, so it
+ * passes whatever the allowed-ips say.
+ */
+static int
+link_local(const struct vnet_pkt *pkt)
+{
+	return pkt->family == AF_INET6 && pkt->src != NULL &&
+	    pkt->src[0] == 0xfe && (pkt->src[1] & 0xc0) == 0x80;
+}
+
 static void
 packet_drop(struct fwd *f, const char *why, int family, const uint8_t *src)
 {
@@ -180,10 +194,11 @@ packet_deliver(struct fwd *f, uint8_t *p, size_t len)
 		/* Our own sender never sends one: broken or lying. */
 		fwd_end(f, 0, 1, "bad DATA frame from peer: %s", pkt.why);
 	}
-	for (i = 0; i < f->nallowed; i++)
-		if (prefix_match_addr(&f->allowed[i], pkt.family, pkt.src))
+	for (i = 0; i < f->params.n_allowed; i++)
+		if (prefix_match_addr(&f->params.allowed[i], pkt.family,
+		    pkt.src))
 			break;
-	if (i == f->nallowed) {
+	if (i == f->params.n_allowed && !link_local(&pkt)) {
 		packet_drop(f, "source not in allowed-ips", pkt.family,
 		    pkt.src);
 		return;

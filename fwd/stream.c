@@ -340,6 +340,9 @@ stream_flush(struct fwd *f)
 	/* The goodbye is out once nothing sealed or queued ahead remains. */
 	if (f->closing && f->win == 0 && f->plen == 0)
 		fwd_end(f, 0, 0, "%s", f->close_reason);
+	/* Room among the priority frames for a CONTROL that waited? */
+	if (f->ctl_pending != NULL)
+		chan_control_retry(f);
 	stream_update_poll(f);
 	packet_update_poll(f);
 }
@@ -493,10 +496,10 @@ stream_dispatch(struct fwd *f, uint8_t type, uint8_t *p, size_t len)
 			sent = sent << 8 | p[i];
 		now = now_us();
 		if (sent <= now)
-			f->rtt_us = now - sent;
+			f->st.rtt_us = now - sent;
 		break;
 	case FRAME_CONTROL:
-		fwd_chan_control(f, p, len);
+		chan_control_in(f, p, len);
 		break;
 	case FRAME_REKEY:
 		if (frame_key_ratchet(&f->rx) == -1)

@@ -152,7 +152,7 @@ fatalx(const char *fmt, ...)
 }
 
 int
-log_ratelimit(struct log_ratelimit *rl)
+ratelimit_take(struct log_ratelimit *rl)
 {
 	unsigned long	now = (unsigned long)now_ms();
 
@@ -162,8 +162,16 @@ log_ratelimit(struct log_ratelimit *rl)
 			rl->tokens = rl->burst;
 	}
 	rl->last_ms = now;
-	if (rl->tokens >= 1) {
-		rl->tokens -= 1;
+	if (rl->tokens < 1)
+		return 0;
+	rl->tokens -= 1;
+	return 1;
+}
+
+int
+log_ratelimit(struct log_ratelimit *rl)
+{
+	if (ratelimit_take(rl)) {
 		if (rl->suppressed) {
 			log_warnx("(%lu similar messages suppressed)",
 			    rl->suppressed);

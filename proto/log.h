@@ -42,5 +42,7 @@ struct log_ratelimit {
 };
 #define LOG_RATELIMIT_INIT(b, i)	{ (b), (i), (b), 0, 0 }
 int	 log_ratelimit(struct log_ratelimit *);
+/* The same bucket without the logging, for rates that are not logs. */
+int	 ratelimit_take(struct log_ratelimit *);
 
 #endif

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * The message layer: pack, send, receive, unpack and validate Envelopes,
- * with fd passing.  See msg.h.  Like OpenSSH's monitor_fdpass.c this file
- * never logs; callers decide what a failure means for their peer.
+ * The message layer: the rules of each channel, send and receive with fd
+ * passing, output queues, and the helpers every validator shares.  See
+ * msg.h.  Like OpenSSH's monitor_fdpass.c this file never logs; callers
+ * decide what a failure means for their peer.
  */
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,10 +16,84 @@
 #include <sodium.h>
 
 #include "msg.h"
-#include "wire.h"
 
-int
-msg_send(int sock, const Ipcp__Envelope *env, int passfd)
+#define BODY(x)		(1ULL << IPCP__ENVELOPE__BODY_##x)
+
+const struct msg_chan msg_chan_ctl_request = {
+	"control request", MSG_MAX_CTL_REQUEST, 0, BODY(REQUEST)
+};
+
+const struct msg_chan msg_chan_ctl_reply = {
+	"control reply", MSG_MAX_CTL_REPLY, 0,
+	BODY(STATUS) | BODY(PEER) | BODY(END) | BODY(RESULT) | BODY(ROUTE) |
+	BODY(RELOAD_PEER) | BODY(RELOAD_DONE) | BODY(TRACE_RESULT)
+};
+
+const struct msg_chan msg_chan_to_fwd = {
+	"to forwarder", MSG_MAX_FWD, 1,
+	BODY(FWD_SETUP) | BODY(FWD_STREAM) | BODY(FWD_UPDATE) |
+	BODY(CONTROL) | BODY(FWD_CLOSE)
+};
+
+const struct msg_chan msg_chan_from_fwd = {
+	"from forwarder", MSG_MAX_FWD, 0,
+	BODY(FWD_LOG) | BODY(FWD_STATS) | BODY(CONTROL) | BODY(FWD_CLOSE)
+};
+
+struct msgq_item {
+	TAILQ_ENTRY(msgq_item)	 entry;
+	int			 fd;
+	size_t			 len;
+	uint8_t			 buf[];
+};
+
+static int
+chan_allows(const struct msg_chan *ch, const Ipcp__Envelope *env)
+{
+	unsigned	c = env->body_case;
+
+	return c < 64 && (ch->bodies & (1ULL << c)) != 0;
+}
+
+/*
+ * Pack env for the channel into a fresh buffer (the caller frees it with
+ * wipe_free: envelopes carry keys).  NULL with errno.
+ */
+static uint8_t *
+pack(const struct msg_chan *ch, const Ipcp__Envelope *env, int passfd,
+    size_t *lenp, size_t extra)
+{
+	uint8_t	*buf;
+	size_t	 len;
+
+	if (!chan_allows(ch, env) || (passfd >= 0 && !ch->fds)) {
+		errno = EPROTO;
+		return NULL;
+	}
+	len = ipcp__envelope__get_packed_size(env);
+	if (len > ch->cap) {
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	if ((buf = malloc(extra + len)) == NULL)
+		return NULL;
+	ipcp__envelope__pack(env, buf + extra);
+	*lenp = len;
+	return buf;
+}
+
+static void
+wipe_free(void *p, size_t len)
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, len);
+	free(p);
+}
+
+/* One datagram with at most one fd; 0 or -1 with errno. */
+static int
+send_packed(int sock, const uint8_t *buf, size_t len, int passfd)
 {
 	struct msghdr	 mh;
 	struct iovec	 iov;
@@ -25,22 +101,10 @@ msg_send(int sock, const Ipcp__Envelope *env, int passfd)
 		struct cmsghdr	hdr;
 		char		buf[CMSG_SPACE(sizeof(int))];
 	} cmsgbuf;
-	uint8_t		 stackbuf[1024], *buf = stackbuf;
-	size_t		 len;
 	ssize_t		 n;
-	int		 saved;
-
-	len = ipcp__envelope__get_packed_size(env);
-	if (len > MSG_MAX_FWD) {
-		errno = EMSGSIZE;
-		return -1;
-	}
-	if (len > sizeof(stackbuf) && (buf = malloc(len)) == NULL)
-		return -1;
-	ipcp__envelope__pack(env, buf);
 
 	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = buf;
+	iov.iov_base = (void *)buf;
 	iov.iov_len = len;
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
@@ -59,12 +123,6 @@ msg_send(int sock, const Ipcp__Envelope *env, int passfd)
 	do {
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	} while (n == -1 && errno == EINTR);
-	saved = errno;
-	/* Keys travel in envelopes: never leave them on the heap. */
-	sodium_memzero(buf, len);
-	if (buf != stackbuf)
-		free(buf);
-	errno = saved;
 	if (n == -1)
 		return -1;
 	if ((size_t)n != len) {
@@ -74,8 +132,26 @@ msg_send(int sock, const Ipcp__Envelope *env, int passfd)
 	return 0;
 }
 
+int
+msg_send(int sock, const struct msg_chan *ch, const Ipcp__Envelope *env,
+    int passfd)
+{
+	uint8_t	*buf;
+	size_t	 len;
+	int	 r, saved;
+
+	if ((buf = pack(ch, env, passfd, &len, 0)) == NULL)
+		return -1;
+	r = send_packed(sock, buf, len, passfd);
+	saved = errno;
+	/* Keys travel in envelopes: never leave them on the heap. */
+	wipe_free(buf, len);
+	errno = saved;
+	return r;
+}
+
 Ipcp__Envelope *
-msg_recv(int sock, size_t cap, int *fdp)
+msg_recv(int sock, const struct msg_chan *ch, int *fdp)
 {
 	struct msghdr	 mh;
 	struct iovec	 iov;
@@ -85,15 +161,15 @@ msg_recv(int sock, size_t cap, int *fdp)
 		/* Room for a few fds, so extras are seen and closed. */
 		char		buf[CMSG_SPACE(4 * sizeof(int))];
 	} cmsgbuf;
-	uint8_t		 buf[MSG_MAX_FWD];
+	uint8_t		 buf[MSG_MAX_FWD > MSG_MAX_CTL_REPLY ? MSG_MAX_FWD :
+			    MSG_MAX_CTL_REPLY];
 	Ipcp__Envelope	*env;
 	ssize_t		 n;
-	int		 fd = -1;
+	size_t		 cap = ch->cap < sizeof(buf) ? ch->cap : sizeof(buf);
+	int		 fd = -1, want_fd = ch->fds && fdp != NULL;
 
 	if (fdp != NULL)
 		*fdp = -1;
-	if (cap > sizeof(buf))
-		cap = sizeof(buf);
 	memset(&mh, 0, sizeof(mh));
 	iov.iov_base = buf;
 	iov.iov_len = cap;
@@ -119,8 +195,8 @@ msg_recv(int sock, size_t cap, int *fdp)
 			int	f;
 
 			memcpy(&f, &fds[i], sizeof(f));
-			/* Only the first fd, and only if the channel wants one. */
-			if (fd == -1 && fdp != NULL)
+			/* Only the first fd, and only where one may come. */
+			if (fd == -1 && want_fd)
 				fd = f;
 			else
 				close(f);
@@ -138,6 +214,11 @@ msg_recv(int sock, size_t cap, int *fdp)
 	sodium_memzero(buf, n);
 	if (env == NULL) {
 		errno = EBADMSG;
+		goto fail;
+	}
+	if (!chan_allows(ch, env)) {
+		msg_free(env);
+		errno = EPROTO;
 		goto fail;
 	}
 	if (msg_validate(env) == -1) {
@@ -170,116 +251,23 @@ msg_free(Ipcp__Envelope *env)
 	ipcp__envelope__free_unpacked(env, NULL);
 }
 
-/* protobuf-c strings are NUL-terminated; bound them. */
-static int
-str_ok(const char *s, size_t max)
-{
-	return s != NULL && strnlen(s, max + 1) <= max;
-}
-
-static int
-prefix_ok(const Ipcp__Prefix *p)
-{
-	struct prefix	tmp;
-
-	return p != NULL && msg_prefix_get(p, &tmp) == 0;
-}
-
-static int
-prefixes_ok(Ipcp__Prefix **p, size_t n)
-{
-	size_t	i;
-
-	if (n > MSG_MAX_PREFIXES)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!prefix_ok(p[i]))
-			return 0;
-	return 1;
-}
-
-static int
-hello_ok(const Ipcp__Hello *h)
-{
-	return h != NULL && str_ok(h->node_name, MSG_MAX_NAME) &&
-	    prefixes_ok(h->addresses, h->n_addresses);
-}
-
 int
 msg_validate(const Ipcp__Envelope *env)
 {
 	switch (env->body_case) {
-	case IPCP__ENVELOPE__BODY_REQUEST:
-		return env->request != NULL ? 0 : -1;
-	case IPCP__ENVELOPE__BODY_STATUS: {
-		const Ipcp__Status *s = env->status;
-		size_t i;
-
-		if (s == NULL || !str_ok(s->node_name, MSG_MAX_NAME) ||
-		    !str_ok(s->public_key, MSG_MAX_NAME) ||
-		    s->n_listeners > MSG_MAX_PREFIXES)
-			return -1;
-		for (i = 0; i < s->n_listeners; i++)
-			if (!str_ok(s->listeners[i], MSG_MAX_NAME))
-				return -1;
-		return 0;
-	}
-	case IPCP__ENVELOPE__BODY_PEER: {
-		const Ipcp__PeerInfo *p = env->peer;
-
-		if (p == NULL || !str_ok(p->name, MSG_MAX_NAME) ||
-		    !str_ok(p->public_key, MSG_MAX_NAME) ||
-		    !str_ok(p->endpoint, MSG_MAX_NAME) ||
-		    !str_ok(p->state, MSG_MAX_NAME) ||
-		    !str_ok(p->interface, MSG_MAX_NAME) ||
-		    !str_ok(p->cipher, MSG_MAX_NAME) ||
-		    !str_ok(p->remote, MSG_MAX_NAME))
-			return -1;
-		return 0;
-	}
-	case IPCP__ENVELOPE__BODY_END:
-		return env->end != NULL ? 0 : -1;
-	case IPCP__ENVELOPE__BODY_RESULT:
-		return env->result != NULL &&
-		    str_ok(env->result->text, MSG_MAX_TEXT) ? 0 : -1;
-	case IPCP__ENVELOPE__BODY_FWD_SETUP: {
-		const Ipcp__FwdSetup *s = env->fwd_setup;
-
-		if (s == NULL || !str_ok(s->peer_name, MSG_MAX_NAME) ||
-		    s->uid == 0 || s->gid == 0 ||
-		    s->mtu < 576 || s->mtu > 65535 ||
-		    s->heartbeat_ms == 0 ||
-		    s->dead_after_ms <= s->heartbeat_ms ||
-		    !prefixes_ok(s->allowed_ips, s->n_allowed_ips))
-			return -1;
-		return 0;
-	}
-	case IPCP__ENVELOPE__BODY_FWD_STREAM: {
-		const Ipcp__FwdStream *s = env->fwd_stream;
-
-		if (s == NULL || s->tx_key.len != FRAME_KEY_LEN ||
-		    s->rx_key.len != FRAME_KEY_LEN ||
-		    (s->cipher != FRAME_CIPHER_CHACHA20POLY1305 &&
-		    s->cipher != FRAME_CIPHER_AES256GCM))
-			return -1;
-		return 0;
-	}
+	case IPCP__ENVELOPE__BODY_CONTROL:
+		return msg_control_validate(env->control);
+	case IPCP__ENVELOPE__BODY_FWD_SETUP:
+	case IPCP__ENVELOPE__BODY_FWD_STREAM:
+	case IPCP__ENVELOPE__BODY_FWD_UPDATE:
 	case IPCP__ENVELOPE__BODY_FWD_STATS:
-		return env->fwd_stats != NULL ? 0 : -1;
 	case IPCP__ENVELOPE__BODY_FWD_LOG:
-		if (env->fwd_log == NULL ||
-		    !str_ok(env->fwd_log->text, MSG_MAX_TEXT) ||
-		    env->fwd_log->priority > 7 /* LOG_DEBUG */)
-			return -1;
-		return 0;
-	case IPCP__ENVELOPE__BODY_FWD_CONTROL:
-		return env->fwd_control != NULL &&
-		    env->fwd_control->payload.len <= FRAME_MAX_CONTROL ? 0 : -1;
 	case IPCP__ENVELOPE__BODY_FWD_CLOSE:
-		return env->fwd_close != NULL &&
-		    str_ok(env->fwd_close->reason, MSG_MAX_TEXT) ? 0 : -1;
-	default:
+		return msg_fwd_validate(env);
+	case IPCP__ENVELOPE__BODY__NOT_SET:
 		return -1;
+	default:
+		return msg_ctl_validate(env);
 	}
 }
 
@@ -291,13 +279,149 @@ ctl_result_str(unsigned code)
 		[CTL_RES_UNKNOWN] = "unknown command",
 		[CTL_RES_DENIED] = "permission denied",
 		[CTL_RES_INVALID] = "invalid request",
-		[CTL_RES_PENDING] = "another change is in progress",
+		[CTL_RES_PENDING] = "in progress",
 		[CTL_RES_FAILED] = "failed",
+		[CTL_RES_CONFIG] = "configuration error",
+		[CTL_RES_TIMEOUT] = "timed out",
 	};
 
 	if (code >= sizeof(str) / sizeof(str[0]) || str[code] == NULL)
 		return "unknown result";
 	return str[code];
+}
+
+/* ---- output queues ----------------------------------------------------- */
+
+void
+msgq_init(struct msgq *q, size_t cap)
+{
+	TAILQ_INIT(&q->items);
+	q->bytes = 0;
+	q->cap = cap;
+}
+
+int
+msgq_push(struct msgq *q, const struct msg_chan *ch,
+    const Ipcp__Envelope *env, int passfd)
+{
+	struct msgq_item	*it;
+	size_t			 len;
+
+	it = (struct msgq_item *)pack(ch, env, passfd, &len,
+	    sizeof(struct msgq_item));
+	if (it == NULL)
+		return -1;
+	if (q->bytes + len > q->cap) {
+		wipe_free(it, sizeof(*it) + len);
+		errno = ENOBUFS;
+		return -1;
+	}
+	it->len = len;
+	it->fd = -1;
+	/* The caller may close its fd at once; ours goes with the message. */
+	if (passfd >= 0 &&
+	    (it->fd = fcntl(passfd, F_DUPFD_CLOEXEC, 0)) == -1) {
+		int	saved = errno;
+
+		wipe_free(it, sizeof(*it) + len);
+		errno = saved;
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&q->items, it, entry);
+	q->bytes += len;
+	return 0;
+}
+
+static void
+item_free(struct msgq *q, struct msgq_item *it)
+{
+	TAILQ_REMOVE(&q->items, it, entry);
+	q->bytes -= it->len;
+	if (it->fd != -1)
+		close(it->fd);
+	wipe_free(it, sizeof(*it) + it->len);
+}
+
+int
+msgq_flush(struct msgq *q, int sock)
+{
+	struct msgq_item	*it;
+
+	while ((it = TAILQ_FIRST(&q->items)) != NULL) {
+		if (send_packed(sock, it->buf, it->len, it->fd) == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == ENOBUFS)
+				return 1;
+			return -1;
+		}
+		item_free(q, it);
+	}
+	return 0;
+}
+
+int
+msgq_pending(const struct msgq *q)
+{
+	return !TAILQ_EMPTY(&q->items);
+}
+
+void
+msgq_clear(struct msgq *q)
+{
+	struct msgq_item	*it;
+
+	while ((it = TAILQ_FIRST(&q->items)) != NULL)
+		item_free(q, it);
+}
+
+/* ---- shared by the validators ------------------------------------------ */
+
+/* protobuf-c strings are NUL-terminated; bound them. */
+int
+msg_str_ok(const char *s, size_t max)
+{
+	return s != NULL && strnlen(s, max + 1) <= max;
+}
+
+int
+msg_name_ok(const char *s)
+{
+	size_t	i, len;
+
+	if (!msg_str_ok(s, MSG_NODE_NAME_MAX) || (len = strlen(s)) == 0)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= 'A' && s[i] <= 'Z') ||
+		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int
+msg_prefix_ok(const Ipcp__Prefix *p)
+{
+	struct prefix	tmp, masked;
+
+	if (p == NULL || msg_prefix_get(p, &tmp) == -1)
+		return 0;
+	/* Host bits set: not something our own code sends. */
+	masked = tmp;
+	prefix_mask(&masked);
+	return memcmp(&masked.addr, &tmp.addr, sizeof(tmp.addr)) == 0;
+}
+
+int
+msg_prefixes_ok(Ipcp__Prefix *const *p, size_t n, size_t max)
+{
+	size_t	i;
+
+	if (n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!msg_prefix_ok(p[i]))
+			return 0;
+	return 1;
 }
 
 int
@@ -326,45 +450,4 @@ msg_prefixes_set(Ipcp__Prefix *pfx, Ipcp__Prefix **ptrs,
 		ptrs[i] = &pfx[i];
 	}
 	return n;
-}
-
-size_t
-msg_control_pack(const Ipcp__Control *c, uint8_t *buf, size_t len)
-{
-	size_t	need = ipcp__control__get_packed_size(c);
-
-	if (need > len || need > FRAME_MAX_CONTROL)
-		return 0;
-	return ipcp__control__pack(c, buf);
-}
-
-Ipcp__Control *
-msg_control_unpack(const uint8_t *buf, size_t len)
-{
-	Ipcp__Control	*c;
-
-	if (len > FRAME_MAX_CONTROL)
-		return NULL;
-	if ((c = ipcp__control__unpack(NULL, len, buf)) == NULL)
-		return NULL;
-	switch (c->body_case) {
-	case IPCP__CONTROL__BODY_HELLO:
-		if (hello_ok(c->hello))
-			return c;
-		break;
-	default:
-		/* A newer peer's message we do not know: the caller ignores it. */
-		if (c->body_case == IPCP__CONTROL__BODY__NOT_SET)
-			return c;
-		break;
-	}
-	ipcp__control__free_unpacked(c, NULL);
-	return NULL;
-}
-
-void
-msg_control_free(Ipcp__Control *c)
-{
-	if (c != NULL)
-		ipcp__control__free_unpacked(c, NULL);
 }

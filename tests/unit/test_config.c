@@ -375,12 +375,15 @@ test_v6(void **state)
 	    "private-key = @K@/node.key\n"
 	    "listen = [fd00::1]:5000, [::]:5001\n"
 	    "address = fd77::1/128, 10.77.0.1/24\n"
+	    "announce = 192.168.7.1/24, fd00:7::/64\n"
 	    "user = nobody\n"
 	    "[peer beta]\n"
 	    "public-key = " PUB_BETA "\n"
 	    "endpoint = [FD00:0::2]:443\n"
 	    "allowed-ips = fd77::2/128,fd78::/64 , 0.0.0.0/0\n"
-	    "mtu = 1280\n");
+	    "mtu = 1280\n"
+	    "metric = 25\n"
+	    "max-routes = 50\n");
 	assert_int_equal(conf->n_listen, 2);
 	assert_listen(&conf->listen[0], "[fd00::1]:5000");
 	assert_listen(&conf->listen[1], "[::]:5001");
@@ -388,9 +391,16 @@ test_v6(void **state)
 	assert_int_equal(sin6->sin6_family, AF_INET6);
 	assert_int_equal(ntohs(sin6->sin6_port), 5000);
 	assert_int_equal(conf->n_address, 2);
+	/* An address is a host address, whatever length was written. */
 	assert_prefix(&conf->address[0], "fd77::1/128");
-	assert_prefix(&conf->address[1], "10.77.0.1/24");
+	assert_prefix(&conf->address[1], "10.77.0.1/32");
+	/* An announced prefix is its network. */
+	assert_int_equal(conf->n_announce, 2);
+	assert_prefix(&conf->announce[0], "192.168.7.0/24");
+	assert_prefix(&conf->announce[1], "fd00:7::/64");
 	pc = TAILQ_FIRST(&conf->peers);
+	assert_int_equal(pc->metric, 25);
+	assert_int_equal(pc->max_routes, 50);
 	assert_listen(&pc->endpoint, "[fd00::2]:443");
 	assert_int_equal(pc->n_allowed, 3);
 	assert_prefix(&pc->allowed[0], "fd77::2/128");
@@ -539,9 +549,19 @@ static const struct error_case error_cases[] = {
 	{ "empty list element", NODE "listen = 127.0.0.1:1,,127.0.0.1:2\n",
 	    "5: listen: empty element in comma-separated list" },
 	{ "bad prefix", NODE "address = 10.77.0.1/33\n",
-	    "5: address: \"10.77.0.1/33\" is not an address/length" },
-	{ "address without length", NODE "address = 10.77.0.1\n",
-	    "5: address: \"10.77.0.1\" is not an address/length" },
+	    "5: address: \"10.77.0.1/33\" is not an address (expected e.g. "
+	    "10.77.0.1 or fd77::1)" },
+	{ "announce without length", NODE "announce = 10.77.0.0\n",
+	    "5: announce: \"10.77.0.0\" is not a prefix (expected e.g. "
+	    "192.168.1.0/24 or fd00:1::/64)" },
+	{ "duplicate announce", NODE "announce = 10.1.0.0/16, 10.1.2.3/16\n",
+	    "5: announce: \"10.1.2.3/16\" is listed twice" },
+	{ "metric zero", NODE "[peer beta]\npublic-key = " PUB_BETA
+	    "\nmetric = 0\n", "7: metric: \"0\" is not a number from 1 to "
+	    "65535" },
+	{ "max-routes too large", NODE "[peer beta]\npublic-key = " PUB_BETA
+	    "\nmax-routes = 1000001\n", "7: max-routes: \"1000001\" is not a "
+	    "number from 1 to 1000000" },
 	{ "duplicate address", NODE "address = fd77::1/64, fd77:0::1/128\n",
 	    "5: address: address of \"fd77:0::1/128\" is listed twice" },
 	{ "host bits in allowed-ips", NODE "[peer beta]\npublic-key = "
@@ -569,7 +589,7 @@ static const struct error_case error_cases[] = {
 	    "has address fd77::1/128" },
 	{ "mtu below IPv6 minimum, node last", "[peer beta]\npublic-key = "
 	    PUB_BETA "\nmtu = 1000\n" NODE "address = 10.0.0.1/32, fd::1/64\n",
-	    "8: address: fd::1/64 is IPv6, which needs an mtu of at least "
+	    "8: address: fd::1/128 is IPv6, which needs an mtu of at least "
 	    "1280, but peer beta has mtu 1000 (line 1)" },
 	{ "dead-after equal to heartbeat", NODE "heartbeat-interval = 10\n"
 	    "dead-after = 10\n",

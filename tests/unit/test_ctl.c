@@ -83,7 +83,7 @@ wait_fd(int fd, int ms)
 static void
 send_env(int fd, Ipcp__Envelope *env)
 {
-	if (msg_send(fd, env, -1) == -1)
+	if (msg_send(fd, &msg_chan_ctl_reply, env, -1) == -1)
 		fprintf(stderr, "fake ipcpd: msg_send: %s\n", strerror(errno));
 }
 
@@ -182,7 +182,7 @@ server_main(void *arg)
 	while (req == NULL) {
 		if (wait_fd(fd, SERVER_WAIT_MS) == -1)
 			goto out;
-		req = msg_recv(fd, MSG_MAX_CTL, NULL);
+		req = msg_recv(fd, &msg_chan_ctl_request, NULL);
 		if (req == NULL && errno != EAGAIN)
 			goto out;
 	}

@@ -110,10 +110,18 @@ sock_link(int fd, char *out, size_t len)
 	snprintf(out, len, "socket:[%lu]", (unsigned long)st.st_ino);
 }
 
+/*
+ * We play ipcpd, and sometimes a broken one: the test's channel lets any
+ * body through, so the forwarder's own checks are what is tested.
+ */
+static const struct msg_chan any_chan = {
+	"test", MSG_MAX_FWD, 1, ~0ULL
+};
+
 static void
 fx_send(struct fx *fx, const Ipcp__Envelope *env, int fd)
 {
-	assert_int_equal(msg_send(fx->chan, env, fd), 0);
+	assert_int_equal(msg_send(fx->chan, &any_chan, env, fd), 0);
 }
 
 /* A connected loopback TCP pair, as ipcpd would hand one over. */
@@ -198,7 +206,6 @@ fx_start(struct fx *fx, const struct opts *o)
 	setup.peer_name = "fwdtest";
 	setup.uid = NOBODY;
 	setup.gid = NOBODY;
-	setup.mtu = 1420;
 	setup.heartbeat_ms = o->heartbeat_ms;
 	setup.dead_after_ms = o->dead_after_ms;
 	setup.allowed_ips = ppfx;
@@ -215,7 +222,6 @@ fx_start(struct fx *fx, const struct opts *o)
 	stream.tx_key.len = sizeof(ka);
 	stream.rx_key.data = kb;
 	stream.rx_key.len = sizeof(kb);
-	stream.initiator = 1;
 	env.body_case = IPCP__ENVELOPE__BODY_FWD_STREAM;
 	env.fwd_stream = &stream;
 	fx_send(fx, &env, tc[1]);
@@ -299,7 +305,8 @@ chan_expect(struct fx *fx, int body_case, int timeout_ms)
 	uint64_t	 deadline = now_ms() + timeout_ms;
 
 	for (;;) {
-		if ((env = msg_recv(fx->chan, MSG_MAX_FWD, NULL)) == NULL) {
+		env = msg_recv(fx->chan, &msg_chan_from_fwd, NULL);
+		if (env == NULL) {
 			if (errno != EAGAIN)
 				return NULL;
 			if (poll(&pfd, 1, remaining(deadline)) != 1)
@@ -693,6 +700,56 @@ test_drop_source(void **state)
 	assert_int_equal(fx_wait_exit(fx, 0), -1);
 }
 
+/* An IPv6 link-local source names the peer's end of the link: it passes. */
+static void
+test_link_local(void **state)
+{
+	struct fx	*fx = *state;
+	uint8_t		 pkt[200], got[200];
+	size_t		 len;
+
+	fx_start(fx, &default_opts);
+	len = ipv6_packet(pkt, "fe80::1", "ff02::1:6", 40);
+	peer_send(fx, FRAME_DATA, pkt, len);
+	assert_int_equal(tun_expect(fx, got, sizeof(got), WAIT_MS), len);
+	assert_memory_equal(got, pkt, len);
+}
+
+/* FwdUpdate (a reload) changes the source filter of the running session. */
+static void
+test_update(void **state)
+{
+	struct fx		*fx = *state;
+	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT;
+	struct fwd_params	 fp;
+	static struct msg_fwd_buf b;
+	uint8_t			 pkt[200], got[200];
+	size_t			 len;
+
+	fx_start(fx, &default_opts);
+	len = ipv4_packet(pkt, "10.7.0.5", "10.8.0.1", 60);
+	peer_send(fx, FRAME_DATA, pkt, len);
+	roundtrip(fx);
+	assert_int_equal(tun_expect(fx, got, sizeof(got), 200), -1);
+
+	memset(&fp, 0, sizeof(fp));
+	snprintf(fp.peer_name, sizeof(fp.peer_name), "renamed");
+	fp.heartbeat_ms = default_opts.heartbeat_ms;
+	fp.dead_after_ms = default_opts.dead_after_ms;
+	assert_int_equal(prefix_parse("10.7.0.0/24", &fp.allowed[0]), 0);
+	fp.n_allowed = 1;
+	msg_fwd_update_build(&env, &b, &fp);
+	fx_send(fx, &env, -1);
+	roundtrip(fx);
+	peer_send(fx, FRAME_DATA, pkt, len);
+	assert_int_equal(tun_expect(fx, got, sizeof(got), WAIT_MS), len);
+	/* And what was allowed before no longer is. */
+	len = ipv4_packet(pkt, "10.9.0.5", "10.8.0.1", 60);
+	peer_send(fx, FRAME_DATA, pkt, len);
+	roundtrip(fx);
+	assert_int_equal(tun_expect(fx, got, sizeof(got), 200), -1);
+}
+
 static void
 test_heartbeat(void **state)
 {
@@ -734,12 +791,13 @@ hello(uint8_t *buf, size_t len)
 	Ipcp__Hello	h = IPCP__HELLO__INIT;
 
 	h.node_name = "beta";
-	h.version = 1;
+	h.version = MSG_HELLO_VERSION;
 	c.body_case = IPCP__CONTROL__BODY_HELLO;
 	c.hello = &h;
 	return msg_control_pack(&c, buf, len);
 }
 
+/* The peer's CONTROL reaches ipcpd unpacked, validated and typed. */
 static void
 test_control_in(void **state)
 {
@@ -752,32 +810,164 @@ test_control_in(void **state)
 	len = hello(buf, sizeof(buf));
 	assert_true(len > 0);
 	peer_send(fx, FRAME_CONTROL, buf, len);
-	env = chan_expect(fx, IPCP__ENVELOPE__BODY_FWD_CONTROL, WAIT_MS);
+	env = chan_expect(fx, IPCP__ENVELOPE__BODY_CONTROL, WAIT_MS);
 	assert_non_null(env);
-	assert_int_equal(env->fwd_control->payload.len, len);
-	assert_memory_equal(env->fwd_control->payload.data, buf, len);
+	assert_int_equal(env->control->body_case, IPCP__CONTROL__BODY_HELLO);
+	assert_string_equal(env->control->hello->node_name, "beta");
+	assert_int_equal(env->control->hello->version, MSG_HELLO_VERSION);
 	msg_free(env);
+}
+
+/* A route update whose one announcement has host bits in its prefix. */
+static size_t
+bad_update(uint8_t *buf, size_t len)
+{
+	Ipcp__Control		 c = IPCP__CONTROL__INIT;
+	Ipcp__RouteUpdate	 u = IPCP__ROUTE_UPDATE__INIT;
+	Ipcp__Route		 r = IPCP__ROUTE__INIT, *rp = &r;
+	Ipcp__Prefix		 p = IPCP__PREFIX__INIT;
+	uint8_t			 addr[4] = { 10, 9, 0, 5 };
+	char			*path[] = { "beta" };
+
+	p.addr.data = addr;
+	p.addr.len = 4;
+	p.plen = 24;
+	r.prefix = &p;
+	r.path = path;
+	r.n_path = 1;
+	u.announce = &rp;
+	u.n_announce = 1;
+	c.body_case = IPCP__CONTROL__BODY_UPDATE;
+	c.update = &u;
+	return msg_control_pack(&c, buf, len);
+}
+
+/*
+ * What does not validate never reaches ipcpd: garbage and a malformed
+ * update are counted and dropped, the session goes on, and a good
+ * message after them still arrives.
+ */
+static void
+test_control_invalid(void **state)
+{
+	struct fx	*fx = *state;
+	Ipcp__Envelope	*env;
+	uint8_t		 buf[256], junk[32];
+	size_t		 len;
+
+	fx_start(fx, &default_opts);
+	memset(junk, 0xff, sizeof(junk));
+	peer_send(fx, FRAME_CONTROL, junk, sizeof(junk));
+	len = bad_update(buf, sizeof(buf));
+	assert_true(len > 0);
+	peer_send(fx, FRAME_CONTROL, buf, len);
+	len = hello(buf, sizeof(buf));
+	peer_send(fx, FRAME_CONTROL, buf, len);
+	/* The first CONTROL to arrive is the hello. */
+	env = chan_expect(fx, IPCP__ENVELOPE__BODY_CONTROL, WAIT_MS);
+	assert_non_null(env);
+	assert_int_equal(env->control->body_case, IPCP__CONTROL__BODY_HELLO);
+	msg_free(env);
+	roundtrip(fx);
+	for (;;) {
+		env = chan_expect(fx, IPCP__ENVELOPE__BODY_FWD_STATS,
+		    2 * WAIT_MS);
+		assert_non_null(env);
+		if (env->fwd_stats->control_invalid == 2) {
+			msg_free(env);
+			break;
+		}
+		assert_true(env->fwd_stats->control_invalid < 2);
+		msg_free(env);
+	}
 }
 
 static void
 test_control_out(void **state)
 {
-	struct fx		*fx = *state;
-	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT;
-	Ipcp__FwdControl	 ctl = IPCP__FWD_CONTROL__INIT;
-	uint8_t			 buf[256], got[FRAME_MAX_CONTROL];
-	size_t			 len;
+	struct fx	*fx = *state;
+	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
+	Ipcp__Control	*c;
+	uint8_t		 buf[256], got[FRAME_MAX_CONTROL];
+	ssize_t		 n;
+	size_t		 len;
 
 	fx_start(fx, &default_opts);
 	len = hello(buf, sizeof(buf));
-	ctl.payload.data = buf;
-	ctl.payload.len = len;
-	env.body_case = IPCP__ENVELOPE__BODY_FWD_CONTROL;
-	env.fwd_control = &ctl;
+	c = msg_control_unpack(buf, len);
+	assert_non_null(c);
+	env.body_case = IPCP__ENVELOPE__BODY_CONTROL;
+	env.control = c;
 	fx_send(fx, &env, -1);
-	assert_int_equal(peer_expect(fx, FRAME_CONTROL, got, sizeof(got),
-	    WAIT_MS), len);
+	n = peer_expect(fx, FRAME_CONTROL, got, sizeof(got), WAIT_MS);
+	assert_int_equal(n, len);
 	assert_memory_equal(got, buf, len);
+	msg_control_free(c);
+}
+
+/* An update of `n' withdrawals, each a distinct /32, `seq' in the first. */
+static Ipcp__Control *
+big_update(unsigned seq, size_t n)
+{
+	static Ipcp__Prefix	 p[MSG_MAX_UPDATE], *pp[MSG_MAX_UPDATE];
+	static uint8_t		 addr[MSG_MAX_UPDATE][4];
+	static Ipcp__RouteUpdate u;
+	static Ipcp__Control	 c;
+	size_t			 i;
+
+	ipcp__route_update__init(&u);
+	ipcp__control__init(&c);
+	for (i = 0; i < n; i++) {
+		ipcp__prefix__init(&p[i]);
+		addr[i][0] = 10;
+		addr[i][1] = seq;
+		addr[i][2] = i >> 8;
+		addr[i][3] = i;
+		p[i].addr.data = addr[i];
+		p[i].addr.len = 4;
+		p[i].plen = 32;
+		pp[i] = &p[i];
+	}
+	u.withdraw = pp;
+	u.n_withdraw = n;
+	c.body_case = IPCP__CONTROL__BODY_UPDATE;
+	c.update = &u;
+	return &c;
+}
+
+/*
+ * More CONTROL than the priority frames hold at once (a whole route
+ * table): none is lost, they reach the peer in order, and the session
+ * goes on.
+ */
+static void
+test_control_burst(void **state)
+{
+	struct fx	*fx = *state;
+	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
+	Ipcp__Control	*c;
+	uint8_t		 got[FRAME_MAX_CONTROL];
+	unsigned	 i, burst = 40;
+	ssize_t		 n;
+
+	fx_start(fx, &default_opts);
+	for (i = 0; i < burst; i++) {
+		env.body_case = IPCP__ENVELOPE__BODY_CONTROL;
+		env.control = big_update(i, MSG_MAX_UPDATE);
+		fx_send(fx, &env, -1);
+	}
+	for (i = 0; i < burst; i++) {
+		n = peer_expect(fx, FRAME_CONTROL, got, sizeof(got), WAIT_MS);
+		assert_true(n > 0);
+		c = msg_control_unpack(got, n);
+		assert_non_null(c);
+		assert_int_equal(c->body_case, IPCP__CONTROL__BODY_UPDATE);
+		assert_int_equal(c->update->n_withdraw, MSG_MAX_UPDATE);
+		/* In order: the second byte of the first prefix is i. */
+		assert_int_equal(c->update->withdraw[0]->addr.data[1], i);
+		msg_control_free(c);
+	}
+	roundtrip(fx);
 }
 
 static void
@@ -1094,7 +1284,7 @@ test_priority(void **state)
 	peer_send(fx, FRAME_HEARTBEAT, ts, sizeof(ts));
 	clen = hello(ctl, sizeof(ctl));
 	peer_send(fx, FRAME_CONTROL, ctl, clen);
-	env = chan_expect(fx, IPCP__ENVELOPE__BODY_FWD_CONTROL, WAIT_MS);
+	env = chan_expect(fx, IPCP__ENVELOPE__BODY_CONTROL, WAIT_MS);
 	assert_non_null(env);
 	msg_free(env);
 
@@ -1291,9 +1481,13 @@ main(void)
 		T(test_data_out),
 		T(test_data_tcp),
 		T(test_drop_source),
+		T(test_link_local),
+		T(test_update),
 		T(test_heartbeat),
 		T(test_control_in),
+		T(test_control_invalid),
 		T(test_control_out),
+		T(test_control_burst),
 		T(test_garbage),
 		T(test_huge_header),
 		T(test_bad_tag),

@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The listening TCP sockets of `listen'.  Each accepted connection goes
+ * to hsconn.c, which runs the handshake and applies the limits on
+ * unauthenticated connections.
+ *
+ * listener_sync() makes the set of sockets match a config, at start and
+ * on reload: addresses already listened on keep their socket (and the
+ * connections waiting in its backlog), new ones are bound before any old
+ * one is closed, and if one cannot be bound nothing changes, so a reload
+ * that asks for a busy port leaves the daemon as it was.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ipcpd.h"
+
+/* Connections taken from the backlog per wakeup, so others get a turn. */
+#define LISTENER_BATCH	16
+
+struct listener {
+	TAILQ_ENTRY(listener)	 entry;
+	int			 fd;
+	uv_poll_t		 poll;
+	struct listen_conf	 lc;
+};
+
+TAILQ_HEAD(listener_head, listener);
+
+static struct listener_head	listeners = TAILQ_HEAD_INITIALIZER(listeners);
+static struct log_ratelimit	accept_rl = LOG_RATELIMIT_INIT(10, 1000);
+
+static void
+listener_accept(uv_poll_t *h, int status, int events)
+{
+	struct listener		*l = h->data;
+	struct sockaddr_storage	 ss;
+	socklen_t		 len;
+	int			 fd, i;
+
+	for (i = 0; i < LISTENER_BATCH; i++) {
+		len = sizeof(ss);
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno != EAGAIN && errno != EINTR &&
+			    errno != ECONNABORTED && log_ratelimit(&accept_rl))
+				log_warn("accept on %s", l->lc.text);
+			return;
+		}
+		hsconn_accept(fd, &ss);
+	}
+}
+
+static struct listener *
+listener_open(const struct listen_conf *lc, char *err, size_t errlen)
+{
+	struct listener	*l;
+	int		 one = 1;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		snprintf(err, errlen, "listen %s: %s", lc->text,
+		    strerror(errno));
+		return NULL;
+	}
+	l->lc = *lc;
+	l->fd = socket(lc->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (l->fd == -1)
+		goto fail;
+	setsockopt(l->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (lc->ss.ss_family == AF_INET6)
+		setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
+		    sizeof(one));
+	if (bind(l->fd, (const struct sockaddr *)&lc->ss, lc->sslen) == -1 ||
+	    listen(l->fd, 128) == -1)
+		goto fail;
+	uv_poll_init(ipcpd->loop, &l->poll, l->fd);
+	l->poll.data = l;
+	uv_poll_start(&l->poll, UV_READABLE, listener_accept);
+	return l;
+fail:
+	snprintf(err, errlen, "listen %s: %s", lc->text, strerror(errno));
+	if (l->fd != -1)
+		close(l->fd);
+	free(l);
+	return NULL;
+}
+
+static void
+listener_closed(uv_handle_t *h)
+{
+	struct listener	*l = h->data;
+
+	close(l->fd);
+	free(l);
+}
+
+static void
+listener_close(struct listener *l)
+{
+	uv_close((uv_handle_t *)&l->poll, listener_closed);
+}
+
+static int
+same(const struct listen_conf *a, const struct listen_conf *b)
+{
+	return a->sslen == b->sslen && memcmp(&a->ss, &b->ss, a->sslen) == 0;
+}
+
+static int
+wanted(const struct config *conf, const struct listen_conf *lc)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->n_listen; i++)
+		if (same(&conf->listen[i], lc))
+			return 1;
+	return 0;
+}
+
+static struct listener *
+find(const struct listen_conf *lc)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &listeners, entry)
+		if (same(&l->lc, lc))
+			return l;
+	return NULL;
+}
+
+int
+listener_sync(const struct config *conf, char *err, size_t errlen)
+{
+	struct listener_head	 added = TAILQ_HEAD_INITIALIZER(added);
+	struct listener		*l, *next;
+	size_t			 i;
+
+	for (i = 0; i < conf->n_listen; i++) {
+		if (find(&conf->listen[i]) != NULL)
+			continue;
+		if ((l = listener_open(&conf->listen[i], err,
+		    errlen)) == NULL) {
+			/* Back to how it was: none of the new ones. */
+			while ((l = TAILQ_FIRST(&added)) != NULL) {
+				TAILQ_REMOVE(&added, l, entry);
+				listener_close(l);
+			}
+			return -1;
+		}
+		TAILQ_INSERT_TAIL(&added, l, entry);
+	}
+	for (l = TAILQ_FIRST(&listeners); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, entry);
+		if (wanted(conf, &l->lc))
+			continue;
+		log_info("no longer listening on %s", l->lc.text);
+		TAILQ_REMOVE(&listeners, l, entry);
+		listener_close(l);
+	}
+	while ((l = TAILQ_FIRST(&added)) != NULL) {
+		TAILQ_REMOVE(&added, l, entry);
+		TAILQ_INSERT_TAIL(&listeners, l, entry);
+		log_info("listening on %s", l->lc.text);
+	}
+	return 0;
+}
+
+void
+listener_close_all(void)
+{
+	struct listener	*l;
+
+	while ((l = TAILQ_FIRST(&listeners)) != NULL) {
+		TAILQ_REMOVE(&listeners, l, entry);
+		listener_close(l);
+	}
+}

@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The ipcpctl <-> ipcpd channel: the validator of every body it carries.
+ * A request comes from any member of the control group and a reply is
+ * printed on someone's terminal, so every string, list and enum is
+ * bounded here, once, for both ends.  See msg.h.
+ */
+#include <string.h>
+
+#include "msg.h"
+
+static int
+strs_ok(char *const *s, size_t n, size_t maxn, size_t maxlen)
+{
+	size_t	i;
+
+	if (n > maxn)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!msg_str_ok(s[i], maxlen))
+			return 0;
+	return 1;
+}
+
+static int
+names_ok(char *const *s, size_t n, size_t maxn)
+{
+	size_t	i;
+
+	if (n > maxn)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!msg_name_ok(s[i]))
+			return 0;
+	return 1;
+}
+
+static int
+request_ok(const Ipcp__Request *r)
+{
+	if (r == NULL || !msg_str_ok(r->target, MSG_MAX_NAME))
+		return 0;
+	switch (r->cmd) {
+	case IPCP__COMMAND__CMD_STATUS:
+	case IPCP__COMMAND__CMD_PEERS:
+	case IPCP__COMMAND__CMD_LOG_VERBOSE:
+	case IPCP__COMMAND__CMD_LOG_BRIEF:
+	case IPCP__COMMAND__CMD_ROUTES:
+	case IPCP__COMMAND__CMD_CONFIRM:
+	case IPCP__COMMAND__CMD_GOODBYE:
+		return 1;
+	case IPCP__COMMAND__CMD_RELOAD:
+		/* A rollback deadline of more than a day is a typo. */
+		return r->confirm_s <= 86400 && !(r->check && r->confirm_s);
+	case IPCP__COMMAND__CMD_TRACE:
+		return r->target[0] != '\0';
+	default:
+		/* Unknown commands get CTL_RES_UNKNOWN, not a hang-up. */
+		return 1;
+	}
+}
+
+static int
+status_ok(const Ipcp__Status *s)
+{
+	return s != NULL && msg_str_ok(s->node_name, MSG_MAX_NAME) &&
+	    msg_str_ok(s->public_key, MSG_MAX_NAME) &&
+	    msg_str_ok(s->config, MSG_MAX_TEXT) &&
+	    strs_ok(s->listeners, s->n_listeners, MSG_MAX_LISTENERS,
+	    MSG_MAX_NAME);
+}
+
+static int
+peer_ok(const Ipcp__PeerInfo *p)
+{
+	return p != NULL && msg_str_ok(p->name, MSG_MAX_NAME) &&
+	    msg_str_ok(p->public_key, MSG_MAX_NAME) &&
+	    msg_str_ok(p->endpoint, MSG_MAX_NAME) &&
+	    msg_str_ok(p->state, MSG_MAX_NAME) &&
+	    msg_str_ok(p->interface, MSG_MAX_NAME) &&
+	    msg_str_ok(p->cipher, MSG_MAX_NAME) &&
+	    msg_str_ok(p->remote, MSG_MAX_NAME) &&
+	    msg_str_ok(p->node, MSG_MAX_NAME);
+}
+
+static int
+route_ok(const Ipcp__RouteInfo *r)
+{
+	return r != NULL && msg_prefix_ok(r->prefix) &&
+	    msg_str_ok(r->via, MSG_MAX_NAME) &&
+	    msg_str_ok(r->interface, MSG_MAX_NAME) &&
+	    names_ok(r->path, r->n_path, MSG_MAX_PATH + 1);
+}
+
+static int
+reload_peer_ok(const Ipcp__ReloadPeer *r)
+{
+	return r != NULL && msg_name_ok(r->name) &&
+	    r->action <= IPCP__RELOAD_ACTION__RELOAD_REMOVED;
+}
+
+static int
+hops_ok(Ipcp__TraceHop *const *h, size_t n)
+{
+	size_t	i;
+
+	if (n > MSG_MAX_TRACE_HOPS)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (h[i] == NULL || !msg_name_ok(h[i]->node))
+			return 0;
+	return 1;
+}
+
+static int
+trace_peers_ok(Ipcp__TracePeer *const *p, size_t n)
+{
+	size_t	i;
+
+	if (n > MSG_MAX_TRACE_INFO)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (p[i] == NULL || !msg_name_ok(p[i]->name) ||
+		    !msg_str_ok(p[i]->state, MSG_MAX_NAME))
+			return 0;
+	return 1;
+}
+
+static int
+trace_result_ok(const Ipcp__TraceResult *t)
+{
+	return t != NULL && msg_str_ok(t->target, MSG_MAX_NAME) &&
+	    msg_str_ok(t->error, MSG_MAX_TEXT) &&
+	    hops_ok(t->forward, t->n_forward) &&
+	    hops_ok(t->reverse, t->n_reverse) &&
+	    trace_peers_ok(t->peers, t->n_peers) &&
+	    msg_prefixes_ok(t->routes, t->n_routes, MSG_MAX_TRACE_INFO);
+}
+
+int
+msg_ctl_validate(const Ipcp__Envelope *env)
+{
+	switch (env->body_case) {
+	case IPCP__ENVELOPE__BODY_REQUEST:
+		return request_ok(env->request) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_STATUS:
+		return status_ok(env->status) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_PEER:
+		return peer_ok(env->peer) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_ROUTE:
+		return route_ok(env->route) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_RELOAD_PEER:
+		return reload_peer_ok(env->reload_peer) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_RELOAD_DONE:
+		return env->reload_done != NULL &&
+		    strs_ok(env->reload_done->notes, env->reload_done->n_notes,
+		    MSG_MAX_NOTES, MSG_MAX_TEXT) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_TRACE_RESULT:
+		return trace_result_ok(env->trace_result) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_END:
+		return env->end != NULL ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_RESULT:
+		return env->result != NULL &&
+		    msg_str_ok(env->result->text, MSG_MAX_TEXT) ? 0 : -1;
+	default:
+		return -1;
+	}
+}

@@ -1,0 +1,230 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The ipcpd <-> ipcp-fwd channel: for each message, how it is built from
+ * the C structs both programs share (msg.h), how it is read back, and
+ * how it is validated, side by side (iked's config_setX/config_getX).
+ * A forwarder that has read from the network is untrusted, so ipcpd
+ * validates what it sends exactly as the forwarder validates ipcpd.
+ */
+#include <string.h>
+#include <syslog.h>
+
+#include "msg.h"
+
+/* ---- FwdSetup and FwdUpdate: the forwarder's view of its peer --------- */
+
+static size_t
+allowed_set(struct msg_fwd_buf *b, const struct fwd_params *p)
+{
+	size_t	n = p->n_allowed < MSG_MAX_PREFIXES ? p->n_allowed :
+		    MSG_MAX_PREFIXES;
+
+	return msg_prefixes_set(b->pfx, b->ppfx, p->allowed, n);
+}
+
+static void
+allowed_get(Ipcp__Prefix *const *in, size_t n, struct fwd_params *p)
+{
+	size_t	i;
+
+	/* Validated: every prefix converts, and n is in bounds. */
+	p->n_allowed = 0;
+	for (i = 0; i < n && i < MSG_MAX_PREFIXES; i++)
+		if (msg_prefix_get(in[i], &p->allowed[p->n_allowed]) == 0)
+			p->n_allowed++;
+}
+
+static int
+timers_ok(uint32_t heartbeat_ms, uint32_t dead_after_ms)
+{
+	return heartbeat_ms > 0 && dead_after_ms > heartbeat_ms;
+}
+
+void
+msg_fwd_setup_build(Ipcp__Envelope *env, struct msg_fwd_buf *b,
+    const struct fwd_params *p)
+{
+	Ipcp__FwdSetup	*s = &b->setup;
+
+	ipcp__fwd_setup__init(s);
+	s->peer_name = (char *)p->peer_name;
+	s->uid = p->uid;
+	s->gid = p->gid;
+	s->heartbeat_ms = p->heartbeat_ms;
+	s->dead_after_ms = p->dead_after_ms;
+	s->n_allowed_ips = allowed_set(b, p);
+	s->allowed_ips = b->ppfx;
+	s->verbose = p->verbose;
+	env->body_case = IPCP__ENVELOPE__BODY_FWD_SETUP;
+	env->fwd_setup = s;
+}
+
+void
+msg_fwd_setup_read(const Ipcp__FwdSetup *s, struct fwd_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	strncpy(p->peer_name, s->peer_name, sizeof(p->peer_name) - 1);
+	p->uid = s->uid;
+	p->gid = s->gid;
+	p->heartbeat_ms = s->heartbeat_ms;
+	p->dead_after_ms = s->dead_after_ms;
+	allowed_get(s->allowed_ips, s->n_allowed_ips, p);
+	p->verbose = s->verbose;
+}
+
+static int
+setup_ok(const Ipcp__FwdSetup *s)
+{
+	/* Root is what the forwarder must never stay. */
+	return s != NULL && msg_str_ok(s->peer_name, MSG_NODE_NAME_MAX) &&
+	    s->uid != 0 && s->gid != 0 &&
+	    timers_ok(s->heartbeat_ms, s->dead_after_ms) &&
+	    msg_prefixes_ok(s->allowed_ips, s->n_allowed_ips,
+	    MSG_MAX_PREFIXES);
+}
+
+void
+msg_fwd_update_build(Ipcp__Envelope *env, struct msg_fwd_buf *b,
+    const struct fwd_params *p)
+{
+	Ipcp__FwdUpdate	*u = &b->update;
+
+	ipcp__fwd_update__init(u);
+	u->peer_name = (char *)p->peer_name;
+	u->heartbeat_ms = p->heartbeat_ms;
+	u->dead_after_ms = p->dead_after_ms;
+	u->n_allowed_ips = allowed_set(b, p);
+	u->allowed_ips = b->ppfx;
+	u->verbose = p->verbose;
+	env->body_case = IPCP__ENVELOPE__BODY_FWD_UPDATE;
+	env->fwd_update = u;
+}
+
+/* Only the fields an update carries; uid and gid stay as they are. */
+void
+msg_fwd_update_read(const Ipcp__FwdUpdate *u, struct fwd_params *p)
+{
+	memset(p->peer_name, 0, sizeof(p->peer_name));
+	strncpy(p->peer_name, u->peer_name, sizeof(p->peer_name) - 1);
+	p->heartbeat_ms = u->heartbeat_ms;
+	p->dead_after_ms = u->dead_after_ms;
+	allowed_get(u->allowed_ips, u->n_allowed_ips, p);
+	p->verbose = u->verbose;
+}
+
+static int
+update_ok(const Ipcp__FwdUpdate *u)
+{
+	return u != NULL && msg_str_ok(u->peer_name, MSG_NODE_NAME_MAX) &&
+	    timers_ok(u->heartbeat_ms, u->dead_after_ms) &&
+	    msg_prefixes_ok(u->allowed_ips, u->n_allowed_ips,
+	    MSG_MAX_PREFIXES);
+}
+
+/* ---- FwdStream: the connected socket's keys --------------------------- */
+
+void
+msg_fwd_stream_build(Ipcp__Envelope *env, Ipcp__FwdStream *s, int cipher,
+    const uint8_t *tx_key, const uint8_t *rx_key)
+{
+	ipcp__fwd_stream__init(s);
+	s->cipher = cipher;
+	s->tx_key.data = (uint8_t *)tx_key;
+	s->tx_key.len = FRAME_KEY_LEN;
+	s->rx_key.data = (uint8_t *)rx_key;
+	s->rx_key.len = FRAME_KEY_LEN;
+	env->body_case = IPCP__ENVELOPE__BODY_FWD_STREAM;
+	env->fwd_stream = s;
+}
+
+static int
+stream_ok(const Ipcp__FwdStream *s)
+{
+	return s != NULL && s->tx_key.len == FRAME_KEY_LEN &&
+	    s->rx_key.len == FRAME_KEY_LEN &&
+	    (s->cipher == FRAME_CIPHER_CHACHA20POLY1305 ||
+	    s->cipher == FRAME_CIPHER_AES256GCM);
+}
+
+/* ---- FwdStats ---------------------------------------------------------- */
+
+void
+msg_fwd_stats_build(Ipcp__Envelope *env, Ipcp__FwdStats *st,
+    const struct fwd_counters *c)
+{
+	ipcp__fwd_stats__init(st);
+	st->rx_bytes = c->rx_bytes;
+	st->tx_bytes = c->tx_bytes;
+	st->rx_packets = c->rx_packets;
+	st->tx_packets = c->tx_packets;
+	st->rtt_us = c->rtt_us;
+	st->rx_dropped = c->rx_dropped;
+	st->tx_dropped = c->tx_dropped;
+	st->control_rx_bytes = c->control_rx_bytes;
+	st->control_tx_bytes = c->control_tx_bytes;
+	st->control_invalid = c->control_invalid;
+	env->body_case = IPCP__ENVELOPE__BODY_FWD_STATS;
+	env->fwd_stats = st;
+}
+
+void
+msg_fwd_stats_read(const Ipcp__FwdStats *st, struct fwd_counters *c)
+{
+	c->rx_bytes = st->rx_bytes;
+	c->tx_bytes = st->tx_bytes;
+	c->rx_packets = st->rx_packets;
+	c->tx_packets = st->tx_packets;
+	c->rtt_us = st->rtt_us;
+	c->rx_dropped = st->rx_dropped;
+	c->tx_dropped = st->tx_dropped;
+	c->control_rx_bytes = st->control_rx_bytes;
+	c->control_tx_bytes = st->control_tx_bytes;
+	c->control_invalid = st->control_invalid;
+}
+
+/* ---- FwdLog and FwdClose ----------------------------------------------- */
+
+void
+msg_fwd_log_build(Ipcp__Envelope *env, Ipcp__FwdLog *l, int priority,
+    const char *text)
+{
+	ipcp__fwd_log__init(l);
+	l->priority = priority;
+	l->text = (char *)text;
+	env->body_case = IPCP__ENVELOPE__BODY_FWD_LOG;
+	env->fwd_log = l;
+}
+
+void
+msg_fwd_close_build(Ipcp__Envelope *env, Ipcp__FwdClose *c,
+    const char *reason)
+{
+	ipcp__fwd_close__init(c);
+	c->reason = (char *)reason;
+	env->body_case = IPCP__ENVELOPE__BODY_FWD_CLOSE;
+	env->fwd_close = c;
+}
+
+int
+msg_fwd_validate(const Ipcp__Envelope *env)
+{
+	switch (env->body_case) {
+	case IPCP__ENVELOPE__BODY_FWD_SETUP:
+		return setup_ok(env->fwd_setup) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_FWD_UPDATE:
+		return update_ok(env->fwd_update) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_FWD_STREAM:
+		return stream_ok(env->fwd_stream) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_FWD_STATS:
+		return env->fwd_stats != NULL ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_FWD_LOG:
+		return env->fwd_log != NULL &&
+		    msg_str_ok(env->fwd_log->text, MSG_MAX_TEXT) &&
+		    env->fwd_log->priority <= LOG_DEBUG ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_FWD_CLOSE:
+		return env->fwd_close != NULL &&
+		    msg_str_ok(env->fwd_close->reason, MSG_MAX_TEXT) ? 0 : -1;
+	default:
+		return -1;
+	}
+}

@@ -1,0 +1,401 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The message layer (proto/msg*.c): each channel carries only its own
+ * bodies and fds where they belong, CONTROL messages from a peer are
+ * validated field by field (names, prefixes, paths, costs, counts,
+ * traces) and lose the fields we do not know, and an output queue
+ * delivers a burst whole however slowly the other end reads, while its
+ * cap stops a reader that never reads.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "msg.h"
+
+/* ---- CONTROL validation ----------------------------------------------- */
+
+static Ipcp__Prefix	pfx;
+static uint8_t		pfx_addr[16];
+static Ipcp__Route	route, *routep = &route;
+static char		*path[MSG_MAX_PATH + 2];
+static Ipcp__RouteUpdate upd;
+static Ipcp__Control	ctl;
+
+/* A valid update: one announce of 10.1.0.0/16 with path [b]. */
+static void
+good_update(void)
+{
+	ipcp__prefix__init(&pfx);
+	memset(pfx_addr, 0, sizeof(pfx_addr));
+	pfx_addr[0] = 10;
+	pfx_addr[1] = 1;
+	pfx.addr.data = pfx_addr;
+	pfx.addr.len = 4;
+	pfx.plen = 16;
+	ipcp__route__init(&route);
+	route.prefix = &pfx;
+	route.cost = 20;
+	path[0] = "b";
+	path[1] = "c";
+	route.path = path;
+	route.n_path = 2;
+	ipcp__route_update__init(&upd);
+	upd.announce = &routep;
+	upd.n_announce = 1;
+	ipcp__control__init(&ctl);
+	ctl.body_case = IPCP__CONTROL__BODY_UPDATE;
+	ctl.update = &upd;
+}
+
+/* Valid as built, and after a trip over the wire. */
+static int
+valid(void)
+{
+	uint8_t		 buf[FRAME_MAX_CONTROL];
+	size_t		 n;
+	Ipcp__Control	*c;
+	int		 v = msg_control_validate(&ctl) == 0;
+
+	if ((n = ipcp__control__get_packed_size(&ctl)) > sizeof(buf))
+		return 0;
+	ipcp__control__pack(&ctl, buf);
+	c = msg_control_unpack(buf, n);
+	assert_int_equal(c != NULL, v);
+	msg_control_free(c);
+	return v;
+}
+
+static void
+test_update_valid(void **state)
+{
+	good_update();
+	assert_true(valid());
+}
+
+static void
+test_update_invalid(void **state)
+{
+	size_t	i;
+
+	good_update();
+	pfx_addr[3] = 1;		/* host bits */
+	assert_false(valid());
+
+	good_update();
+	pfx.plen = 33;
+	assert_false(valid());
+
+	good_update();
+	pfx.addr.len = 5;
+	assert_false(valid());
+
+	good_update();
+	route.cost = MSG_COST_MAX + 1;
+	assert_false(valid());
+
+	good_update();
+	route.n_path = 0;		/* the sender is always on it */
+	assert_false(valid());
+
+	good_update();
+	path[1] = "c\nFAKE LOG LINE";	/* names are names */
+	assert_false(valid());
+
+	good_update();
+	path[1] = "";
+	assert_false(valid());
+
+	good_update();
+	path[1] = "a-name-that-is-longer-than-32-chars";
+	assert_false(valid());
+
+	/* An absurd path: 65 nodes. */
+	good_update();
+	for (i = 0; i < MSG_MAX_PATH + 1; i++)
+		path[i] = "n";
+	route.n_path = MSG_MAX_PATH + 1;
+	assert_false(valid());
+	route.n_path = MSG_MAX_PATH;
+	assert_true(valid());
+
+	good_update();
+	route.prefix = NULL;
+	assert_false(valid());
+}
+
+static void
+test_update_bounds(void **state)
+{
+	static Ipcp__Prefix	*w[MSG_MAX_UPDATE + 1];
+	size_t			 i;
+
+	good_update();
+	for (i = 0; i <= MSG_MAX_UPDATE; i++)
+		w[i] = &pfx;
+	upd.withdraw = w;
+	upd.n_withdraw = MSG_MAX_UPDATE - 1;
+	assert_true(valid());
+	/* Announces and withdrawals count together. */
+	upd.n_withdraw = MSG_MAX_UPDATE;
+	assert_false(valid());
+}
+
+static void
+test_hello(void **state)
+{
+	Ipcp__Hello	h = IPCP__HELLO__INIT;
+
+	ipcp__control__init(&ctl);
+	ctl.body_case = IPCP__CONTROL__BODY_HELLO;
+	ctl.hello = &h;
+	h.node_name = "alpha_1-x";
+	assert_true(valid());
+	h.node_name = "alpha beta";
+	assert_false(valid());
+	h.node_name = "";
+	assert_false(valid());
+}
+
+static void
+test_trace(void **state)
+{
+	Ipcp__Trace	 t = IPCP__TRACE__INIT;
+	Ipcp__TraceHop	 hop = IPCP__TRACE_HOP__INIT;
+	Ipcp__TraceHop	*hops[MSG_MAX_TRACE_HOPS + 1];
+	size_t		 i;
+
+	for (i = 0; i <= MSG_MAX_TRACE_HOPS; i++)
+		hops[i] = &hop;
+	hop.node = "alpha";
+	ipcp__control__init(&ctl);
+	ctl.body_case = IPCP__CONTROL__BODY_TRACE;
+	ctl.trace = &t;
+	t.target = "delta";
+	t.forward = hops;
+	t.n_forward = 1;
+	assert_true(valid());
+	/* The origin is always on it. */
+	t.n_forward = 0;
+	assert_false(valid());
+	t.n_forward = MSG_MAX_TRACE_HOPS + 1;
+	assert_false(valid());
+	t.n_forward = 1;
+	/* A probe on its way out carries no answer yet. */
+	t.reverse = hops;
+	t.n_reverse = 1;
+	assert_false(valid());
+	t.reply = 1;
+	assert_true(valid());
+	/* A name or an address, not both. */
+	good_update();
+	ctl.body_case = IPCP__CONTROL__BODY_TRACE;
+	ctl.trace = &t;
+	t.target_addr = &pfx;
+	assert_false(valid());
+	t.target = "";
+	assert_true(valid());
+	t.target_addr = NULL;
+	assert_false(valid());
+}
+
+/* What this version does not know does not travel on to ipcpd. */
+static void
+test_strip_unknown(void **state)
+{
+	Ipcp__Hello	 h = IPCP__HELLO__INIT;
+	Ipcp__Control	*c;
+	uint8_t		 buf[256];
+	size_t		 n;
+
+	ipcp__control__init(&ctl);
+	ctl.body_case = IPCP__CONTROL__BODY_HELLO;
+	ctl.hello = &h;
+	h.node_name = "beta";
+	n = ipcp__control__pack(&ctl, buf);
+	/* Field 9 of Control, a varint this version does not know. */
+	buf[n++] = 9 << 3 | 0;
+	buf[n++] = 42;
+	c = msg_control_unpack(buf, n);
+	assert_non_null(c);
+	assert_int_equal(c->base.n_unknown_fields, 0);
+	assert_int_equal(ipcp__control__get_packed_size(c),
+	    ipcp__control__get_packed_size(&ctl));
+	msg_control_free(c);
+
+	/* A body from a newer version: valid, and ignored. */
+	n = 0;
+	buf[n++] = 12 << 3 | 2;
+	buf[n++] = 0;
+	c = msg_control_unpack(buf, n);
+	assert_non_null(c);
+	assert_int_equal(c->body_case, IPCP__CONTROL__BODY__NOT_SET);
+	msg_control_free(c);
+
+	/* Not a protobuf at all. */
+	memset(buf, 0xff, 16);
+	assert_null(msg_control_unpack(buf, 16));
+}
+
+/* ---- channels ---------------------------------------------------------- */
+
+static void
+sockpair(int sv[2])
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC,
+	    0, sv), 0);
+}
+
+static void
+test_channel_rules(void **state)
+{
+	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT, *got;
+	Ipcp__Request	 req = IPCP__REQUEST__INIT;
+	Ipcp__FwdStats	 st = IPCP__FWD_STATS__INIT;
+	const struct msg_chan any = { "any", MSG_MAX_FWD, 1, ~0ULL };
+	int		 sv[2], fd;
+
+	sockpair(sv);
+	env.body_case = IPCP__ENVELOPE__BODY_REQUEST;
+	env.request = &req;
+	req.cmd = IPCP__COMMAND__CMD_STATUS;
+	/* A request is not a reply, nor anything a forwarder takes. */
+	assert_int_equal(msg_send(sv[0], &msg_chan_ctl_reply, &env, -1), -1);
+	assert_int_equal(errno, EPROTO);
+	assert_int_equal(msg_send(sv[0], &msg_chan_to_fwd, &env, -1), -1);
+	assert_int_equal(errno, EPROTO);
+	/* The control socket passes no fds. */
+	assert_int_equal(msg_send(sv[0], &msg_chan_ctl_request, &env, 0), -1);
+	assert_int_equal(errno, EPROTO);
+	assert_int_equal(msg_send(sv[0], &msg_chan_ctl_request, &env, -1), 0);
+	assert_non_null(got = msg_recv(sv[1], &msg_chan_ctl_request, NULL));
+	assert_int_equal(got->request->cmd, IPCP__COMMAND__CMD_STATUS);
+	msg_free(got);
+
+	/* Sent anyway by a broken or hostile sender: refused on receipt. */
+	env.body_case = IPCP__ENVELOPE__BODY_FWD_STATS;
+	env.fwd_stats = &st;
+	assert_int_equal(msg_send(sv[0], &any, &env, -1), 0);
+	assert_null(msg_recv(sv[1], &msg_chan_to_fwd, NULL));
+	assert_int_equal(errno, EPROTO);
+
+	/* An fd where none may come is closed, not handed on. */
+	assert_int_equal(msg_send(sv[0], &any, &env, sv[0]), 0);
+	got = msg_recv(sv[1], &msg_chan_from_fwd, &fd);
+	assert_non_null(got);
+	assert_int_equal(fd, -1);
+	msg_free(got);
+
+	/* A request larger than its cap is refused on both ends. */
+	env.body_case = IPCP__ENVELOPE__BODY_REQUEST;
+	env.request = &req;
+	req.target = calloc(1, MSG_MAX_CTL_REQUEST + 1);
+	assert_non_null(req.target);
+	memset(req.target, 'x', MSG_MAX_CTL_REQUEST);
+	assert_int_equal(msg_send(sv[0], &msg_chan_ctl_request, &env, -1),
+	    -1);
+	assert_int_equal(errno, EMSGSIZE);
+	assert_int_equal(msg_send(sv[0], &any, &env, -1), 0);
+	assert_null(msg_recv(sv[1], &msg_chan_ctl_request, NULL));
+	assert_int_equal(errno, EMSGSIZE);
+	free(req.target);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void
+set_nonblock(int fd)
+{
+	assert_int_equal(fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK),
+	    0);
+}
+
+/*
+ * A long reply to a reader that does not read: the queue holds what the
+ * socket will not, nothing blocks, and once the reader reads it gets
+ * every message, in order.
+ */
+static void
+test_queue(void **state)
+{
+	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT, *got;
+	Ipcp__PeerInfo	 pi = IPCP__PEER_INFO__INIT;
+	struct msgq	 q;
+	char		 name[32];
+	int		 sv[2], i, n = 5000, r;
+
+	sockpair(sv);
+	set_nonblock(sv[0]);
+	set_nonblock(sv[1]);
+	msgq_init(&q, 64 * 1024 * 1024);
+	pi.name = name;
+	env.body_case = IPCP__ENVELOPE__BODY_PEER;
+	env.peer = &pi;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "peer%d", i);
+		assert_int_equal(msgq_push(&q, &msg_chan_ctl_reply, &env, -1),
+		    0);
+	}
+	/* The socket takes some, not all: the rest waits, nothing blocks. */
+	assert_int_equal(msgq_flush(&q, sv[0]), 1);
+	assert_true(msgq_pending(&q));
+	for (i = 0; i < n; ) {
+		got = msg_recv(sv[1], &msg_chan_ctl_reply, NULL);
+		if (got == NULL) {
+			assert_int_equal(errno, EAGAIN);
+			r = msgq_flush(&q, sv[0]);
+			assert_true(r == 0 || r == 1);
+			continue;
+		}
+		snprintf(name, sizeof(name), "peer%d", i);
+		assert_string_equal(got->peer->name, name);
+		msg_free(got);
+		i++;
+	}
+	assert_false(msgq_pending(&q));
+
+	/* The cap: a reader that never reads costs at most this much. */
+	msgq_init(&q, 4096);
+	for (i = 0; i < 1000; i++)
+		if (msgq_push(&q, &msg_chan_ctl_reply, &env, -1) == -1)
+			break;
+	assert_int_equal(errno, ENOBUFS);
+	assert_true(q.bytes <= 4096);
+	msgq_clear(&q);
+	/* A dead reader is an error, not a full socket. */
+	close(sv[1]);
+	assert_int_equal(msgq_push(&q, &msg_chan_ctl_reply, &env, -1), 0);
+	assert_int_equal(msgq_flush(&q, sv[0]), -1);
+	msgq_clear(&q);
+	close(sv[0]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_update_valid),
+		cmocka_unit_test(test_update_invalid),
+		cmocka_unit_test(test_update_bounds),
+		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_strip_unknown),
+		cmocka_unit_test(test_channel_rules),
+		cmocka_unit_test(test_queue),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests_name("msg", tests, NULL, NULL);
+}

@@ -1,0 +1,3 @@
+# SPDX-License-Identifier: ISC
+# The message layer is all in the proto library.
+test_msg_SRCS :=
