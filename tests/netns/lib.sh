@@ -54,6 +54,8 @@ RTPROT=158
 declare -A DPID=()
 # Every pid this test started (daemons, iperf3, helpers), for cleanup.
 MY_PIDS=()
+# Every network namespace this test made, for cleanup.
+MY_NS=()
 TMP=$(mktemp -d "/tmp/ipcp-${PFX}.XXXXXX")
 chmod 755 "$TMP"
 
@@ -142,11 +144,11 @@ cleanup() {
 		proc_is "$pid" ipcp-fwd && kill -KILL "$pid" 2>/dev/null
 	done
 	# Whatever else still runs inside our namespaces is ours too.
-	for ns in "$NS_A" "$NS_B"; do
+	for ns in "${MY_NS[@]}"; do
 		ip netns pids "$ns" 2>/dev/null |
 		    xargs -r kill -KILL 2>/dev/null
 	done
-	for ns in "$NS_A" "$NS_B"; do
+	for ns in "${MY_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
 	rm -rf "$TMP"
@@ -173,7 +175,9 @@ FWD_USER=nobody
 setup_topology() {
 	need_root
 	ip netns add "$NS_A" || fail "ip netns add $NS_A"
+	MY_NS+=("$NS_A")
 	ip netns add "$NS_B" || fail "ip netns add $NS_B"
+	MY_NS+=("$NS_B")
 	n1 ip link set lo up
 	n2 ip link set lo up
 	ip link add veth0 netns "$NS_A" type veth peer name veth0 \
@@ -364,4 +368,135 @@ standard_setup() {
 	write_configs
 	start_daemons
 	wait_up 20
+}
+
+# ---- meshes: any number of nodes -------------------------------------
+#
+# For tests over more than two nodes (t_mesh, t_reload, ...):
+#
+#	node_add alpha; node_add beta; ...	a namespace each, forwarding on
+#	link_add alpha beta [METRIC]		a veth between them; alpha dials
+#	node_conf alpha [EXTRA [node] LINES]	$TMP/alpha.conf from the links
+#	node_start alpha			ipcpd in its namespace
+#
+# Node number i has overlay addresses 10.77.0.i and fd77::i and listens
+# on 0.0.0.0:5000; link number l is 10.210.l.1/30 (the dialer) to
+# 10.210.l.2/30.  Every peer may send MESH_ALLOWED, so transit traffic
+# and announced LANs under 192.168.0.0/16 pass the source filters.
+
+MESH_ALLOWED="10.77.0.0/16, fd77::/64, 192.168.0.0/16"
+declare -A NODE_NS=() NODE_IDX=() LINK_METRIC=() LINK_IF=()
+NODE_COUNT=0
+LINK_COUNT=0
+LINKS=()
+
+# nx NODE CMD...: run CMD in NODE's namespace.
+nx() {
+	local n=$1
+	shift
+	ip netns exec "${NODE_NS[$n]}" "$@"
+}
+
+ov() { echo "10.77.0.${NODE_IDX[$1]}"; }
+ov6() { echo "fd77::${NODE_IDX[$1]}"; }
+
+node_add() {
+	local n=$1 ns
+	need_root
+	NODE_COUNT=$((NODE_COUNT + 1))
+	ns=${PFX}$n
+	ip netns add "$ns" || fail "ip netns add $ns"
+	MY_NS+=("$ns")
+	NODE_NS[$n]=$ns
+	NODE_IDX[$n]=$NODE_COUNT
+	ip netns exec "$ns" ip link set lo up
+	# A mesh node forwards for the others; the sysctl is the user's.
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=1 \
+	    net.ipv6.conf.all.forwarding=1 net.ipv4.conf.all.rp_filter=0 \
+	    net.ipv4.conf.default.rp_filter=0 >/dev/null
+	make_keys "$n"
+}
+
+# link_add A B [METRIC]: A dials B over a veth of their own.
+link_add() {
+	local a=$1 b=$2 l
+	LINK_COUNT=$((LINK_COUNT + 1))
+	l=$LINK_COUNT
+	ip link add "l$l" netns "${NODE_NS[$a]}" type veth peer name "l$l" \
+	    netns "${NODE_NS[$b]}" || fail "veth $a-$b"
+	nx "$a" ip addr add "10.210.$l.1/30" dev "l$l"
+	nx "$b" ip addr add "10.210.$l.2/30" dev "l$l"
+	nx "$a" ip link set "l$l" up
+	nx "$b" ip link set "l$l" up
+	LINKS+=("$a $b $l")
+	LINK_METRIC[$a:$b]=${3:-}
+	LINK_METRIC[$b:$a]=${3:-}
+	LINK_IF[$a:$b]=l$l
+	LINK_IF[$b:$a]=l$l
+}
+
+# link_cut A B / link_heal A B: the veth between them down or up.
+link_cut() { nx "$1" ip link set "${LINK_IF[$1:$2]}" down; }
+link_heal() {
+	nx "$1" ip link set "${LINK_IF[$1:$2]}" up
+	nx "$2" ip link set "${LINK_IF[$1:$2]}" up
+}
+
+# peer_section NODE OTHER DIALS LINK: one [peer] of NODE's config.
+peer_section() {
+	local n=$1 o=$2 dials=$3 l=$4 m=${LINK_METRIC[$1:$2]}
+	echo
+	echo "[peer $o]"
+	echo "public-key = $(pubkey "$o")"
+	[ "$dials" = 1 ] && echo "endpoint = 10.210.$l.2:$PORT"
+	echo "allowed-ips = $MESH_ALLOWED"
+	[ -n "$m" ] && echo "metric = $m"
+}
+
+# node_conf NODE [LINE...]: NODE's config, extra lines in [node].
+node_conf() {
+	local n=$1 link a b l
+	shift
+	{
+		echo "# $T_NAME: $n"
+		echo "[node]"
+		echo "name = $n"
+		echo "private-key = $TMP/$n.key"
+		echo "listen = 0.0.0.0:$PORT"
+		echo "address = $(ov "$n")/32, $(ov6 "$n")/128"
+		echo "user = $FWD_USER"
+		echo "control = $(sock "$n")"
+		echo "heartbeat-interval = 1"
+		echo "dead-after = ${DEAD_AFTER:-3}"
+		for link in "$@"; do echo "$link"; done
+		for link in "${LINKS[@]}"; do
+			read -r a b l <<<"$link"
+			[ "$a" = "$n" ] && peer_section "$n" "$b" 1 "$l"
+			[ "$b" = "$n" ] && peer_section "$n" "$a" 0 "$l"
+		done
+	} >"$TMP/$n.conf"
+}
+
+node_start() { start_daemon "$1" "${NODE_NS[$1]}"; }
+
+# route_best NODE PREFIX: "via cost path..." of the best path, or fails.
+route_best() {
+	ctl "$1" -j routes 2>/dev/null | python3 -c '
+import json, sys
+for r in json.load(sys.stdin):
+    if r["prefix"] == sys.argv[1] and r["best"]:
+        print(r["via"], r["cost"], " ".join(r["path"]))
+        sys.exit(0)
+sys.exit(1)' "$2"
+}
+
+# route_is NODE PREFIX "via cost path...": the best path is that.
+route_is() { [ "$(route_best "$1" "$2")" = "$3" ]; }
+
+# kroute_dev NODE PREFIX: the device of ipcp's kernel route, if any.
+kroute_dev() {
+	local fam=-4
+	case $2 in *:*) fam=-6 ;; esac
+	nx "$1" ip "$fam" route show proto "$RTPROT" exact "$2" |
+	    awk '{ for (i = 1; i < NF; i++) if ($i == "dev") print $(i + 1) }'
 }

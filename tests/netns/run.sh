@@ -43,12 +43,13 @@ for t in "${tests[@]}"; do
 		fail=$((fail + 1))
 		continue
 	fi
-	pfx=nt$$t$i
+	pfx=nt$$t$i-
 	IPCP_NT_PFX=$pfx timeout -k 20 "$timeout_s" bash "$t" \
 	    2>"$logdir/$name.err" | tee "$logdir/$name.out"
 	rc=${PIPESTATUS[0]}
 	# A test killed by the timeout could not clean up: do it here.
-	for ns in ${pfx}a ${pfx}b; do
+	for ns in $(ip netns list | awk -v p="$pfx" 'index($1, p) == 1 {
+	    print $1 }'); do
 		ip netns pids "$ns" 2>/dev/null |
 		    xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns" 2>/dev/null

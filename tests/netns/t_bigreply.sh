@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+#
+# Replies of any length: a node with 600 peers answers `peers' whole, to
+# ipcpctl and to a client that does not read for two seconds (far more
+# than the socket buffer holds waits in ipcpd's queue), and stays
+# responsive to other clients meanwhile.
+. "$(dirname "$0")/lib.sh"
+
+N=600
+node_add alpha
+node_conf alpha
+python3 - "$N" >>"$TMP/alpha.conf" <<'PY'
+import base64, os, sys
+for i in range(int(sys.argv[1])):
+    print("[peer p%d]" % i)
+    print("public-key = " + base64.b64encode(os.urandom(32)).decode())
+    print("allowed-ips = 10.78.%d.%d/32" % (i // 250, i % 250 + 1))
+PY
+node_start alpha
+wait_until 30 eval '[ "$(status_field alpha peers_configured)" = "$N" ]' ||
+    fail "alpha does not have $N peers"
+
+ctl alpha -j peers >"$TMP/peers.json" || fail "-j peers failed"
+python3 -c 'import json, sys
+p = json.load(open(sys.argv[1]))["peers"]
+assert len(p) == int(sys.argv[2]), len(p)' "$TMP/peers.json" "$N" ||
+    fail "-j peers is not whole"
+
+# A slow reader: the request, then two seconds without reading.
+python3 - "$(sock alpha)" "$N" "$IPCPCTL" >"$TMP/slow.out" 2>&1 <<'PY' &
+import socket, subprocess, sys, time
+
+def fields(buf):
+    """Top-level protobuf fields of one datagram: (number, wire type)."""
+    i, out = 0, []
+    def varint():
+        nonlocal i
+        v = s = 0
+        while True:
+            b = buf[i]; i += 1
+            v |= (b & 0x7f) << s; s += 7
+            if b < 0x80:
+                return v
+    while i < len(buf):
+        key = varint()
+        num, wt = key >> 3, key & 7
+        if wt == 0:
+            varint()
+        elif wt == 2:
+            n = varint()
+            i += n
+        else:
+            raise SystemExit("wire type %d" % wt)
+        out.append(num)
+    return out
+
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.connect(sys.argv[1])
+# Envelope { id = 7, request = Request { cmd = CMD_PEERS } }
+s.send(bytes([0x08, 0x07, 0x52, 0x02, 0x08, 0x02]))
+time.sleep(2)
+# Meanwhile ipcpd answers everyone else at once.
+t = time.time()
+subprocess.run([sys.argv[3], "-s", sys.argv[1], "status"], check=True,
+               stdout=subprocess.DEVNULL, timeout=5)
+print("status while the reader slept: %.0f ms" % ((time.time() - t) * 1000))
+peers = 0
+s.settimeout(5)
+while True:
+    f = fields(s.recv(65536))
+    if 12 in f:
+        peers += 1
+    if 13 in f:
+        break
+print("peers", peers)
+assert peers == int(sys.argv[2]), peers
+PY
+slow=$!
+MY_PIDS+=("$slow")
+wait_until 20 proc_gone "$slow" || fail "the slow reader did not finish"
+wait "$slow" || fail "slow reader: $(cat "$TMP/slow.out")"
+forget_pid "$slow"
+info "$(tr '\n' ' ' <"$TMP/slow.out")"
+grep -q "^peers $N\$" "$TMP/slow.out" || fail "slow reader: $(cat \
+    "$TMP/slow.out")"
+daemons_alive alpha || fail "ipcpd died"
+pass
