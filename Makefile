@@ -51,7 +51,8 @@ BINS	:= $(B)/ipcpd $(B)/ipcp-fwd $(B)/ipcpctl
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 -include $(wildcard tests/unit/*.mk)
 
-.PHONY: all deps check unit netns config-tests demo install clean bench
+.PHONY: all deps check unit netns config-tests demo install clean bench \
+	bench-mesh
 all: $(BINS)
 
 deps:
@@ -108,6 +109,10 @@ demo: deps
 
 bench: deps all
 	@bench/run.sh $(BENCH_ARGS)
+
+# Routing: convergence, failover, reload time, CONTROL bytes (bench/mesh.sh).
+bench-mesh: deps all
+	@IPCP_BUILD=$(abspath $(B)) bench/mesh.sh $(BENCH_ARGS)
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)/etc/iproute2/rt_protos.d

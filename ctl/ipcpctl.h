@@ -100,6 +100,9 @@ void		 parse_usage(FILE *);
 
 /* output.c */
 extern const struct output output_text;
+/* What a reload did to a peer, by ReloadAction: "kept", "changed", ... */
+#define RELOAD_NACTIONS	5
+extern const char *const reload_actions[RELOAD_NACTIONS];
 /* Strings from the daemon (some from the network) never drive a terminal. */
 void		 print_str(const char *);
 

@@ -156,6 +156,10 @@ text_peer(const Ipcp__PeerInfo *p)
 	printf("  routes: %u learned (max %u), %" PRIu64 " refused, "
 	    "metric %u\n", p->routes, p->max_routes, p->routes_rejected,
 	    p->metric);
+	printf("  control: %s received, %s sent, %" PRIu64 " messages "
+	    "dropped\n", fmt_bytes(p->control_rx_bytes, rx, sizeof(rx)),
+	    fmt_bytes(p->control_tx_bytes, tx, sizeof(tx)),
+	    p->control_dropped);
 }
 
 static void
@@ -228,14 +232,14 @@ text_reload_peer(const Ipcp__ReloadPeer *rp)
 	reload.action[reload.n++] = rp->action;
 }
 
-static const char *const action_words[] = {
+const char *const reload_actions[RELOAD_NACTIONS] = {
 	"kept", "changed", "restarted", "added", "removed"
 };
 
 static void
 text_reload_done(const Ipcp__ReloadDone *d)
 {
-	size_t	count[5] = { 0 }, i, a, shown;
+	size_t	count[RELOAD_NACTIONS] = { 0 }, i, a, shown;
 
 	for (i = 0; i < reload.n; i++)
 		count[reload.action[i]]++;
@@ -243,10 +247,10 @@ text_reload_done(const Ipcp__ReloadDone *d)
 	    "removed %zu\n", d->applied ? "" : "would be: ",
 	    count[0], count[1], count[2], count[3], count[4]);
 	/* Who was touched; the kept ones are everyone else. */
-	for (a = 1; a < 5; a++) {
+	for (a = 1; a < RELOAD_NACTIONS; a++) {
 		if (count[a] == 0)
 			continue;
-		printf("%s:", action_words[a]);
+		printf("%s:", reload_actions[a]);
 		for (i = shown = 0; i < reload.n; i++)
 			if ((size_t)reload.action[i] == a) {
 				putchar(' ');

@@ -20,7 +20,7 @@
 
 static json_object	*peers;
 static json_object	*routes;
-static json_object	*reload_lists[5];
+static json_object	*reload_lists[RELOAD_NACTIONS];
 
 static json_object *
 checked(json_object *o)
@@ -161,6 +161,7 @@ json_peer(const Ipcp__PeerInfo *p)
 	add_uint(obj, "routes_rejected", p->routes_rejected);
 	add_uint(obj, "control_rx_bytes", p->control_rx_bytes);
 	add_uint(obj, "control_tx_bytes", p->control_tx_bytes);
+	add_uint(obj, "control_dropped", p->control_dropped);
 	array_add(peers, obj);
 }
 
@@ -214,10 +215,6 @@ json_routes_end(void)
 	routes = NULL;
 }
 
-static const char *const action_keys[] = {
-	"kept", "changed", "restarted", "added", "removed"
-};
-
 static void
 json_reload_peer(const Ipcp__ReloadPeer *rp)
 {
@@ -235,8 +232,8 @@ json_reload_done(const Ipcp__ReloadDone *d)
 	size_t		 a;
 
 	obj = checked(json_object_new_object());
-	for (a = 0; a < 5; a++) {
-		add(obj, action_keys[a], reload_lists[a] != NULL ?
+	for (a = 0; a < RELOAD_NACTIONS; a++) {
+		add(obj, reload_actions[a], reload_lists[a] != NULL ?
 		    reload_lists[a] : checked(json_object_new_array()));
 		reload_lists[a] = NULL;
 	}

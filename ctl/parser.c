@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "ipcpctl.h"
+#include "util.h"
 
 /* A --confirm longer than this is a typo (ipcpd agrees: msg_ctl.c). */
 #define CONFIRM_MAX_S	86400
@@ -85,14 +86,9 @@ print_args(FILE *fp, const char *name)
 static int
 parse_seconds(const char *s, unsigned *out)
 {
-	unsigned long	 v;
-	char		*end;
+	unsigned long	v;
 
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v == 0 || v > CONFIRM_MAX_S)
+	if (parse_uint(s, CONFIRM_MAX_S, &v) == -1 || v == 0)
 		return -1;
 	*out = v;
 	return 0;

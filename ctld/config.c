@@ -215,23 +215,6 @@ ifname_valid(const char *s)
 	return 1;
 }
 
-/* Decimal digits only: no sign, no white space, no "0x". */
-static int
-parse_uint(const char *s, unsigned long max, unsigned long *out)
-{
-	unsigned long	 v;
-	char		*end;
-
-	if (*s < '0' || *s > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno != 0 || *end != '\0' || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 static int
 parse_path(struct parse *p, const char *key, const char *value, char *out,
     size_t outlen)
@@ -1260,6 +1243,23 @@ config_free(struct config *conf)
 	}
 	sodium_memzero(conf, sizeof(*conf));
 	free(conf);
+}
+
+int
+config_absolute(struct config *conf)
+{
+	char	path[PATH_MAX];
+
+	if (conf->file[0] == '/')
+		return 0;
+	if (realpath(conf->file, path) == NULL)
+		return -1;
+	if (strlen(path) >= sizeof(conf->file)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(conf->file, path);
+	return 0;
 }
 
 struct peer_conf *

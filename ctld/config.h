@@ -139,6 +139,8 @@ struct config	*config_compat(const char *ifname, const char *ip,
 		    const char *port, const char *server, const char *secret,
 		    char *err, size_t errlen);
 void		 config_free(struct config *);
+/* Make conf->file absolute, so a reload finds it from anywhere. */
+int		 config_absolute(struct config *);
 struct peer_conf *config_peer_by_key(const struct config *,
 		    const uint8_t pubkey[KEY_LEN]);
 
@@ -147,6 +149,9 @@ struct peer_conf *config_peer_by_key(const struct config *,
 int		 config_diff(const struct config *old,
 		    const struct config *new, struct reconf *);
 void		 config_diff_free(struct reconf *);
+/* The same address and port. */
+int		 listen_conf_equal(const struct listen_conf *,
+		    const struct listen_conf *);
 /* "kept", "changed", "restarted", "added", "removed". */
 const char	*reconf_action_name(enum reconf_action);
 

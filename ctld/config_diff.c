@@ -74,8 +74,8 @@ prefixes_equal(const struct prefix *a, size_t na, const struct prefix *b,
 	return 1;
 }
 
-static int
-listen_equal(const struct listen_conf *a, const struct listen_conf *b)
+int
+listen_conf_equal(const struct listen_conf *a, const struct listen_conf *b)
 {
 	return a->sslen == b->sslen && memcmp(&a->ss, &b->ss, a->sslen) == 0;
 }
@@ -88,7 +88,7 @@ listens_equal(const struct config *a, const struct config *b)
 	if (a->n_listen != b->n_listen)
 		return 0;
 	for (i = 0; i < a->n_listen; i++)
-		if (!listen_equal(&a->listen[i], &b->listen[i]))
+		if (!listen_conf_equal(&a->listen[i], &b->listen[i]))
 			return 0;
 	return 1;
 }
@@ -131,7 +131,8 @@ classify(const struct peer_conf *o, const struct peer_conf *n,
 	    o->has_psk != n->has_psk ||
 	    (o->has_psk && sodium_memcmp(o->psk, n->psk, KEY_LEN) != 0) ||
 	    o->has_endpoint != n->has_endpoint ||
-	    (o->has_endpoint && !listen_equal(&o->endpoint, &n->endpoint)) ||
+	    (o->has_endpoint &&
+	    !listen_conf_equal(&o->endpoint, &n->endpoint)) ||
 	    strcmp(o->ifname, n->ifname) != 0)
 		return RECONF_RESTART;
 	if ((node & RECONF_NODE_TIMERS) || strcmp(o->name, n->name) != 0 ||

@@ -43,7 +43,8 @@ struct ctl_client {
 	int			 gone;		/* closed; freed with poll */
 };
 
-static TAILQ_HEAD(, ctl_client)	clients = TAILQ_HEAD_INITIALIZER(clients);
+static TAILQ_HEAD(, ctl_client)	clients =
+    TAILQ_HEAD_INITIALIZER(clients);
 static size_t			n_clients;
 static uint64_t			next_client_id;
 static int			control_fd = -1;
@@ -238,6 +239,8 @@ cmd_peers(struct ctl_client *c, const Ipcp__Request *r,
 			pi.tx_dropped = p->stats.tx_dropped;
 			pi.control_rx_bytes = p->stats.control_rx_bytes;
 			pi.control_tx_bytes = p->stats.control_tx_bytes;
+			pi.control_dropped = p->stats.control_invalid +
+			    p->stats.control_flood;
 			pi.rtt_us = p->stats.rtt_us;
 			pi.fwd_pid = fwd_pid(p->fwd);
 			pi.cipher = (char *)frame_cipher_name(p->cipher);

@@ -206,7 +206,8 @@ static void
 fwd_dispatch(struct fwdproc *f, Ipcp__Envelope *env)
 {
 	struct fwd_counters	 c;
-	char			 line[MSG_MAX_TEXT + 64], text[MSG_MAX_TEXT + 1];
+	char			 line[MSG_MAX_TEXT + 64];
+	char			 text[MSG_MAX_TEXT + 1];
 	int			 pri;
 
 	switch (env->body_case) {

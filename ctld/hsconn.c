@@ -197,7 +197,8 @@ hs_complete(struct hsconn *hc, struct hs_session *s)
 {
 	struct peer		*p = hc->peer;
 	struct peer_session	 ps;
-	int			 fd = hc->fd, initiator = hc->role == HS_INITIATOR;
+	int			 fd = hc->fd;
+	int			 initiator = hc->role == HS_INITIATOR;
 	char			 remote[ENDPOINT_STRLEN];
 
 	if (hc->role == HS_RESPONDER) {

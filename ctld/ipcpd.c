@@ -255,6 +255,11 @@ main(int argc, char *argv[])
 		fprintf(stderr, "ipcpd: must run as root\n");
 		return 1;
 	}
+	/* Reloads read the file again, after daemon() moved us to /. */
+	if (!ipcpd->conf->compat && config_absolute(ipcpd->conf) == -1) {
+		fprintf(stderr, "ipcpd: %s: %s\n", file, strerror(errno));
+		return 1;
+	}
 
 	log_init(debug, verbose, LOG_DAEMON);
 	find_fwd();

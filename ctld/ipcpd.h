@@ -202,7 +202,8 @@ void		 fwd_wait(struct fwdproc *);
 size_t		 fwd_count_waited(void);
 int		 fwd_pid(const struct fwdproc *);
 int		 fwd_send_control(struct fwdproc *, const Ipcp__Control *);
-int		 fwd_send_update(struct fwdproc *, const struct fwd_params *);
+int		 fwd_send_update(struct fwdproc *,
+		    const struct fwd_params *);
 void		 fwd_kill_all(void);
 size_t		 fwd_count(void);
 
@@ -217,7 +218,8 @@ void		 route_refresh(struct peer *);
 /* The session ended: everything learned from it goes. */
 void		 route_peer_down(struct peer *);
 /* Its allowed-ips, metric or max-routes changed (p->conf is new). */
-void		 route_peer_reconf(struct peer *, const struct peer_conf *old);
+void		 route_peer_reconf(struct peer *,
+		    const struct peer_conf *old);
 void		 route_node_renamed(void);
 
 /* trace.c */

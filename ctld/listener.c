@@ -33,7 +33,8 @@ struct listener {
 
 TAILQ_HEAD(listener_head, listener);
 
-static struct listener_head	listeners = TAILQ_HEAD_INITIALIZER(listeners);
+static struct listener_head	listeners =
+    TAILQ_HEAD_INITIALIZER(listeners);
 static struct log_ratelimit	accept_rl = LOG_RATELIMIT_INIT(10, 1000);
 
 static void
@@ -109,18 +110,12 @@ listener_close(struct listener *l)
 }
 
 static int
-same(const struct listen_conf *a, const struct listen_conf *b)
-{
-	return a->sslen == b->sslen && memcmp(&a->ss, &b->ss, a->sslen) == 0;
-}
-
-static int
 wanted(const struct config *conf, const struct listen_conf *lc)
 {
 	size_t	i;
 
 	for (i = 0; i < conf->n_listen; i++)
-		if (same(&conf->listen[i], lc))
+		if (listen_conf_equal(&conf->listen[i], lc))
 			return 1;
 	return 0;
 }
@@ -131,7 +126,7 @@ find(const struct listen_conf *lc)
 	struct listener	*l;
 
 	TAILQ_FOREACH(l, &listeners, entry)
-		if (same(&l->lc, lc))
+		if (listen_conf_equal(&l->lc, lc))
 			return l;
 	return NULL;
 }

@@ -122,9 +122,9 @@ static int
 grow(void)
 {
 	struct rib_prefix	**nb, *rp, *next;
-	size_t			  nn = n_buckets ? n_buckets * 2 : RIB_MIN_BUCKETS;
-	size_t			  i, h;
+	size_t			  nn, i, h;
 
+	nn = n_buckets != 0 ? n_buckets * 2 : RIB_MIN_BUCKETS;
 	if ((nb = calloc(nn, sizeof(*nb))) == NULL)
 		return -1;
 	for (i = 0; i < n_buckets; i++)

@@ -128,7 +128,9 @@ route_hello(struct peer *p, const Ipcp__Hello *h)
 			route_peer_down(p);
 		snprintf(p->node, sizeof(p->node), "%s", h->node_name);
 		log_info("peer %s: node %s", p->conf.name, p->node);
-		if (strcmp(p->node, ipcpd->conf->name) == 0)
+		/* Both ends of the seed command line are "compat". */
+		if (strcmp(p->node, ipcpd->conf->name) == 0 &&
+		    !ipcpd->conf->compat)
 			log_warnx("peer %s calls itself %s, as this node does: "
 			    "routes through it look like loops", p->conf.name,
 			    p->node);

@@ -11,7 +11,8 @@
  * The peer's CONTROL frames are parsed here, not in ipcpd: each is
  * unpacked, bounded and validated (msg_control_unpack), and only a clean,
  * typed message goes on to ipcpd.  A bad one is counted, logged
- * (rate-limited) and dropped; the session goes on.
+ * (rate-limited) and dropped, as are messages past a rate limit; the
+ * session goes on.
  *
  * Nothing is dropped on the way to ipcpd for lack of room: messages wait
  * in a queue while ipcpd's end is full.  The other way, a CONTROL that
@@ -120,6 +121,14 @@ chan_control_in(struct fwd *f, const uint8_t *payload, size_t len)
 	Ipcp__Control	*c;
 
 	f->st.control_rx_bytes += len;
+	/* Before any parsing: a flood costs us as little as possible. */
+	if (!ratelimit_take(&f->ctl_rate)) {
+		f->st.control_flood++;
+		if (log_ratelimit(&f->ctl_rl))
+			log_warnx("CONTROL messages from peer over the rate "
+			    "limit dropped");
+		return;
+	}
 	if ((c = msg_control_unpack(payload, len)) == NULL) {
 		f->st.control_invalid++;
 		if (log_ratelimit(&f->ctl_rl))
@@ -236,9 +245,10 @@ chan_poll_cb(uv_poll_t *h, int status, int events)
 				continue;
 			if (errno == EPIPE || errno == ECONNRESET)
 				fwd_exit(f, 1);
-			/* A body this channel does not carry: ipcpd is broken. */
+			/* A body this channel does not carry: a broken ipcpd. */
 			if (errno == EPROTO)
-				fwd_end(f, 1, 1, "unexpected message from ipcpd");
+				fwd_end(f, 1, 1, "unexpected message from "
+				    "ipcpd");
 			fwd_end(f, 1, 1, "bad message from ipcpd: %s",
 			    strerror(errno));
 		}

@@ -190,6 +190,8 @@ fwd_main(void)
 	f->tun_fd = f->tcp_fd = -1;
 	f->drop_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 1000);
 	f->ctl_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 1000);
+	f->ctl_rate = (struct log_ratelimit)LOG_RATELIMIT_INIT(
+	    FWD_CONTROL_BURST, FWD_CONTROL_EVERY_MS);
 	log_init(1, 0, LOG_DAEMON);
 	log_procinit("ipcp-fwd");
 	/* Started by hand, not by ipcpd: say so where someone looks. */

@@ -87,6 +87,15 @@
  * full; past this many bytes ipcpd is not reading, and we give up.
  */
 #define FWD_CHAN_QUEUE_MAX	(4 * 1024 * 1024)
+/*
+ * CONTROL messages a peer may send: bursts of FWD_CONTROL_BURST, then
+ * one per FWD_CONTROL_EVERY_MS.  Far above what ipcp itself sends (a
+ * whole table of 1000 routes is a handful of messages); past it they are
+ * dropped and counted, so a flooding peer cannot make ipcpd flap its
+ * routes or its log.
+ */
+#define FWD_CONTROL_BURST	1000
+#define FWD_CONTROL_EVERY_MS	5
 /* Quiet this long with empty queues: give the buffers' pages back. */
 #define FWD_IDLE_TRIM_MS	2000
 #define FWD_REASON_LEN		256
@@ -165,6 +174,7 @@ struct fwd {
 	uint64_t		 st_sent_ms;
 	struct log_ratelimit	 drop_rl;
 	struct log_ratelimit	 ctl_rl;	/* bad CONTROL from the peer */
+	struct log_ratelimit	 ctl_rate;	/* CONTROL the peer may send */
 };
 
 /* fwd.c */

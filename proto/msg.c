@@ -18,6 +18,9 @@
 #include "msg.h"
 
 #define BODY(x)		(1ULL << IPCP__ENVELOPE__BODY_##x)
+/* The largest cap of any channel: what one receive may take. */
+#define MSG_RECV_MAX	(MSG_MAX_FWD > MSG_MAX_CTL_REPLY ? MSG_MAX_FWD : \
+			    MSG_MAX_CTL_REPLY)
 
 const struct msg_chan msg_chan_ctl_request = {
 	"control request", MSG_MAX_CTL_REQUEST, 0, BODY(REQUEST)
@@ -161,13 +164,13 @@ msg_recv(int sock, const struct msg_chan *ch, int *fdp)
 		/* Room for a few fds, so extras are seen and closed. */
 		char		buf[CMSG_SPACE(4 * sizeof(int))];
 	} cmsgbuf;
-	uint8_t		 buf[MSG_MAX_FWD > MSG_MAX_CTL_REPLY ? MSG_MAX_FWD :
-			    MSG_MAX_CTL_REPLY];
+	uint8_t		 buf[MSG_RECV_MAX];
 	Ipcp__Envelope	*env;
 	ssize_t		 n;
-	size_t		 cap = ch->cap < sizeof(buf) ? ch->cap : sizeof(buf);
+	size_t		 cap;
 	int		 fd = -1, want_fd = ch->fds && fdp != NULL;
 
+	cap = ch->cap < sizeof(buf) ? ch->cap : sizeof(buf);
 	if (fdp != NULL)
 		*fdp = -1;
 	memset(&mh, 0, sizeof(mh));
@@ -394,6 +397,19 @@ msg_name_ok(const char *s)
 		if (!((s[i] >= 'a' && s[i] <= 'z') ||
 		    (s[i] >= 'A' && s[i] <= 'Z') ||
 		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+			return 0;
+	return 1;
+}
+
+int
+msg_names_ok(char *const *names, size_t n, size_t min, size_t max)
+{
+	size_t	i;
+
+	if (n < min || n > max)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!msg_name_ok(names[i]))
 			return 0;
 	return 1;
 }

@@ -125,9 +125,13 @@ void		 msgq_clear(struct msgq *);
 int		 msg_str_ok(const char *, size_t max);
 /* A node or peer name: 1 to 32 of A-Z a-z 0-9 _ - (as the config). */
 int		 msg_name_ok(const char *);
+/* From min to max names, each one. */
+int		 msg_names_ok(char *const *, size_t n, size_t min,
+		    size_t max);
 /* A prefix of the right length for its family, host bits zero. */
 int		 msg_prefix_ok(const Ipcp__Prefix *);
-int		 msg_prefixes_ok(Ipcp__Prefix *const *, size_t n, size_t max);
+int		 msg_prefixes_ok(Ipcp__Prefix *const *, size_t n,
+		    size_t max);
 int		 msg_prefix_get(const Ipcp__Prefix *, struct prefix *);
 void		 msg_prefix_set(Ipcp__Prefix *, const struct prefix *);
 /* Fill pfx[0..n) and the pointer array ptrs from in[0..n); returns n. */
@@ -162,6 +166,7 @@ struct fwd_counters {
 	uint64_t	control_rx_bytes;
 	uint64_t	control_tx_bytes;
 	uint64_t	control_invalid;
+	uint64_t	control_flood;
 };
 
 /* Room for the parts of a FwdSetup or FwdUpdate being built. */
@@ -197,6 +202,10 @@ int		 msg_fwd_validate(const Ipcp__Envelope *);
 /* Version sent in Hello; a peer with another major version is refused. */
 #define MSG_HELLO_VERSION	2
 int		 msg_control_validate(const Ipcp__Control *);
+/* Trace hops and peers, as a probe and ipcpctl's result carry them. */
+int		 msg_trace_hops_ok(Ipcp__TraceHop *const *, size_t n,
+		    size_t min);
+int		 msg_trace_peers_ok(Ipcp__TracePeer *const *, size_t n);
 /*
  * A CONTROL frame's payload.  Pack into buf (at most len bytes); returns
  * the packed size, or 0 if it does not fit a frame.  Unpack returns a

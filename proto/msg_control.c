@@ -26,20 +26,6 @@ hello_ok(const Ipcp__Hello *h)
 }
 
 static int
-path_ok(char *const *path, size_t n)
-{
-	size_t	i;
-
-	/* The sender is on it, so a path is never empty. */
-	if (n == 0 || n > MSG_MAX_PATH)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!msg_name_ok(path[i]))
-			return 0;
-	return 1;
-}
-
-static int
 update_ok(const Ipcp__RouteUpdate *u)
 {
 	size_t	i;
@@ -52,15 +38,17 @@ update_ok(const Ipcp__RouteUpdate *u)
 	for (i = 0; i < u->n_announce; i++) {
 		const Ipcp__Route *r = u->announce[i];
 
+		/* The sender is on the path, so it is never empty. */
 		if (r == NULL || !msg_prefix_ok(r->prefix) ||
-		    r->cost > MSG_COST_MAX || !path_ok(r->path, r->n_path))
+		    r->cost > MSG_COST_MAX ||
+		    !msg_names_ok(r->path, r->n_path, 1, MSG_MAX_PATH))
 			return 0;
 	}
 	return 1;
 }
 
-static int
-hops_ok(Ipcp__TraceHop *const *h, size_t n, size_t min)
+int
+msg_trace_hops_ok(Ipcp__TraceHop *const *h, size_t n, size_t min)
 {
 	size_t	i;
 
@@ -72,11 +60,23 @@ hops_ok(Ipcp__TraceHop *const *h, size_t n, size_t min)
 	return 1;
 }
 
-static int
-trace_ok(const Ipcp__Trace *t)
+int
+msg_trace_peers_ok(Ipcp__TracePeer *const *p, size_t n)
 {
 	size_t	i;
 
+	if (n > MSG_MAX_TRACE_INFO)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (p[i] == NULL || !msg_name_ok(p[i]->name) ||
+		    !msg_str_ok(p[i]->state, MSG_MAX_NAME))
+			return 0;
+	return 1;
+}
+
+static int
+trace_ok(const Ipcp__Trace *t)
+{
 	if (t == NULL || !msg_str_ok(t->error, MSG_MAX_TEXT))
 		return 0;
 	/* A target is a node name or an address, never both or neither. */
@@ -86,18 +86,13 @@ trace_ok(const Ipcp__Trace *t)
 	} else if (!msg_name_ok(t->target))
 		return 0;
 	/* The origin is the first forward hop. */
-	if (!hops_ok(t->forward, t->n_forward, 1) ||
-	    !hops_ok(t->reverse, t->n_reverse, 0) ||
+	if (!msg_trace_hops_ok(t->forward, t->n_forward, 1) ||
+	    !msg_trace_hops_ok(t->reverse, t->n_reverse, 0) ||
 	    (!t->reply && (t->n_reverse > 0 || t->n_peers > 0 ||
 	    t->n_routes > 0 || t->error[0] != '\0')))
 		return 0;
-	if (t->n_peers > MSG_MAX_TRACE_INFO)
-		return 0;
-	for (i = 0; i < t->n_peers; i++)
-		if (t->peers[i] == NULL || !msg_name_ok(t->peers[i]->name) ||
-		    !msg_str_ok(t->peers[i]->state, MSG_MAX_NAME))
-			return 0;
-	return msg_prefixes_ok(t->routes, t->n_routes, MSG_MAX_TRACE_INFO);
+	return msg_trace_peers_ok(t->peers, t->n_peers) &&
+	    msg_prefixes_ok(t->routes, t->n_routes, MSG_MAX_TRACE_INFO);
 }
 
 int

@@ -23,19 +23,6 @@ strs_ok(char *const *s, size_t n, size_t maxn, size_t maxlen)
 }
 
 static int
-names_ok(char *const *s, size_t n, size_t maxn)
-{
-	size_t	i;
-
-	if (n > maxn)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!msg_name_ok(s[i]))
-			return 0;
-	return 1;
-}
-
-static int
 request_ok(const Ipcp__Request *r)
 {
 	if (r == NULL || !msg_str_ok(r->target, MSG_MAX_NAME))
@@ -89,7 +76,7 @@ route_ok(const Ipcp__RouteInfo *r)
 	return r != NULL && msg_prefix_ok(r->prefix) &&
 	    msg_str_ok(r->via, MSG_MAX_NAME) &&
 	    msg_str_ok(r->interface, MSG_MAX_NAME) &&
-	    names_ok(r->path, r->n_path, MSG_MAX_PATH + 1);
+	    msg_names_ok(r->path, r->n_path, 1, MSG_MAX_PATH + 1);
 }
 
 static int
@@ -100,40 +87,13 @@ reload_peer_ok(const Ipcp__ReloadPeer *r)
 }
 
 static int
-hops_ok(Ipcp__TraceHop *const *h, size_t n)
-{
-	size_t	i;
-
-	if (n > MSG_MAX_TRACE_HOPS)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (h[i] == NULL || !msg_name_ok(h[i]->node))
-			return 0;
-	return 1;
-}
-
-static int
-trace_peers_ok(Ipcp__TracePeer *const *p, size_t n)
-{
-	size_t	i;
-
-	if (n > MSG_MAX_TRACE_INFO)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (p[i] == NULL || !msg_name_ok(p[i]->name) ||
-		    !msg_str_ok(p[i]->state, MSG_MAX_NAME))
-			return 0;
-	return 1;
-}
-
-static int
 trace_result_ok(const Ipcp__TraceResult *t)
 {
 	return t != NULL && msg_str_ok(t->target, MSG_MAX_NAME) &&
 	    msg_str_ok(t->error, MSG_MAX_TEXT) &&
-	    hops_ok(t->forward, t->n_forward) &&
-	    hops_ok(t->reverse, t->n_reverse) &&
-	    trace_peers_ok(t->peers, t->n_peers) &&
+	    msg_trace_hops_ok(t->forward, t->n_forward, 0) &&
+	    msg_trace_hops_ok(t->reverse, t->n_reverse, 0) &&
+	    msg_trace_peers_ok(t->peers, t->n_peers) &&
 	    msg_prefixes_ok(t->routes, t->n_routes, MSG_MAX_TRACE_INFO);
 }
 

@@ -163,6 +163,7 @@ msg_fwd_stats_build(Ipcp__Envelope *env, Ipcp__FwdStats *st,
 	st->control_rx_bytes = c->control_rx_bytes;
 	st->control_tx_bytes = c->control_tx_bytes;
 	st->control_invalid = c->control_invalid;
+	st->control_flood = c->control_flood;
 	env->body_case = IPCP__ENVELOPE__BODY_FWD_STATS;
 	env->fwd_stats = st;
 }
@@ -180,6 +181,7 @@ msg_fwd_stats_read(const Ipcp__FwdStats *st, struct fwd_counters *c)
 	c->control_rx_bytes = st->control_rx_bytes;
 	c->control_tx_bytes = st->control_tx_bytes;
 	c->control_invalid = st->control_invalid;
+	c->control_flood = st->control_flood;
 }
 
 /* ---- FwdLog and FwdClose ----------------------------------------------- */

@@ -102,6 +102,26 @@ key_read_file(const char *path, uint8_t key[KEY_LEN])
 }
 
 int
+parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long	 v;
+	char		*end;
+
+	if (*s < '0' || *s > '9') {
+		errno = EINVAL;
+		return -1;
+	}
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v > max) {
+		errno = errno != 0 ? errno : EINVAL;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
 prefix_from_bytes(struct prefix *p, const void *addr, size_t len,
     unsigned plen)
 {

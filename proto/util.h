@@ -44,6 +44,9 @@ int	 key_read_file(const char *path, uint8_t key[KEY_LEN]);
 /* The same from an open fd, read to its end (stdin for ipcpctl pubkey). */
 int	 key_read_fd(int fd, uint8_t key[KEY_LEN]);
 
+/* Decimal digits only, at most max: no sign, no white space, no "0x". */
+int	 parse_uint(const char *, unsigned long max, unsigned long *);
+
 /* "10.0.0.1/32", "fd00::1/128"; a bare address is a host prefix. */
 int	 prefix_parse(const char *, struct prefix *);
 /* Like prefix_parse, but host bits must be zero. */
