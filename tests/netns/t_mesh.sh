@@ -145,6 +145,9 @@ info "link cut: sessions dead after $(( (t1 - t0) / 1000 )) ms," \
 wait_until 5 route_is beta "$(ov alpha)/32" "delta 30 delta gamma alpha" ||
     fail "beta: $(route_best beta "$(ov alpha)/32")"
 ping_ok "${NODE_NS[alpha]}" 192.168.50.2 || fail "ping after failover"
+route_is alpha "$(ov6 delta)/128" "gamma 20 gamma delta" ||
+    fail "alpha: IPv6 route to delta did not move to gamma"
+ping_ok "${NODE_NS[alpha]}" "$(ov6 delta)" || fail "ping6 after failover"
 ping_ok "${NODE_NS[beta]}" "$(ov alpha)" || fail "ping beta -> alpha round"
 ctl alpha -j trace delta | python3 -c '
 import json, sys
