@@ -176,9 +176,15 @@ say "ipcpctl status and peers on beta"
 "$IPCPCTL" -s "$TMP/beta.sock" status
 "$IPCPCTL" -s "$TMP/beta.sock" peers
 
-say "routes ipcpd installed on alpha (ip route show proto ipcp)"
+say "alpha's routing table (ipcpctl routes): its own prefixes and beta's"
+"$IPCPCTL" -s "$TMP/alpha.sock" routes
+
+say "the best paths ipcpd installed on alpha (ip route show proto ipcp)"
 ip -n "$NS_A" route show proto ipcp
 ip -n "$NS_A" -6 route show proto ipcp
+
+say "ipcpctl trace beta: the route to beta, hop by hop, and back"
+"$IPCPCTL" -s "$TMP/alpha.sock" trace beta || die "trace failed"
 
 say "ping alpha -> beta and beta -> alpha, IPv4 and IPv6"
 ip netns exec "$NS_A" ping -q -c 3 -W 2 10.77.0.2 || die "ping failed"

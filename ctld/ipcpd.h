@@ -151,7 +151,9 @@ void		 ipcpd_shutdown(const char *reason);
 void		 ipcpd_shutdown_check(void);
 
 /* peer.c */
+/* A configured peer: its TUN and FSM (start it with PEER_EV_START). */
 struct peer	*peer_add(const struct peer_conf *);
+void		 peer_remove(struct peer *, const char *reason);
 void		 peer_fsm(struct peer *, enum peer_event, const void *arg);
 void		 peer_stop_all(const char *reason);
 void		 peer_free_all(void);

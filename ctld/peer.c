@@ -187,6 +187,13 @@ peer_add(const struct peer_conf *pc)
 	return p;
 }
 
+/* The other end of peer_add: the peer says goodbye and is freed. */
+void
+peer_remove(struct peer *p, const char *reason)
+{
+	peer_fsm(p, PEER_EV_DELETE, reason);
+}
+
 static void
 peer_timer_closed(uv_handle_t *h)
 {

@@ -202,8 +202,7 @@ apply(struct config *new, const struct reconf *r, char *err, size_t errlen)
 	/* Deletes first: their names and interfaces may be reused. */
 	for (i = 0; i < r->n_peers; i++)
 		if (r->peers[i].action == RECONF_DELETE && peers[i] != NULL)
-			peer_fsm(peers[i], PEER_EV_DELETE,
-			    "removed from the configuration");
+			peer_remove(peers[i], "removed from the configuration");
 	for (i = 0; i < r->n_peers; i++) {
 		const struct reconf_peer *rp = &r->peers[i];
 
