@@ -88,7 +88,7 @@ $(B)/tests/%: tests/unit/%.c $$(call obj,$$($$*_SRCS)) $(B)/libipcp.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS_CTLD) $(LIBS_FWD) $(LIBS_CTL)
 
-unit: $(UNIT_TESTS)
+unit: $(UNIT_TESTS) $(BINS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 	@tests/linkage.sh $(B)
 
