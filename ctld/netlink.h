@@ -16,10 +16,12 @@
  * The metric of our routes.  The kernel keys a route by prefix and
  * metric, so with a metric of our own a route learned over ipcp never
  * replaces (or, when withdrawn, deletes) a route someone else installed
- * for the same prefix: the two coexist, and theirs stays in use where it
- * has the lower metric, as a connected or static IPv4 route does.
+ * for the same prefix: the two coexist.  And it is above the defaults of
+ * the kernel and the usual tools (IPv4 0, DHCP clients 100 to 1024, IPv6
+ * connected 256, static and RA 1024), so theirs stays in use: a peer that
+ * announces this node's own LAN cannot pull its traffic into a tunnel.
  */
-#define NL_IPCP_METRIC	158
+#define NL_IPCP_METRIC	1158
 
 /* tun-linux.c */
 /*

@@ -41,7 +41,10 @@ node_conf alpha
 node_conf beta
 node_conf gamma
 # A host's address in announce: announced as its network.
-node_conf delta "announce = 192.168.50.1/24"
+node_conf delta "announce = 192.168.50.1/24, 192.168.51.0/24"
+# alpha has a route of its own for one of delta's prefixes: ipcp's must
+# go beside it, never replace it or take it away.
+nx alpha ip route add blackhole 192.168.51.0/24
 for n in alpha beta gamma delta; do
 	node_start "$n"
 done
@@ -74,6 +77,10 @@ wait_until 10 route_is gamma 192.168.50.0/24 "delta 10 delta" ||
     fail "alpha: kernel route to 192.168.50.0/24 not via ipcp-beta"
 [ -z "$(kroute_dev delta 192.168.50.0/24)" ] ||
     fail "delta: its own LAN got an ipcp route"
+[ "$(kroute_dev alpha 192.168.51.0/24)" = ipcp-beta ] ||
+    fail "alpha: no ipcp route to 192.168.51.0/24"
+nx alpha ip route show 192.168.51.0/24 | grep -q '^blackhole' ||
+    fail "alpha: ipcp replaced the route that was there before"
 
 # ipcpctl -j routes: every candidate, the keys scripts rely on.
 ctl alpha -j routes >"$TMP/routes.json" || fail "alpha: -j routes failed"
@@ -160,6 +167,8 @@ link_heal alpha beta
 wait_until 40 route_is alpha 192.168.50.0/24 "beta 20 beta delta" ||
     fail "alpha: route via beta did not come back after the link healed"
 ping_ok "${NODE_NS[alpha]}" 192.168.50.2 || fail "ping after healing"
+nx alpha ip route show 192.168.51.0/24 | grep -q '^blackhole' ||
+    fail "alpha: the route that was there before is gone"
 
 daemons_alive alpha beta gamma delta || fail "a daemon died"
 pass
