@@ -136,7 +136,9 @@ kind, n, last = sys.argv[1], 0, 0.0
 for line in sys.stdin:
     if not line.startswith("["):
         continue
-    if kind == "route" and "proto 158" not in line:
+    # Numeric, or named where rt_protos.d knows ipcp (make install).
+    if kind == "route" and not ("proto 158" in line or
+                                "proto ipcp" in line):
         continue
     if kind == "carrier" and not (": ipcp-" in line and "LOWER_UP" in line):
         continue
