@@ -28,7 +28,17 @@
 
 #include "ipcpd.h"
 
+/*
+ * Anyone in the control group may connect, so what they hold is bounded:
+ * at most CONTROL_MAX_CLIENTS connections, and one that asks nothing and
+ * has nothing waiting for it for CONTROL_IDLE_MS is closed.  root gets
+ * CONTROL_ROOT_EXTRA more and, past those, the longest-idle other client
+ * makes way: the administrator's ipcpctl always gets through.
+ */
 #define CONTROL_MAX_CLIENTS	32
+#define CONTROL_ROOT_EXTRA	8
+#define CONTROL_IDLE_MS		10000
+#define CONTROL_SWEEP_MS	1000
 /* A reply this far behind its reader: the reader is not reading. */
 #define CONTROL_QUEUE_MAX	(64 * 1024 * 1024)
 
@@ -41,6 +51,7 @@ struct ctl_client {
 	struct msgq		 out;
 	int			 events;
 	int			 gone;		/* closed; freed with poll */
+	uint64_t		 active_ms;	/* last request or reply */
 };
 
 static TAILQ_HEAD(, ctl_client)	clients =
@@ -49,6 +60,7 @@ static size_t			n_clients;
 static uint64_t			next_client_id;
 static int			control_fd = -1;
 static uv_poll_t		control_poll;
+static uv_timer_t		sweep_timer;
 static char			control_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 
 struct ctl_command {
@@ -121,6 +133,7 @@ static int
 client_reply(struct ctl_client *c, Ipcp__Envelope *env, uint32_t id)
 {
 	env->id = id;
+	c->active_ms = now_ms();
 	if (msgq_push(&c->out, &msg_chan_ctl_reply, env, -1) == -1) {
 		if (errno == ENOBUFS) {
 			log_warnx("control client not reading its replies; "
@@ -462,6 +475,7 @@ client_cb(uv_poll_t *h, int status, int events)
 		client_flush(c);
 	if (c->gone || !(events & UV_READABLE))
 		return;
+	c->active_ms = now_ms();
 	if ((env = msg_recv(c->fd, &msg_chan_ctl_request, NULL)) == NULL) {
 		if (errno == EAGAIN)
 			return;
@@ -479,6 +493,37 @@ client_cb(uv_poll_t *h, int status, int events)
 	msg_free(env);
 }
 
+/* Idle clients hold a slot for nothing: let them go. */
+static void
+sweep(uv_timer_t *t)
+{
+	struct ctl_client	*c, *next;
+	uint64_t		 now = now_ms();
+
+	for (c = TAILQ_FIRST(&clients); c != NULL; c = next) {
+		next = TAILQ_NEXT(c, entry);
+		if (!msgq_pending(&c->out) &&
+		    now - c->active_ms >= CONTROL_IDLE_MS)
+			client_close(c);
+	}
+}
+
+/* Room for root: the client other than root idle the longest goes. */
+static int
+make_room(void)
+{
+	struct ctl_client	*c, *victim = NULL;
+
+	TAILQ_FOREACH(c, &clients, entry)
+		if (c->uid != 0 && !msgq_pending(&c->out) &&
+		    (victim == NULL || c->active_ms < victim->active_ms))
+			victim = c;
+	if (victim == NULL)
+		return -1;
+	client_close(victim);
+	return 0;
+}
+
 static void
 control_accept(uv_poll_t *h, int status, int events)
 {
@@ -490,8 +535,10 @@ control_accept(uv_poll_t *h, int status, int events)
 	fd = accept4(control_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd == -1)
 		return;
-	if (n_clients >= CONTROL_MAX_CLIENTS ||
-	    getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	    (cred.uid != 0 && n_clients >= CONTROL_MAX_CLIENTS) ||
+	    (cred.uid == 0 && n_clients >= CONTROL_MAX_CLIENTS +
+	    CONTROL_ROOT_EXTRA && make_room() == -1) ||
 	    (c = calloc(1, sizeof(*c))) == NULL) {
 		close(fd);
 		return;
@@ -499,6 +546,7 @@ control_accept(uv_poll_t *h, int status, int events)
 	c->id = ++next_client_id;
 	c->fd = fd;
 	c->uid = cred.uid;
+	c->active_ms = now_ms();
 	msgq_init(&c->out, CONTROL_QUEUE_MAX);
 	uv_poll_init(ipcpd->loop, &c->poll, fd);
 	c->poll.data = c;
@@ -507,8 +555,14 @@ control_accept(uv_poll_t *h, int status, int events)
 	n_clients++;
 }
 
+/*
+ * Bind the control socket: the single-instance check, so it comes before
+ * anything else in the system changes.  A socket that answers belongs to
+ * a running ipcpd; only one that refuses (ECONNREFUSED) is a leftover of
+ * one that died, and may be replaced.  -1 with the reason in err.
+ */
 int
-control_open(const char *path)
+control_open(const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un	 sun;
 	struct group		*gr;
@@ -518,18 +572,20 @@ control_open(const char *path)
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("control socket path too long: %s", path);
+		snprintf(err, errlen, "control socket path too long: %s",
+		    path);
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
 	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
 	    SOCK_NONBLOCK, 0)) == -1) {
-		log_warn("control socket");
+		snprintf(err, errlen, "control socket: %s", strerror(errno));
 		return -1;
 	}
-	/* A live socket means another ipcpd; a dead one is a leftover. */
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
-		log_warnx("%s: another ipcpd is running", path);
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == 0 ||
+	    (errno != ECONNREFUSED && errno != ENOENT)) {
+		/* Accepted, or too busy to (EAGAIN): alive either way. */
+		snprintf(err, errlen, "%s: another ipcpd is running", path);
 		close(fd);
 		return -1;
 	}
@@ -537,7 +593,7 @@ control_open(const char *path)
 		unlink(path);
 	old = umask(0117);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		log_warn("bind %s", path);
+		snprintf(err, errlen, "bind %s: %s", path, strerror(errno));
 		umask(old);
 		close(fd);
 		return -1;
@@ -546,7 +602,7 @@ control_open(const char *path)
 	if ((gr = getgrnam("ipcp")) != NULL && chown(path, 0, gr->gr_gid) == -1)
 		log_warn("chown %s", path);
 	if (listen(fd, 16) == -1) {
-		log_warn("listen %s", path);
+		snprintf(err, errlen, "listen %s: %s", path, strerror(errno));
 		unlink(path);
 		close(fd);
 		return -1;
@@ -555,6 +611,9 @@ control_open(const char *path)
 	strcpy(control_path, path);
 	uv_poll_init(ipcpd->loop, &control_poll, fd);
 	uv_poll_start(&control_poll, UV_READABLE, control_accept);
+	uv_timer_init(ipcpd->loop, &sweep_timer);
+	uv_timer_start(&sweep_timer, sweep, CONTROL_SWEEP_MS,
+	    CONTROL_SWEEP_MS);
 	return 0;
 }
 
@@ -581,6 +640,7 @@ control_close(void)
 	while ((c = TAILQ_FIRST(&clients)) != NULL)
 		client_close(c);
 	uv_close((uv_handle_t *)&control_poll, NULL);
+	uv_close((uv_handle_t *)&sweep_timer, NULL);
 	close(control_fd);
 	control_fd = -1;
 	unlink(control_path);

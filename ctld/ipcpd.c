@@ -15,6 +15,8 @@
  * system: routes, TUN devices and the control socket.  SIGHUP reloads
  * the config (reload.c).
  */
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <dirent.h>
@@ -98,6 +100,26 @@ make_dirs(void)
 		    strcmp(de->d_name, "..") != 0)
 			fatalx("%s is not empty", IPCP_EMPTY_DIR);
 	closedir(d);
+}
+
+static void
+no_cores(void)
+{
+	struct rlimit	rl = { 0, 0 };
+
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		fatal("prctl PR_SET_DUMPABLE");
+	if (setrlimit(RLIMIT_CORE, &rl) == -1)
+		fatal("setrlimit RLIMIT_CORE");
+}
+
+/* One line on stderr, nothing left behind, exit 1. */
+static __attribute__((noreturn)) void
+startup_failed(const char *why)
+{
+	control_close();
+	fprintf(stderr, "ipcpd: %s\n", why);
+	exit(1);
 }
 
 /*
@@ -261,27 +283,39 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
-	log_init(debug, verbose, LOG_DAEMON);
+	/* This process holds the private key and psks: no core files. */
+	no_cores();
+	/* Until we are a daemon, every failure is one line on stderr. */
+	log_init(1, verbose, LOG_DAEMON);
 	find_fwd();
 	make_dirs();
-	if (!debug && daemon(0, 0) == -1)
-		fatal("daemon");
+	/* What goes well is for the log; startup_failed() uses stderr. */
+	log_init(debug, verbose, LOG_DAEMON);
 
 	ipcpd->loop = uv_default_loop();
 	ipcpd->start_ms = now_ms();
 	ipcpd->local_caps = hs_local_caps();
 	TAILQ_INIT(&ipcpd->peers);
-	signals_init();
-
-	if (nl_init() == -1)
-		fatal("rtnetlink");
-	/* Routes of ours left by an ipcpd that did not exit cleanly. */
-	if (nl_route_flush_proto() == -1)
-		log_warn("removing stale ipcp routes");
-	if (control_open(ipcpd->conf->control) == -1)
-		fatalx("cannot open control socket %s", ipcpd->conf->control);
+	/*
+	 * Everything that can fail, before we detach: first the single-
+	 * instance check (the control socket), so a second ipcpd touches
+	 * nothing, then rtnetlink and the listeners.
+	 */
+	if (control_open(ipcpd->conf->control, err, sizeof(err)) == -1)
+		startup_failed(err);
+	if (nl_init() == -1) {
+		snprintf(err, sizeof(err), "rtnetlink: %s", strerror(errno));
+		startup_failed(err);
+	}
 	if (listener_sync(ipcpd->conf, err, sizeof(err)) == -1)
-		fatalx("%s", err);
+		startup_failed(err);
+	if (!debug) {
+		if (daemon(0, 0) == -1)
+			startup_failed(strerror(errno));
+		if (uv_loop_fork(ipcpd->loop) != 0)
+			fatalx("libuv: cannot continue after fork");
+	}
+	signals_init();
 	add_peers();
 	route_local_sync();
 

@@ -241,7 +241,8 @@ void		 reload_progress(void);
 void		 reload_clear(void);
 
 /* control.c */
-int		 control_open(const char *path);
+/* The single-instance check too: -1 with the reason in err. */
+int		 control_open(const char *path, char *err, size_t);
 void		 control_close(void);
 /* Replies for requests answered later; 0, or -1 if the client left. */
 int		 ctl_reply(const struct ctl_req *, Ipcp__Envelope *);

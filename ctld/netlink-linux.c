@@ -56,6 +56,7 @@ struct nl_routes {
 	struct nl_route	*r;
 	size_t		 n, cap;
 	int		 intr;		/* the dump was inconsistent */
+	uint32_t	 oif;		/* only routes through this link */
 };
 
 typedef int (*nl_msg_cb)(const struct nlmsghdr *, void *);
@@ -539,6 +540,9 @@ nl_route_collect(const struct nlmsghdr *nlh, void *arg)
 	}
 	if (tb[RTA_OIF] != NULL)
 		r.oif = mnl_attr_get_u32(tb[RTA_OIF]);
+	/* Another link's routes may be another ipcpd's. */
+	if (r.oif != rs->oif)
+		return 0;
 	if (tb[RTA_PRIORITY] != NULL)
 		r.priority = mnl_attr_get_u32(tb[RTA_PRIORITY]);
 
@@ -573,13 +577,18 @@ nl_route_dump(struct nl_routes *rs)
 }
 
 int
-nl_route_flush_proto(void)
+nl_route_flush_dev(int ifindex)
 {
 	struct nl_routes	 rs;
 	size_t			 i;
 	int			 pass, rv = -1, err = 0;
 
+	if (ifindex <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	memset(&rs, 0, sizeof(rs));
+	rs.oif = (uint32_t)ifindex;
 	/*
 	 * Netlink cannot delete while it dumps on the same socket, so
 	 * collect first and delete after.  A dump the kernel marks as

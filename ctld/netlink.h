@@ -3,8 +3,8 @@
  * ipcpd's view of the kernel: TUN devices (tun-linux.c) and links,
  * addresses and routes over rtnetlink with libmnl (netlink-linux.c).
  * Every route ipcpd installs carries protocol RTPROT_IPCP, so
- * `ip route show proto ipcp' lists them and a restart can sweep
- * leftovers.  All calls return 0 or -1 with errno; none log.
+ * `ip route show proto ipcp' lists them and an ipcpd can sweep leftovers
+ * through its own interfaces.  All calls return 0 or -1 with errno; none log.
  */
 #ifndef IPCP_NETLINK_H
 #define IPCP_NETLINK_H
@@ -52,7 +52,11 @@ int	 nl_addr_del(int ifindex, const struct prefix *);
  */
 int	 nl_route_add(int ifindex, const struct prefix *p);
 int	 nl_route_del(int ifindex, const struct prefix *p);
-/* Delete every route with proto ipcp (leftovers of a crashed ipcpd). */
-int	 nl_route_flush_proto(void);
+/*
+ * Delete the routes with proto ipcp through one link, in the main table.
+ * Only through that link: several ipcpd may share a namespace, and each
+ * sweeps only its own interfaces.
+ */
+int	 nl_route_flush_dev(int ifindex);
 
 #endif

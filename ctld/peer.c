@@ -90,6 +90,10 @@ peer_tun_setup(struct peer *p)
 	}
 	if (tun_set_carrier(p->tun_fd, 0) == -1)
 		log_warn("peer %s: carrier off", p->conf.name);
+	/* Ours from an earlier life of this interface, if it had one. */
+	if (nl_route_flush_dev(p->ifindex) == -1)
+		log_warn("peer %s: old routes via %s", p->conf.name,
+		    p->conf.ifname);
 	if (nl_link_set(p->ifindex, 1, p->conf.mtu) == -1) {
 		log_warn("peer %s: set %s up", p->conf.name, p->conf.ifname);
 		goto fail;

@@ -735,7 +735,7 @@ test_route_replace_moves(void **state)
 }
 
 static void
-test_route_flush_proto(void **state)
+test_route_flush_dev(void **state)
 {
 	struct troute	 r;
 	struct prefix	 m4[3], m6[3], s4, s6, t4;
@@ -763,7 +763,15 @@ test_route_flush_proto(void **state)
 	    RT_TABLE_MAIN), 0);
 	assert_int_equal(route_add_other(a, &t4, RTPROT_IPCP, 100), 0);
 
-	assert_int_equal(nl_route_flush_proto(), 0);
+	/* One link at a time: b's routes may be another ipcpd's. */
+	assert_int_equal(nl_route_flush_dev(a), 0);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(route_count_now(&m4[i], RT_TABLE_MAIN,
+		    NULL), i % 2);
+		assert_int_equal(route_count_now(&m6[i], RT_TABLE_MAIN,
+		    NULL), i % 2);
+	}
+	assert_int_equal(nl_route_flush_dev(b), 0);
 	for (i = 0; i < 3; i++) {
 		assert_int_equal(route_count_now(&m4[i], RT_TABLE_MAIN,
 		    NULL), 0);
@@ -778,7 +786,7 @@ test_route_flush_proto(void **state)
 	assert_int_equal(r.protocol, RTPROT_IPCP);
 
 	/* Nothing left to flush is not an error. */
-	assert_int_equal(nl_route_flush_proto(), 0);
+	assert_int_equal(nl_route_flush_dev(a), 0);
 	/* Closing the links takes the others' routes with them. */
 }
 
@@ -803,7 +811,7 @@ test_route_flush_many(void **state)
 		pfx(buf, &p);
 		assert_int_equal(nl_route_add(idx, &p), 0);
 	}
-	assert_int_equal(nl_route_flush_proto(), 0);
+	assert_int_equal(nl_route_flush_dev(idx), 0);
 	pfx("10.78.1.99/32", &p);
 	assert_int_equal(route_count_now(&p, RT_TABLE_MAIN, NULL), 0);
 	pfx("fd78::12c/128", &p);
@@ -935,7 +943,7 @@ main(void)
 		T(test_addr),
 		T(test_route),
 		T(test_route_replace_moves),
-		T(test_route_flush_proto),
+		T(test_route_flush_dev),
 		T(test_route_flush_many),
 		T(test_tun_name_taken),
 		T(test_tun_name_taken_dummy),
