@@ -253,7 +253,7 @@ cmd_peers(struct ctl_client *c, const Ipcp__Request *r,
 			pi.control_rx_bytes = p->stats.control_rx_bytes;
 			pi.control_tx_bytes = p->stats.control_tx_bytes;
 			pi.control_dropped = p->stats.control_invalid +
-			    p->stats.control_flood;
+			    p->stats.control_flood + p->control_dropped;
 			pi.rtt_us = p->stats.rtt_us;
 			pi.fwd_pid = fwd_pid(p->fwd);
 			pi.cipher = (char *)frame_cipher_name(p->cipher);

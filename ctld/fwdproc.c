@@ -36,6 +36,8 @@
 
 /* Messages read per wakeup, so a chatty forwarder cannot starve others. */
 #define FWD_DRAIN_MAX	256
+/* How often the watchdog looks for forwarders silent for dead-after. */
+#define FWD_WATCHDOG_MS	250
 
 struct fwdproc {
 	LIST_ENTRY(fwdproc)	 entry;
@@ -50,12 +52,16 @@ struct fwdproc {
 	int			 handles;
 	int			 exited;
 	int			 waited;	/* a reload waits for its end */
+	int			 hung;		/* killed by the watchdog */
+	uint64_t		 heard_ms;	/* its last message */
 	char			 name[CONFIG_NAME_MAX + 1];
 	char			 reason[256];
 };
 
 static LIST_HEAD(, fwdproc)	fwds = LIST_HEAD_INITIALIZER(fwds);
 static size_t			n_fwds;
+static uv_timer_t		watchdog;
+static int			watchdog_init;
 
 static void	fwd_chan_cb(uv_poll_t *, int, int);
 
@@ -264,9 +270,46 @@ fwd_chan_drain(struct fwdproc *f)
 			fwd_chan_close(f);
 			return;
 		}
+		f->heard_ms = now_ms();
 		fwd_dispatch(f, env);
 		msg_free(env);
 	}
+}
+
+/*
+ * A forwarder reports at least every third of dead-after (fwd/chan.c);
+ * one silent for dead-after is stopped or stuck, and believing it alive
+ * would keep its peer "up" with nothing moving.  Kill it: its exit ends
+ * the session, and the peer redials or waits as after any other end.
+ */
+static void
+watchdog_cb(uv_timer_t *t)
+{
+	struct fwdproc	*f;
+	uint64_t	 now = now_ms(), dead = ipcpd->conf->dead_after * 1000ULL;
+
+	LIST_FOREACH(f, &fwds, entry) {
+		if (f->exited || f->peer == NULL || now - f->heard_ms < dead)
+			continue;
+		log_warnx("forwarder %s (pid %d) silent for %llu ms; killing "
+		    "it", f->name, f->pid,
+		    (unsigned long long)(now - f->heard_ms));
+		f->hung = 1;
+		fwd_kill(f);
+	}
+}
+
+static void
+watchdog_start(void)
+{
+	if (watchdog_init)
+		return;
+	uv_timer_init(ipcpd->loop, &watchdog);
+	/* Not a reason to keep the loop running at exit. */
+	uv_unref((uv_handle_t *)&watchdog);
+	uv_timer_start(&watchdog, watchdog_cb, FWD_WATCHDOG_MS,
+	    FWD_WATCHDOG_MS);
+	watchdog_init = 1;
 }
 
 static void
@@ -306,7 +349,8 @@ fwd_exit_cb(uv_process_t *proc, int64_t status, int sig)
 	uv_close((uv_handle_t *)&f->proc, fwd_handle_closed);
 	f->peer = NULL;
 	if (p != NULL)
-		peer_fsm(p, PEER_EV_SESSION_DOWN, f);
+		peer_fsm(p, f->hung ? PEER_EV_FWD_HUNG : PEER_EV_SESSION_DOWN,
+		    f);
 }
 
 static int
@@ -376,6 +420,8 @@ fwd_spawn(struct peer *p, int tcp_fd, const struct hs_session *s,
 	f->pid = f->proc.pid;
 	f->chan_fd = sv[0];
 	f->peer = p;
+	f->heard_ms = now_ms();
+	watchdog_start();
 	f->handles = 3;
 	LIST_INSERT_HEAD(&fwds, f, entry);
 	n_fwds++;

@@ -48,6 +48,14 @@
 #define PEER_SIMUL_MS		5000
 /* A TUN that could not be made (its name still busy) is retried. */
 #define PEER_TUN_RETRY_MS	2000
+/*
+ * CONTROL messages ipcpd takes from one peer's forwarder: twice what the
+ * forwarder itself lets a peer send (FWD_CONTROL_BURST, _EVERY_MS).
+ */
+#define PEER_CONTROL_BURST	2000
+#define PEER_CONTROL_EVERY_MS	2
+/* After our own forwarder hung, the network is fine: redial at once. */
+#define PEER_REDIAL_NOW_MS	100
 
 /* How long forwarders get to say goodbye before they are killed. */
 #define FWD_STOP_MS		2000
@@ -69,6 +77,7 @@ enum peer_event {
 	PEER_EV_TIMER,
 	PEER_EV_HANDSHAKE_DONE,	/* arg: struct peer_session */
 	PEER_EV_SESSION_DOWN,	/* arg: the struct fwdproc that ended */
+	PEER_EV_FWD_HUNG,	/* arg: the same, killed by the watchdog */
 	PEER_EV_CLOSE,		/* arg: reason; end the session, redial */
 	PEER_EV_RECONFIGURE,	/* arg: new struct peer_conf, applied live */
 	PEER_EV_RESTART,	/* arg: new struct peer_conf, new session */
@@ -110,6 +119,9 @@ struct peer {
 	char			 remote[ENDPOINT_STRLEN];
 	struct fwd_counters	 stats;
 	struct log_ratelimit	 tun_rl;
+	/* CONTROL it may pass through its forwarder (a second fence). */
+	struct log_ratelimit	 ctl_rate;
+	uint64_t		 control_dropped;
 	/* Routes (route.c): the peer's node name, from its hello. */
 	char			 node[MSG_NODE_NAME_MAX + 1];
 	int			 synced;	/* has our whole table */

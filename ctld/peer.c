@@ -38,6 +38,7 @@ static const char *const peer_event_names[] = {
 	[PEER_EV_TIMER] = "timer",
 	[PEER_EV_HANDSHAKE_DONE] = "session up",
 	[PEER_EV_SESSION_DOWN] = "session down",
+	[PEER_EV_FWD_HUNG] = "forwarder hung",
 	[PEER_EV_CLOSE] = "session closed",
 	[PEER_EV_RECONFIGURE] = "reconfigured",
 	[PEER_EV_RESTART] = "restarted",
@@ -183,6 +184,8 @@ peer_add(const struct peer_conf *pc)
 	p->state = PEER_STATE_NOTUN;
 	p->tun_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 60000);
 	p->route_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(5, 1000);
+	p->ctl_rate = (struct log_ratelimit)LOG_RATELIMIT_INIT(
+	    PEER_CONTROL_BURST, PEER_CONTROL_EVERY_MS);
 	TAILQ_INIT(&p->rib_in);
 	uv_timer_init(ipcpd->loop, &p->timer);
 	p->timer.data = p;
@@ -333,6 +336,17 @@ peer_fwd_control(struct peer *p, const Ipcp__Control *c)
 {
 	if (p->state != PEER_STATE_UP)
 		return;
+	/*
+	 * The forwarder already holds a peer to a rate; this holds a
+	 * forwarder that does not (compromised, or broken) to a looser one.
+	 */
+	if (!ratelimit_take(&p->ctl_rate)) {
+		p->control_dropped++;
+		if (log_ratelimit(&p->route_rl))
+			log_warnx("peer %s: CONTROL over the rate limit "
+			    "dropped", p->conf.name);
+		return;
+	}
 	switch (c->body_case) {
 	case IPCP__CONTROL__BODY_HELLO:
 		route_hello(p, c->hello);
@@ -560,7 +574,8 @@ peer_fsm(struct peer *p, enum peer_event ev, const void *arg)
 	}
 	if (p->state == PEER_STATE_STOPPED) {
 		/* Shutting down: only the forwarders' ends still matter. */
-		if (ev == PEER_EV_SESSION_DOWN && p->fwd == arg)
+		if ((ev == PEER_EV_SESSION_DOWN || ev == PEER_EV_FWD_HUNG) &&
+		    p->fwd == arg)
 			peer_session_end(p);
 		else if (ev == PEER_EV_HANDSHAKE_DONE)
 			close(((const struct peer_session *)arg)->fd);
@@ -590,6 +605,19 @@ peer_fsm(struct peer *p, enum peer_event ev, const void *arg)
 			break;
 		peer_session_end(p);
 		next = peer_after_session(p);
+		break;
+	case PEER_EV_FWD_HUNG:
+		if (p->fwd != arg || p->state != PEER_STATE_UP)
+			break;
+		peer_session_end(p);
+		/* Our forwarder failed, not the network: no backoff. */
+		p->backoff_ms = 0;
+		if (p->conf.has_endpoint) {
+			uv_timer_start(&p->timer, peer_timer_cb,
+			    PEER_REDIAL_NOW_MS, 0);
+			next = PEER_STATE_BACKOFF;
+		} else
+			next = PEER_STATE_WAITING;
 		break;
 	case PEER_EV_CLOSE:
 		if (p->state != PEER_STATE_UP || p->fwd == NULL)

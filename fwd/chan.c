@@ -101,12 +101,16 @@ chan_log_sink(int priority, const char *line)
 void
 chan_stats(struct fwd *f, int force)
 {
-	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
-	Ipcp__FwdStats	st;
-	uint64_t	now = now_ms();
+	Ipcp__Envelope		env = IPCP__ENVELOPE__INIT;
+	Ipcp__FwdStats		st;
+	struct fwd_counters	cur = f->st, sent = f->st_sent;
+	uint64_t		now = now_ms();
 
-	if (!force && now - f->st_sent_ms < FWD_STATS_IDLE_MS &&
-	    memcmp(&f->st, &f->st_sent, sizeof(f->st)) == 0)
+	/* Each heartbeat moves the round trip: only the first is news. */
+	if (sent.rtt_us != 0)
+		cur.rtt_us = sent.rtt_us;
+	if (!force && now - f->st_sent_ms < f->params.dead_after_ms / 3 &&
+	    memcmp(&cur, &sent, sizeof(cur)) == 0)
 		return;
 	msg_fwd_stats_build(&env, &st, &f->st);
 	chan_send(f, &env);

@@ -78,10 +78,12 @@
 #define FWD_REKEY_MS		(10 * 60 * 1000)
 /* After fwd_close from ipcpd, time to flush the CLOSE frame. */
 #define FWD_CLOSE_FLUSH_MS	1000
-/* Counters go to ipcpd this often when they moved, and at least every
- * FWD_STATS_IDLE_MS when they did not. */
+/*
+ * Counters go to ipcpd this often when they moved.  When they did not,
+ * at least every third of dead-after, so ipcpd, which kills a forwarder
+ * silent for dead-after, always hears from a live one in time.
+ */
 #define FWD_STATS_MS		1000
-#define FWD_STATS_IDLE_MS	10000
 /*
  * Messages for ipcpd wait in a queue while its end of the channel is
  * full; past this many bytes ipcpd is not reading, and we give up.

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+#
+# ipcpd supervises its forwarders: beta's forwarder is stopped (SIGSTOP),
+# so it moves no packets and says nothing; beta's ipcpd notices within
+# dead-after, kills it and redials, and a new session with a new
+# forwarder is up within dead-after + 2 s.  (The peer alone would see
+# the silence too; what is tested is that beta's own ipcpd no longer
+# believes in a forwarder that does nothing.)
+. "$(dirname "$0")/lib.sh"
+
+standard_setup
+DEAD=4		# dead-after in lib.sh's configs
+old=$(fwd_pid beta alpha) || fail "beta: no forwarder"
+kill -STOP "$old"
+t0=$(now_us)
+new_session() {
+	local n
+	n=$(fwd_pid beta alpha) && [ "$n" != "$old" ] && peer_up beta alpha
+}
+wait_until $((DEAD + 2)) new_session ||
+    fail "no new session within dead-after + 2 s"
+t1=$(now_us)
+[ $(( (t1 - t0) / 1000 )) -le $(( (DEAD + 2) * 1000 )) ] ||
+    fail "new session after $(( (t1 - t0) / 1000 )) ms"
+wait_until 2 eval 'proc_gone "$old" ||
+    [ "$(awk "{ print \$3 }" /proc/$old/stat 2>/dev/null)" = Z ]' ||
+    fail "the stopped forwarder is still there"
+info "new session $(( (t1 - t0) / 1000 )) ms after the forwarder" \
+    "stopped (dead-after ${DEAD} s)"
+ping_ok "$NS_B" "$OV_A" || fail "no ping over the new session"
+daemons_alive alpha beta || fail "a daemon died"
+pass
