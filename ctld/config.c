@@ -38,6 +38,8 @@
 #define CONFIG_COMPAT_NAME	"compat"
 #define CONFIG_COMPAT_LABEL	"ipcp compat static"
 #define CONFIG_COMPAT_USER2	"nobody"
+/* Elements one line can hold: "a,b,...", each at least one character. */
+#define LINE_ELEMS		(INI_MAX_LINE / 2 + 1)
 /* A secret file larger than this is not worth reading to the end. */
 #define CONFIG_SECRET_SCAN_MAX	65536
 
@@ -232,12 +234,59 @@ parse_path(struct parse *p, const char *key, const char *value, char *out,
 	return 0;
 }
 
+/* Something allowed that is probably a mistake, said by ipcpd -n. */
+static void __attribute__((format(printf, 3, 4)))
+pwarn(struct parse *p, int line, const char *fmt, ...)
+{
+	struct config	*conf = p->conf;
+	va_list		 ap;
+	char		*w;
+	int		 n;
+
+	if (conf->n_warning == CONFIG_WARN_MAX)
+		return;
+	w = conf->warning[conf->n_warning++];
+	n = snprintf(w, CONFIG_WARN_LEN, "%s:%d: warning: ", p->path, line);
+	if (n < 0 || n >= CONFIG_WARN_LEN)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(w + n, CONFIG_WARN_LEN - n, fmt, ap);
+	va_end(ap);
+}
+
+static int
+all_zero(const uint8_t *b, size_t n)
+{
+	static const uint8_t	zero[KEY_LEN];
+
+	return n <= sizeof(zero) && sodium_memcmp(b, zero, n) == 0;
+}
+
+/* A secret only root may read: say so when others can. */
+static void
+warn_readable(struct parse *p, const char *key, const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & (S_IRWXO | S_IRWXG)) != 0)
+		pwarn(p, p->line, "%s: %s can be read by others than its "
+		    "owner (chmod 600 %s)", key, path, path);
+}
+
 static int
 read_key(struct parse *p, const char *key, const char *path,
     uint8_t out[KEY_LEN])
 {
-	if (key_read_file(path, out) == 0)
+	if (key_read_file(path, out) == 0) {
+		warn_readable(p, key, path);
+		if (all_zero(out, KEY_LEN))
+			pwarn(p, p->line, "%s: %s holds the all-zero key",
+			    key, path);
 		return 0;
+	}
+	if (errno == ENOTSUP)
+		return perr(p, p->line, "%s: %s is not a regular file", key,
+		    path);
 	if (errno == EINVAL)
 		return perr(p, p->line, "%s: %s does not hold a key (expected "
 		    KEY_EXPECT ")", key, path);
@@ -247,11 +296,13 @@ read_key(struct parse *p, const char *key, const char *path,
 
 /*
  * Split a comma-separated list in place.  White space around elements is
- * allowed; an empty element is a typo, not an empty list.
+ * allowed; an empty element is a typo, not an empty list.  `have'
+ * elements came from earlier lines of the same key, and all of them
+ * together may be at most `max'.
  */
 static int
 split_list(struct parse *p, const char *key, char *value,
-    char *elems[CONFIG_LIST_MAX], size_t *n)
+    char *elems[LINE_ELEMS], size_t *n, size_t have, size_t max)
 {
 	char	*s, *e, *comma;
 
@@ -271,9 +322,9 @@ split_list(struct parse *p, const char *key, char *value,
 		if (*s == '\0')
 			return perr(p, p->line, "%s: empty element in "
 			    "comma-separated list", key);
-		if (*n == CONFIG_LIST_MAX)
-			return perr(p, p->line, "%s: more than %d elements",
-			    key, CONFIG_LIST_MAX);
+		if (have + *n == max || *n == LINE_ELEMS)
+			return perr(p, p->line, "%s: more than %zu elements",
+			    key, max);
 		elems[(*n)++] = s;
 		if (comma == NULL)
 			return 0;
@@ -359,13 +410,14 @@ static int
 set_listen(struct parse *p, const char *key, char *value)
 {
 	struct config	*conf = p->conf;
-	char		*elems[CONFIG_LIST_MAX];
-	size_t		 n, i, j;
+	char		*elems[LINE_ELEMS];
+	size_t		 n, i, j, at = conf->n_listen;
 
-	if (split_list(p, key, value, elems, &n) == -1)
+	if (split_list(p, key, value, elems, &n, at, CONFIG_LISTEN_MAX) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (parse_endpoint(p, key, elems[i], &conf->listen[i]) == -1)
+	for (i = at; i < at + n; i++) {
+		if (parse_endpoint(p, key, elems[i - at],
+		    &conf->listen[i]) == -1)
 			return -1;
 		for (j = 0; j < i; j++)
 			if (conf->listen[j].sslen == conf->listen[i].sslen &&
@@ -374,7 +426,7 @@ set_listen(struct parse *p, const char *key, char *value)
 				return perr(p, p->line, "%s: %s is listed "
 				    "twice", key, conf->listen[i].text);
 	}
-	conf->n_listen = n;
+	conf->n_listen = at + n;
 	return 0;
 }
 
@@ -390,18 +442,18 @@ set_address(struct parse *p, const char *key, char *value)
 	struct config		*conf = p->conf;
 	struct prefix		*a;
 	struct peer_conf	*pc;
-	char			*elems[CONFIG_LIST_MAX];
+	char			*elems[LINE_ELEMS];
 	char			 text[PREFIX_STRLEN];
-	size_t			 n, i, j;
+	size_t			 n, i, j, at = conf->n_address;
 
-	if (split_list(p, key, value, elems, &n) == -1)
+	if (split_list(p, key, value, elems, &n, at, CONFIG_PREFIX_MAX) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = at; i < at + n; i++) {
 		a = &conf->address[i];
-		if (prefix_parse(elems[i], a) == -1)
+		if (prefix_parse(elems[i - at], a) == -1)
 			return perr(p, p->line, "%s: \"%s\" is not an "
 			    "address (expected e.g. 10.77.0.1 or fd77::1)", key,
-			    elems[i]);
+			    elems[i - at]);
 		a->plen = a->family == AF_INET ? 32 : 128;
 		/* The unspecified and multicast addresses name no host. */
 		if ((a->family == AF_INET && (a->addr.v4.s_addr == 0 ||
@@ -410,13 +462,13 @@ set_address(struct parse *p, const char *key, char *value)
 		    (IN6_IS_ADDR_UNSPECIFIED(&a->addr.v6) ||
 		    IN6_IS_ADDR_MULTICAST(&a->addr.v6))))
 			return perr(p, p->line, "%s: \"%s\" is not a host "
-			    "address", key, elems[i]);
+			    "address", key, elems[i - at]);
 		for (j = 0; j < i; j++)
 			if (prefix_same_addr(&conf->address[j], a))
 				return perr(p, p->line, "%s: address of \"%s\" "
-				    "is listed twice", key, elems[i]);
+				    "is listed twice", key, elems[i - at]);
 	}
-	conf->n_address = n;
+	conf->n_address = at + n;
 	/* Peers before [node] are complete; later ones check in set_mtu. */
 	if (node_has_v6(conf, text))
 		TAILQ_FOREACH(pc, &conf->peers, entry)
@@ -439,26 +491,26 @@ set_announce(struct parse *p, const char *key, char *value)
 {
 	struct config	*conf = p->conf;
 	struct prefix	*a;
-	char		*elems[CONFIG_LIST_MAX];
-	size_t		 n, i, j;
+	char		*elems[LINE_ELEMS];
+	size_t		 n, i, j, at = conf->n_announce;
 
-	if (split_list(p, key, value, elems, &n) == -1)
+	if (split_list(p, key, value, elems, &n, at, CONFIG_PREFIX_MAX) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
+	for (i = at; i < at + n; i++) {
 		a = &conf->announce[i];
-		if (strchr(elems[i], '/') == NULL ||
-		    prefix_parse(elems[i], a) == -1)
+		if (strchr(elems[i - at], '/') == NULL ||
+		    prefix_parse(elems[i - at], a) == -1)
 			return perr(p, p->line, "%s: \"%s\" is not a prefix "
 			    "(expected e.g. 192.168.1.0/24 or fd00:1::/64)",
-			    key, elems[i]);
+			    key, elems[i - at]);
 		prefix_mask(a);
 		for (j = 0; j < i; j++)
 			if (conf->announce[j].plen == a->plen &&
 			    prefix_same_addr(&conf->announce[j], a))
 				return perr(p, p->line, "%s: \"%s\" is listed "
-				    "twice", key, elems[i]);
+				    "twice", key, elems[i - at]);
 	}
-	conf->n_announce = n;
+	conf->n_announce = at + n;
 	return 0;
 }
 
@@ -600,18 +652,18 @@ static int
 set_allowed_ips(struct parse *p, const char *key, char *value)
 {
 	struct peer_conf	*pc = p->peer;
-	char			*elems[CONFIG_LIST_MAX];
+	char			*elems[LINE_ELEMS];
 	char			 text[PREFIX_STRLEN];
 	struct prefix		 net;
-	size_t			 n, i, j;
+	size_t			 n, i, j, at = pc->n_allowed;
 
-	if (split_list(p, key, value, elems, &n) == -1)
+	if (split_list(p, key, value, elems, &n, at, CONFIG_PREFIX_MAX) == -1)
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (prefix_parse(elems[i], &pc->allowed[i]) == -1)
+	for (i = at; i < at + n; i++) {
+		if (prefix_parse(elems[i - at], &pc->allowed[i]) == -1)
 			return perr(p, p->line, "%s: \"%s\" is not a prefix "
 			    "(expected e.g. 10.77.0.0/24 or fd77::/64)", key,
-			    elems[i]);
+			    elems[i - at]);
 		net = pc->allowed[i];
 		prefix_mask(&net);
 		if (!prefix_same_addr(&net, &pc->allowed[i])) {
@@ -619,15 +671,15 @@ set_allowed_ips(struct parse *p, const char *key, char *value)
 			prefix_format(&net, text);
 			return perr(p, p->line, "%s: \"%s\" has host bits set "
 			    "(expected a network address: %s, or a longer "
-			    "prefix length)", key, elems[i], text);
+			    "prefix length)", key, elems[i - at], text);
 		}
 		for (j = 0; j < i; j++)
 			if (pc->allowed[j].plen == pc->allowed[i].plen &&
 			    prefix_same_addr(&pc->allowed[j], &pc->allowed[i]))
 				return perr(p, p->line, "%s: \"%s\" is listed "
-				    "twice", key, elems[i]);
+				    "twice", key, elems[i - at]);
 	}
-	pc->n_allowed = n;
+	pc->n_allowed = at + n;
 	return 0;
 }
 
@@ -725,6 +777,10 @@ section_end(struct parse *p)
 			return perr(p, p->sec_line, "[peer %s]: missing "
 			    "public-key (expected public-key = the peer's "
 			    "base64 public key)", pc->name);
+		if (pc->n_allowed == 0)
+			pwarn(p, p->sec_line, "[peer %s]: no allowed-ips: it "
+			    "can send no packet and announce no route",
+			    pc->name);
 		if (p->keyline[KEY_INTERFACE] != 0)
 			break;
 		if (strlen(CONFIG_IFPREFIX) + strlen(pc->name) >= IFNAMSIZ)
@@ -961,13 +1017,14 @@ handler(void *arg, const char *section, const char *name, const char *value)
 		    "%s)", name, where, section_keys(p->sec));
 		return 0;
 	}
-	if (p->keyline[kw->key] != 0) {
+	/* A list may go on over several lines; anything else is a typo. */
+	if (p->keyline[kw->key] != 0 && !kw->list) {
 		perr(p, p->line, "duplicate key \"%s\" in %s (first at line "
-		    "%d)%s", name, where, p->keyline[kw->key], kw->list ?
-		    "; give all values on one line, comma-separated" : "");
+		    "%d)", name, where, p->keyline[kw->key]);
 		return 0;
 	}
-	p->keyline[kw->key] = p->line;
+	if (p->keyline[kw->key] == 0)
+		p->keyline[kw->key] = p->line;
 	if (!kw->list && *value == '\0') {
 		perr(p, p->line, "%s: empty value", name);
 		return 0;
@@ -1000,7 +1057,7 @@ struct config *
 config_parse(const char *path, char *err, size_t errlen)
 {
 	struct parse	 p;
-	int		 r;
+	int		 r, fd;
 
 	memset(&p, 0, sizeof(p));
 	p.path = path;
@@ -1017,8 +1074,20 @@ config_parse(const char *path, char *err, size_t errlen)
 		goto fail;
 	}
 	strcpy(p.conf->file, path);
-	if ((p.fp = fopen(path, "re")) == NULL) {
+	/* Not a FIFO that blocks, nor /dev/zero that never ends. */
+	if ((fd = file_open_regular(path, CONFIG_FILE_MAX)) == -1) {
+		if (errno == ENOTSUP)
+			perr(&p, 0, "cannot open: not a regular file");
+		else if (errno == EFBIG)
+			perr(&p, 0, "cannot open: larger than %d MiB",
+			    CONFIG_FILE_MAX / (1024 * 1024));
+		else
+			perr(&p, 0, "cannot open: %s", strerror(errno));
+		goto fail;
+	}
+	if ((p.fp = fdopen(fd, "r")) == NULL) {
 		perr(&p, 0, "cannot open: %s", strerror(errno));
+		close(fd);
 		goto fail;
 	}
 	r = ini_parse_stream(reader, &p, handler, &p);
@@ -1074,9 +1143,16 @@ compat_secret(const char *path, uint8_t secret[KEY_LEN], char *err,
 	ssize_t		 n;
 	int		 fd, r = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		cerr(err, errlen, "%s: cannot open: %s", path,
-		    strerror(errno));
+	if ((fd = file_open_regular(path, CONFIG_SECRET_SCAN_MAX)) == -1) {
+		if (errno == ENOTSUP)
+			cerr(err, errlen, "%s: not a regular file", path);
+		else if (errno == EFBIG)
+			cerr(err, errlen, "%s: must hold exactly %d bytes, "
+			    "found more than %d", path, KEY_LEN,
+			    CONFIG_SECRET_SCAN_MAX);
+		else
+			cerr(err, errlen, "%s: cannot open: %s", path,
+			    strerror(errno));
 		return -1;
 	}
 	while (total <= CONFIG_SECRET_SCAN_MAX) {

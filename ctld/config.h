@@ -20,8 +20,17 @@
 
 #define CONFIG_NAME_MAX		32	/* node and peer names */
 #define CONFIG_USER_MAX		32
-#define CONFIG_LIST_MAX		64	/* entries in one comma list */
+/*
+ * Entries a list key may hold in all: it may be repeated, each line
+ * adding to what the earlier ones said (as wg-quick's AllowedIPs).
+ */
+#define CONFIG_LISTEN_MAX	64
+#define CONFIG_PREFIX_MAX	256	/* address, announce, allowed-ips */
 #define CONFIG_PEERS_MAX	1024
+#define CONFIG_WARN_MAX		16
+#define CONFIG_WARN_LEN		256
+/* A config file is text a person wrote; past this it is not one. */
+#define CONFIG_FILE_MAX		(4 * 1024 * 1024)
 #define CONFIG_DEFAULT_FILE	"/etc/ipcp/ipcpd.conf"
 #define CONFIG_DEFAULT_CONTROL	"/run/ipcp/ipcpd.sock"
 #define CONFIG_DEFAULT_USER	"ipcp"
@@ -48,7 +57,7 @@ struct peer_conf {
 	int			has_psk;
 	char			psk_file[PATH_MAX];
 	uint8_t			psk[KEY_LEN];
-	struct prefix		allowed[CONFIG_LIST_MAX];
+	struct prefix		allowed[CONFIG_PREFIX_MAX];
 	size_t			n_allowed;
 	char			ifname[IFNAMSIZ];
 	unsigned		mtu;
@@ -66,13 +75,13 @@ struct config {
 	char			name[CONFIG_NAME_MAX + 1];
 	char			private_key_file[PATH_MAX];
 	struct hs_keypair	key;
-	struct listen_conf	listen[CONFIG_LIST_MAX];
+	struct listen_conf	listen[CONFIG_LISTEN_MAX];
 	size_t			n_listen;
 	/* Host addresses (/32, /128) on every TUN, announced as such. */
-	struct prefix		address[CONFIG_LIST_MAX];
+	struct prefix		address[CONFIG_PREFIX_MAX];
 	size_t			n_address;
 	/* More prefixes this node routes for (a LAN behind it). */
-	struct prefix		announce[CONFIG_LIST_MAX];
+	struct prefix		announce[CONFIG_PREFIX_MAX];
 	size_t			n_announce;
 	char			user[CONFIG_USER_MAX + 1];
 	uid_t			uid;
@@ -89,6 +98,9 @@ struct config {
 	 * both sides share a static key derived from the secret.
 	 */
 	int			compat;
+	/* What is allowed but probably a mistake: "file:line: warning: ". */
+	char			warning[CONFIG_WARN_MAX][CONFIG_WARN_LEN];
+	size_t			n_warning;
 };
 
 /* What reload does to one peer (config_diff.c). */

@@ -191,7 +191,7 @@ cmd_status(struct ctl_client *c, const Ipcp__Request *r,
 	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT;
 	Ipcp__Status		 st = IPCP__STATUS__INIT;
 	char			 pub[KEY_B64_LEN];
-	char			*listeners[CONFIG_LIST_MAX];
+	char			*listeners[CONFIG_LISTEN_MAX];
 	size_t			 i;
 
 	key_to_base64(pub, conf->key.pub);

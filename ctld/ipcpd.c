@@ -224,6 +224,7 @@ main(int argc, char *argv[])
 	const char	*file = CONFIG_DEFAULT_FILE;
 	struct peer	*p;
 	char		 err[1024];
+	size_t		 i;
 	int		 ch, debug = 0, verbose = 0, check = 0;
 
 	if (sodium_init() == -1) {
@@ -267,6 +268,8 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
+	for (i = 0; i < ipcpd->conf->n_warning; i++)
+		fprintf(stderr, "%s\n", ipcpd->conf->warning[i]);
 	if (check) {
 		config_print(stdout, ipcpd->conf);
 		if (verbose)

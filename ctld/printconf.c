@@ -7,32 +7,63 @@
  * private key and psks appear as the paths of the files holding them.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "config.h"
+
+/*
+ * Values at most this long go on one line; a longer list goes on as the
+ * same key again, so every line stays well within what the parser reads.
+ */
+#define PRINT_LINE	100
+/* One element's text: an endpoint is the longest ("[v6]:port"). */
+#define PRINT_ITEM	(ENDPOINT_STRLEN > PREFIX_STRLEN ? ENDPOINT_STRLEN : \
+			    PREFIX_STRLEN)
+
+/* One list, in lines of "key = a, b, ..." of at most PRINT_LINE. */
+static void
+print_list(FILE *fp, const char *key, char (*text)[PRINT_ITEM], size_t n)
+{
+	size_t	i, len = 0;
+
+	if (n == 0) {
+		fprintf(fp, "%s =\n", key);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (i > 0 && len + 2 + strlen(text[i]) > PRINT_LINE) {
+			fprintf(fp, "\n");
+			len = 0;
+		}
+		if (len == 0)
+			fprintf(fp, "%s = %s", key, text[i]);
+		else
+			fprintf(fp, ", %s", text[i]);
+		len += strlen(text[i]) + 2;
+	}
+	fprintf(fp, "\n");
+}
 
 static void
 print_listen(FILE *fp, const char *key, const struct listen_conf *l, size_t n)
 {
-	size_t	i;
+	static char	text[CONFIG_LISTEN_MAX][PRINT_ITEM];
+	size_t		i;
 
-	fprintf(fp, "%s =", key);
 	for (i = 0; i < n; i++)
-		fprintf(fp, "%s%s", i == 0 ? " " : ", ", l[i].text);
-	fprintf(fp, "\n");
+		snprintf(text[i], sizeof(text[i]), "%s", l[i].text);
+	print_list(fp, key, text, n);
 }
 
 static void
 print_prefixes(FILE *fp, const char *key, const struct prefix *p, size_t n)
 {
-	char	text[PREFIX_STRLEN];
-	size_t	i;
+	static char	text[CONFIG_PREFIX_MAX][PRINT_ITEM];
+	size_t		i;
 
-	fprintf(fp, "%s =", key);
-	for (i = 0; i < n; i++) {
-		prefix_format(&p[i], text);
-		fprintf(fp, "%s%s", i == 0 ? " " : ", ", text);
-	}
-	fprintf(fp, "\n");
+	for (i = 0; i < n; i++)
+		prefix_format(&p[i], text[i]);
+	print_list(fp, key, text, n);
 }
 
 void

@@ -321,6 +321,7 @@ reload_request(const struct ctl_req *req, int check, unsigned confirm_s)
 	struct config	*new, *old = ipcpd->conf;
 	struct reconf	 r;
 	char		 err[1024];
+	size_t		 i;
 
 	if (rl.busy) {
 		refuse(req, CTL_RES_PENDING, "reload in progress");
@@ -342,6 +343,8 @@ reload_request(const struct ctl_req *req, int check, unsigned confirm_s)
 		refuse(req, CTL_RES_CONFIG, err);
 		return;
 	}
+	for (i = 0; i < new->n_warning; i++)
+		log_warnx("%s", new->warning[i]);
 	if (config_diff(old, new, &r) == -1) {
 		refuse(req, CTL_RES_FAILED, strerror(errno));
 		config_free(new);

@@ -23,7 +23,7 @@
 #include "rib.h"
 
 /* Our own prefixes as they are in the RIB now. */
-static struct prefix	local[2 * CONFIG_LIST_MAX];
+static struct prefix	local[2 * CONFIG_PREFIX_MAX];
 static size_t		n_local;
 
 static int
@@ -56,7 +56,7 @@ local_wanted(const struct config *conf, struct prefix *out)
 void
 route_local_sync(void)
 {
-	struct prefix		 want[2 * CONFIG_LIST_MAX];
+	static struct prefix	 want[2 * CONFIG_PREFIX_MAX];
 	struct rib_entry	*e;
 	size_t			 n, i;
 

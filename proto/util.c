@@ -3,6 +3,7 @@
  * Shared helpers: keys in base64, prefixes and endpoints in text, key
  * files.  See util.h.
  */
+#include <sys/stat.h>
 #include <arpa/inet.h>
 
 #include <ctype.h>
@@ -88,12 +89,45 @@ key_read_fd(int fd, uint8_t key[KEY_LEN])
 }
 
 int
+file_open_regular(const char *path, off_t max)
+{
+	struct stat	st;
+	int		fd, saved;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = ENOTSUP;
+		goto fail;
+	}
+	if (st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1)
+		goto fail;
+	return fd;
+fail:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
 key_read_file(const char *path, uint8_t key[KEY_LEN])
 {
 	int	fd, r, saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* A key is 44 characters; a file of more is not one. */
+	if ((fd = file_open_regular(path, 4096)) == -1) {
+		if (errno == EFBIG)
+			errno = EINVAL;
 		return -1;
+	}
 	r = key_read_fd(fd, key);
 	saved = errno;
 	close(fd);

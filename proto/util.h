@@ -8,6 +8,7 @@
 #define IPCP_UTIL_H
 
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <netinet/in.h>
 
 #include <stddef.h>
@@ -37,8 +38,15 @@ void	 key_to_base64(char out[KEY_B64_LEN], const uint8_t key[KEY_LEN]);
 /* Strict: exactly one 32-byte key in standard base64; 0 or -1. */
 int	 key_from_base64(uint8_t key[KEY_LEN], const char *b64);
 /*
+ * Open a file for reading that must be a regular file of at most max
+ * bytes, without blocking on a FIFO.  Returns the fd, or -1 with errno:
+ * ENOTSUP (not a regular file), EFBIG (larger than max), or open's.
+ */
+int	 file_open_regular(const char *path, off_t max);
+/*
  * Read a file holding one base64 key (surrounding white space allowed).
- * Returns 0, or -1 with errno (EINVAL: not a key).
+ * Returns 0, or -1 with errno (EINVAL: not a key; ENOTSUP: not a
+ * regular file).
  */
 int	 key_read_file(const char *path, uint8_t key[KEY_LEN]);
 /* The same from an open fd, read to its end (stdin for ipcpctl pubkey). */

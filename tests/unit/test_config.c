@@ -413,6 +413,94 @@ test_v6(void **state)
 	config_free(conf);
 }
 
+/*
+ * A list key may be repeated, each line adding to the list (as wg-quick's
+ * AllowedIPs), so long lists need no long lines; the printed form splits
+ * them again and parses back the same.
+ */
+static void
+test_repeated_lists(void **state)
+{
+	struct config		*conf;
+	struct peer_conf	*pc;
+	char			 text[8192], *o = text, err[512];
+	char			 want[PREFIX_STRLEN], got[PREFIX_STRLEN];
+	int			 i, j;
+
+	o += sprintf(o, "[node]\nname = alpha\nprivate-key = @K@/node.key\n"
+	    "user = nobody\nlisten = 127.0.0.1:5000\n"
+	    "listen = 127.0.0.1:5001\naddress = 10.77.0.1\n"
+	    "address = fd77::1\n[peer beta]\npublic-key = " PUB_BETA "\n");
+	/* 60 IPv6 prefixes, five to a line. */
+	for (i = 0; i < 12; i++) {
+		o += sprintf(o, "allowed-ips = ");
+		for (j = 0; j < 5; j++)
+			o += sprintf(o, "%sfd%02x:1::/64", j ? ", " : "",
+			    i * 5 + j);
+		o += sprintf(o, "\n");
+	}
+	conf = parse_ok(text);
+	assert_int_equal(conf->n_listen, 2);
+	assert_int_equal(conf->n_address, 2);
+	pc = TAILQ_FIRST(&conf->peers);
+	assert_int_equal(pc->n_allowed, 60);
+	for (i = 0; i < 60; i++) {
+		snprintf(want, sizeof(want), "fd%02x:1::/64", i);
+		prefix_format(&pc->allowed[i], got);
+		assert_string_equal(got, want);
+	}
+	assert_roundtrip(conf);
+	config_free(conf);
+
+	/* At most CONFIG_PREFIX_MAX in all, however many lines. */
+	o = text;
+	o += sprintf(o, "[node]\nname = alpha\nprivate-key = @K@/node.key\n"
+	    "user = nobody\n[peer beta]\npublic-key = " PUB_BETA "\n");
+	for (i = 0; i <= CONFIG_PREFIX_MAX / 8; i++) {
+		o += sprintf(o, "allowed-ips = ");
+		for (j = 0; j < 8; j++)
+			o += sprintf(o, "%s10.%d.%d.0/24", j ? "," : "", i, j);
+		o += sprintf(o, "\n");
+	}
+	write_conf(text);
+	assert_null(config_parse(conf_path, err, sizeof(err)));
+	assert_non_null(strstr(err, "allowed-ips: more than 256 elements"));
+}
+
+/* ipcpd -n warns of what is allowed but probably wrong. */
+static void
+test_warnings(void **state)
+{
+	static const uint8_t	 zero[KEY_LEN];
+	struct config		*conf;
+	char			 path[256];
+
+	write_key("zero.psk", zero);
+	snprintf(path, sizeof(path), "%s/zero.psk", dir);
+	assert_int_equal(chmod(path, 0644), 0);
+	snprintf(path, sizeof(path), "%s/node.key", dir);
+	assert_int_equal(chmod(path, 0600), 0);
+	conf = parse_ok("[node]\nname = alpha\nprivate-key = @K@/node.key\n"
+	    "user = nobody\n[peer beta]\npublic-key = " PUB_BETA "\n"
+	    "psk = @K@/zero.psk\n");
+	assert_int_equal(conf->n_warning, 3);
+	assert_non_null(strstr(conf->warning[0], "t.conf:7: warning: psk: "));
+	assert_non_null(strstr(conf->warning[0], "can be read by others"));
+	assert_non_null(strstr(conf->warning[1], "holds the all-zero key"));
+	assert_non_null(strstr(conf->warning[2], "t.conf:5: warning: [peer "
+	    "beta]: no allowed-ips"));
+	config_free(conf);
+
+	snprintf(path, sizeof(path), "%s/zero.psk", dir);
+	assert_int_equal(chmod(path, 0600), 0);
+	write_key("zero.psk", psk);
+	conf = parse_ok("[node]\nname = alpha\nprivate-key = @K@/node.key\n"
+	    "user = nobody\n[peer beta]\npublic-key = " PUB_BETA "\n"
+	    "psk = @K@/zero.psk\nallowed-ips = 10.77.0.2/32\n");
+	assert_int_equal(conf->n_warning, 0);
+	config_free(conf);
+}
+
 static void
 test_several_peers(void **state)
 {
@@ -501,10 +589,9 @@ static const struct error_case error_cases[] = {
 	    "public-key," },
 	{ "duplicate key", NODE "name = again\n",
 	    "5: duplicate key \"name\" in [node] (first at line 2)" },
-	{ "duplicate list key", NODE "listen = 127.0.0.1:1\n"
-	    "listen = 127.0.0.1:2\n",
-	    "6: duplicate key \"listen\" in [node] (first at line 5); give "
-	    "all values on one line, comma-separated" },
+	{ "repeated list key, value twice", NODE "listen = 127.0.0.1:1\n"
+	    "listen = 127.0.0.1:2, 127.0.0.1:1\n",
+	    "6: listen: 127.0.0.1:1 is listed twice" },
 	{ "duplicate peer name", NODE "[peer beta]\npublic-key = " PUB_BETA
 	    "\n\n[peer beta]\npublic-key = " PUB_GAMMA "\n",
 	    "8: duplicate peer name \"beta\" (first at line 5)" },
@@ -722,8 +809,26 @@ test_file_errors(void **state)
 	assert_string_equal(err, want);
 
 	assert_null(config_parse(dir, err, sizeof(err)));
-	snprintf(want, sizeof(want), "%s: cannot read: Is a directory", dir);
+	snprintf(want, sizeof(want), "%s: cannot open: not a regular file",
+	    dir);
 	assert_string_equal(err, want);
+
+	/* Neither a FIFO (open would wait for a writer) nor /dev/zero. */
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	assert_null(config_parse(path, err, sizeof(err)));
+	snprintf(want, sizeof(want), "%s: cannot open: not a regular file",
+	    path);
+	assert_string_equal(err, want);
+	assert_null(config_parse("/dev/zero", err, sizeof(err)));
+	assert_string_equal(err, "/dev/zero: cannot open: not a regular file");
+	/* And as a key file. */
+	write_conf("[node]\nname = alpha\nprivate-key = @K@/fifo\n"
+	    "user = nobody\n");
+	assert_null(config_parse(conf_path, err, sizeof(err)));
+	assert_non_null(strstr(err, ":3: private-key: "));
+	assert_non_null(strstr(err, "/fifo is not a regular file"));
+	unlink(path);
 
 	/* A short err buffer is cut, not overrun. */
 	snprintf(path, sizeof(path), "%s/nope", dir);
@@ -908,7 +1013,7 @@ static int
 teardown(void **state)
 {
 	const char	*files[] = { "t.conf", "node.key", "psk.key",
-	    "garbage.key", "secret", "secret31", "secret33" };
+	    "garbage.key", "secret", "secret31", "secret33", "zero.psk" };
 	char		 path[256];
 	size_t		 i;
 
@@ -920,17 +1025,20 @@ teardown(void **state)
 }
 
 #define N_ERRORS	(sizeof(error_cases) / sizeof(error_cases[0]))
+#define N_FIXED		12	/* entries of fixed[] in main */
 
 int
 main(void)
 {
-	struct CMUnitTest	tests[10 + N_ERRORS];
+	struct CMUnitTest	tests[N_FIXED + N_ERRORS];
 	const struct CMUnitTest	fixed[] = {
 		cmocka_unit_test(test_minimal),
 		cmocka_unit_test(test_default_user),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_v6),
 		cmocka_unit_test(test_several_peers),
+		cmocka_unit_test(test_repeated_lists),
+		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_crlf_bom),
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_longest_line),
@@ -939,14 +1047,16 @@ main(void)
 	};
 	size_t			i;
 
-	for (i = 0; i < 10; i++)
+	_Static_assert(sizeof(fixed) / sizeof(fixed[0]) == N_FIXED,
+	    "N_FIXED is the number of entries of fixed[]");
+	for (i = 0; i < N_FIXED; i++)
 		tests[i] = fixed[i];
 	for (i = 0; i < N_ERRORS; i++) {
 		struct CMUnitTest t = cmocka_unit_test_prestate(test_error,
 		    (void *)&error_cases[i]);
 
 		t.name = error_cases[i].name;
-		tests[10 + i] = t;
+		tests[N_FIXED + i] = t;
 	}
 	return cmocka_run_group_tests_name("config", tests, setup, teardown);
 }
