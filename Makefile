@@ -95,7 +95,13 @@ unit: $(UNIT_TESTS) $(BINS)
 config-tests: all
 	@tests/config/run.sh $(B)/ipcpd
 
-netns: all
+# The adversary of the denial-of-service tests (tests/tools/).
+ATTACK := $(B)/tests/ipcp-attack
+$(ATTACK): tests/tools/ipcp-attack.c $(AEAD_OBJS) $(B)/libipcp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_FWD)
+
+netns: all $(ATTACK)
 	@IPCP_BUILD=$(abspath $(B)) tests/netns/run.sh $(NETNS_TESTS)
 
 check: deps

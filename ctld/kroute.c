@@ -16,6 +16,8 @@
 #include "rib.h"
 
 static struct log_ratelimit	kroute_rl = LOG_RATELIMIT_INIT(10, 1000);
+/* Routes come and go as peers say; a flapping peer must not fill the log. */
+static struct log_ratelimit	kroute_debug_rl = LOG_RATELIMIT_INIT(20, 100);
 
 static int
 wanted(const struct rib_prefix *rp)
@@ -44,14 +46,17 @@ kroute_sync(struct rib_prefix *rp)
 				    rp->best->peer->conf.ifname);
 			return;
 		}
-		log_debug("route %s via %s", a, rp->best->peer->conf.ifname);
+		if (log_getverbose() && log_ratelimit(&kroute_debug_rl))
+			log_debug("route %s via %s", a,
+			    rp->best->peer->conf.ifname);
 		rp->installed = want;
 		return;
 	}
 	if (nl_route_del(rp->installed, &rp->p) == -1 &&
 	    log_ratelimit(&kroute_rl))
 		log_warn("remove route %s", a);
-	log_debug("route %s removed", a);
+	if (log_getverbose() && log_ratelimit(&kroute_debug_rl))
+		log_debug("route %s removed", a);
 	rp->installed = 0;
 }
 
