@@ -32,45 +32,10 @@
 
 #include "wire.h"
 #include "ipcpd.h"
+#include "hsconn.h"
 #include "log.h"
 
-enum hs_io {
-	HSIO_CONNECT,		/* waiting for connect() to finish */
-	HSIO_WRITE,
-	HSIO_READ,
-};
-
-struct hsconn {
-	TAILQ_ENTRY(hsconn)	 entry;
-	int			 fd;
-	uv_poll_t		 poll;
-	uv_timer_t		 timer;
-	int			 handles;	/* open libuv handles */
-	enum hs_role		 role;
-	enum hs_io		 io;
-	/* Initiator: the peer that dialed (it aborts us if it goes). */
-	struct peer		*peer;
-	/* Responder: who msg1 said it was, and that peer's generation. */
-	uint8_t			 peer_key[KEY_LEN];
-	uint32_t		 peer_gen;
-	char			 peer_name[CONFIG_NAME_MAX + 1];
-	struct hs_state		 hs;
-	/* Our key pair, copied: a reload may free the config it came from. */
-	struct hs_keypair	 local;
-	uint8_t			 in[HS_MSG_MAX];
-	size_t			 in_have, in_need;
-	uint8_t			 out[HS_MSG_MAX];
-	size_t			 out_off, out_len;
-	struct sockaddr_storage	 remote;
-	char			 remote_text[ENDPOINT_STRLEN];
-	int			 authenticated;	/* msg1 checked */
-	int			 done;		/* closing */
-	/* Initiator: keys from msg2, installed once msg3 is sent. */
-	struct hs_session	 session;
-	int			 have_session;
-};
-
-static TAILQ_HEAD(, hsconn)	hsconns = TAILQ_HEAD_INITIALIZER(hsconns);
+struct hsconn_head		hsconns = TAILQ_HEAD_INITIALIZER(hsconns);
 static size_t			n_hsconns;
 static struct log_ratelimit	hs_rl = LOG_RATELIMIT_INIT(10, 1000);
 
@@ -97,6 +62,7 @@ hs_release(struct hsconn *hc, int keep_fd)
 	if (hc->done)
 		return;
 	hc->done = 1;
+	hsguard_forget(hc);
 	TAILQ_REMOVE(&hsconns, hc, entry);
 	n_hsconns--;
 	if (hc->peer != NULL && hc->peer->dial == hc)
@@ -109,8 +75,8 @@ hs_release(struct hsconn *hc, int keep_fd)
 }
 
 /* The connection failed: say why (rate-limited), close, maybe redial. */
-static void
-hs_fail(struct hsconn *hc, const char *why)
+void
+hsconn_fail(struct hsconn *hc, const char *why)
 {
 	struct peer	*dialer = NULL;
 
@@ -128,10 +94,25 @@ hs_fail(struct hsconn *hc, const char *why)
 		peer_fsm(dialer, PEER_EV_DIAL_FAILED, NULL);
 }
 
+/*
+ * A responder must have its first message in within HSCONN_MSG1_MS, and
+ * every handshake must be done within HSCONN_TIMEOUT_MS.
+ */
 static void
 hs_timeout(uv_timer_t *t)
 {
-	hs_fail(t->data, "timed out");
+	struct hsconn	*hc = t->data;
+	uint64_t	 age = now_ms() - hc->start_ms;
+
+	if (hc->role == HS_RESPONDER && !hc->got_msg1 && !hc->authenticated) {
+		hsconn_fail(hc, "no first message in time");
+		return;
+	}
+	if (age >= HSCONN_TIMEOUT_MS) {
+		hsconn_fail(hc, "timed out");
+		return;
+	}
+	uv_timer_start(&hc->timer, hs_timeout, HSCONN_TIMEOUT_MS - age, 0);
 }
 
 static struct hsconn *
@@ -153,9 +134,11 @@ hs_new(int fd, enum hs_role role, const struct sockaddr *sa)
 	uv_timer_init(ipcpd->loop, &hc->timer);
 	hc->poll.data = hc->timer.data = hc;
 	hc->handles = 2;
+	hc->start_ms = now_ms();
 	TAILQ_INSERT_TAIL(&hsconns, hc, entry);
 	n_hsconns++;
-	uv_timer_start(&hc->timer, hs_timeout, HSCONN_TIMEOUT_MS, 0);
+	uv_timer_start(&hc->timer, hs_timeout, role == HS_RESPONDER ?
+	    HSCONN_MSG1_MS : HSCONN_TIMEOUT_MS, 0);
 	return hc;
 }
 
@@ -205,7 +188,7 @@ hs_complete(struct hsconn *hc, struct hs_session *s)
 		/* The peer may have been removed or re-keyed meanwhile. */
 		p = peer_by_key(hc->peer_key);
 		if (p == NULL || p->gen != hc->peer_gen) {
-			hs_fail(hc, "peer reconfigured during the handshake");
+			hsconn_fail(hc, "peer reconfigured during the handshake");
 			return;
 		}
 	}
@@ -223,64 +206,78 @@ hs_complete(struct hsconn *hc, struct hs_session *s)
 	sodium_memzero(s, sizeof(*s));
 }
 
+/*
+ * msg1's Diffie-Hellman and what follows: who sent it, replay, msg2.
+ * Run when the guard's budget allows (hsguard.c).
+ */
+void
+hsconn_msg1(struct hsconn *hc)
+{
+	uint8_t			 pub[HS_KEY_LEN], ts[HS_TAI64N_LEN];
+	struct peer		*p;
+
+	hc->got_msg1 = 0;
+	if (hs_read_msg1(&hc->hs, hc->in, pub, ts) == -1) {
+		hsconn_fail(hc, "invalid first message");
+		return;
+	}
+	if ((p = peer_by_key(pub)) == NULL) {
+		char	b64[KEY_B64_LEN];
+
+		key_to_base64(b64, pub);
+		hsconn_fail(hc, "unknown public key");
+		log_debug("unknown key %s", b64);
+		return;
+	}
+	memcpy(hc->peer_key, pub, KEY_LEN);
+	hc->peer_gen = p->gen;
+	snprintf(hc->peer_name, sizeof(hc->peer_name), "%s", p->conf.name);
+	if (p->state == PEER_STATE_STOPPED) {
+		hsconn_fail(hc, "shutting down");
+		return;
+	}
+	/* Its TUN is not there yet (a name still busy): not now. */
+	if (p->state == PEER_STATE_NOTUN) {
+		hsconn_fail(hc, "its interface is not set up yet");
+		return;
+	}
+	/* TAI64N is big endian: newer compares greater. */
+	if (memcmp(ts, p->last_ts, sizeof(ts)) <= 0) {
+		hsconn_fail(hc, "replayed first message");
+		return;
+	}
+	memcpy(p->last_ts, ts, sizeof(ts));
+	hc->authenticated = 1;
+	if (hs_write_msg2(&hc->hs, p->conf.has_psk ? p->conf.psk : NULL,
+	    hc->out) == -1) {
+		hsconn_fail(hc, "cannot build second message");
+		return;
+	}
+	hs_send(hc, HS_MSG2_LEN);
+}
+
 /* A whole message has arrived. */
 static void
 hs_got_message(struct hsconn *hc)
 {
 	struct hs_session	 s;
-	uint8_t			 pub[HS_KEY_LEN], ts[HS_TAI64N_LEN];
-	struct peer		*p;
 
 	if (hc->role == HS_RESPONDER && !hc->authenticated) {
-		/* msg1: the cheap MAC first, then the DH work. */
+		/* msg1: the cheap MAC first; the DH work when budgeted. */
 		if (hs_check_mac1(hc->in, HS_MSG1_LEN, hc->local.pub) == -1) {
-			hs_fail(hc, "not a handshake for this node (bad mac1)");
+			hsconn_fail(hc, "not a handshake for this node (bad "
+			    "mac1)");
 			return;
 		}
-		if (hs_read_msg1(&hc->hs, hc->in, pub, ts) == -1) {
-			hs_fail(hc, "invalid first message");
-			return;
-		}
-		if ((p = peer_by_key(pub)) == NULL) {
-			char	b64[KEY_B64_LEN];
-
-			key_to_base64(b64, pub);
-			hs_fail(hc, "unknown public key");
-			log_debug("unknown key %s", b64);
-			return;
-		}
-		memcpy(hc->peer_key, pub, KEY_LEN);
-		hc->peer_gen = p->gen;
-		snprintf(hc->peer_name, sizeof(hc->peer_name), "%s",
-		    p->conf.name);
-		if (p->state == PEER_STATE_STOPPED) {
-			hs_fail(hc, "shutting down");
-			return;
-		}
-		/* Its TUN is not there yet (a name still busy): not now. */
-		if (p->state == PEER_STATE_NOTUN) {
-			hs_fail(hc, "its interface is not set up yet");
-			return;
-		}
-		/* TAI64N is big endian: newer compares greater. */
-		if (memcmp(ts, p->last_ts, sizeof(ts)) <= 0) {
-			hs_fail(hc, "replayed first message");
-			return;
-		}
-		memcpy(p->last_ts, ts, sizeof(ts));
-		hc->authenticated = 1;
-		if (hs_write_msg2(&hc->hs, p->conf.has_psk ? p->conf.psk :
-		    NULL, hc->out) == -1) {
-			hs_fail(hc, "cannot build second message");
-			return;
-		}
-		hs_send(hc, HS_MSG2_LEN);
+		hc->got_msg1 = 1;
+		uv_poll_stop(&hc->poll);
+		hsguard_msg1(hc);
 		return;
 	}
 	if (hc->role == HS_RESPONDER) {
 		/* msg3: key confirmation; only now is the session real. */
 		if (hs_read_msg3(&hc->hs, hc->in, &s) == -1) {
-			hs_fail(hc, "key confirmation failed (wrong psk?)");
+			hsconn_fail(hc, "key confirmation failed (wrong psk?)");
 			return;
 		}
 		hs_complete(hc, &s);
@@ -288,11 +285,11 @@ hs_got_message(struct hsconn *hc)
 	}
 	/* Initiator: msg2. */
 	if (hs_read_msg2(&hc->hs, hc->in) == -1) {
-		hs_fail(hc, "invalid reply (wrong key or psk?)");
+		hsconn_fail(hc, "invalid reply (wrong key or psk?)");
 		return;
 	}
 	if (hs_write_msg3(&hc->hs, hc->out, &s) == -1) {
-		hs_fail(hc, "cannot build confirmation");
+		hsconn_fail(hc, "cannot build confirmation");
 		return;
 	}
 	/* Keep the keys until msg3 is out; see hs_wrote(). */
@@ -327,7 +324,7 @@ hs_poll_cb(uv_poll_t *h, int status, int events)
 	if (hc->done)
 		return;
 	if (status < 0) {
-		hs_fail(hc, uv_strerror(status));
+		hsconn_fail(hc, uv_strerror(status));
 		return;
 	}
 	switch (hc->io) {
@@ -335,11 +332,11 @@ hs_poll_cb(uv_poll_t *h, int status, int events)
 		if (getsockopt(hc->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 			err = errno;
 		if (err != 0) {
-			hs_fail(hc, strerror(err));
+			hsconn_fail(hc, strerror(err));
 			return;
 		}
 		if (hs_write_msg1(&hc->hs, hc->out) == -1) {
-			hs_fail(hc, "cannot build first message");
+			hsconn_fail(hc, "cannot build first message");
 			return;
 		}
 		hs_send(hc, HS_MSG1_LEN);
@@ -350,7 +347,7 @@ hs_poll_cb(uv_poll_t *h, int status, int events)
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			hs_fail(hc, strerror(errno));
+			hsconn_fail(hc, strerror(errno));
 			return;
 		}
 		hc->out_off += n;
@@ -362,13 +359,13 @@ hs_poll_cb(uv_poll_t *h, int status, int events)
 		n = recv(hc->fd, hc->in + hc->in_have,
 		    hc->in_need - hc->in_have, 0);
 		if (n == 0) {
-			hs_fail(hc, "connection closed during handshake");
+			hsconn_fail(hc, "connection closed during handshake");
 			return;
 		}
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			hs_fail(hc, strerror(errno));
+			hsconn_fail(hc, strerror(errno));
 			return;
 		}
 		hc->in_have += n;
@@ -376,28 +373,6 @@ hs_poll_cb(uv_poll_t *h, int status, int events)
 			hs_got_message(hc);
 		return;
 	}
-}
-
-static size_t
-count_from(const struct sockaddr_storage *ss)
-{
-	struct hsconn	*hc;
-	size_t		 n = 0;
-
-	TAILQ_FOREACH(hc, &hsconns, entry) {
-		if (hc->role != HS_RESPONDER ||
-		    hc->remote.ss_family != ss->ss_family)
-			continue;
-		if (ss->ss_family == AF_INET &&
-		    ((struct sockaddr_in *)&hc->remote)->sin_addr.s_addr ==
-		    ((const struct sockaddr_in *)ss)->sin_addr.s_addr)
-			n++;
-		else if (ss->ss_family == AF_INET6 &&
-		    memcmp(&((struct sockaddr_in6 *)&hc->remote)->sin6_addr,
-		    &((const struct sockaddr_in6 *)ss)->sin6_addr, 16) == 0)
-			n++;
-	}
-	return n;
 }
 
 void
@@ -415,17 +390,10 @@ hsconn_accept(int fd, const struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
-	if (n_hsconns >= HSCONN_MAX) {
-		if (log_ratelimit(&hs_rl))
-			log_warnx("connection from %s refused: %d handshakes "
-			    "in progress", text, HSCONN_MAX);
-		close(fd);
-		return;
-	}
-	if (count_from(ss) >= HSCONN_MAX_PER_SRC) {
+	if (hsguard_admit(ss) == -1) {
 		if (log_ratelimit(&hs_rl))
 			log_warnx("connection from %s refused: too many "
-			    "handshakes from that address", text);
+			    "handshakes from it, or from everyone", text);
 		close(fd);
 		return;
 	}
@@ -437,7 +405,8 @@ hsconn_accept(int fd, const struct sockaddr_storage *ss)
 	hc->local = ipcpd->conf->key;
 	hs_responder_init(&hc->hs, &hc->local, ipcpd->local_caps);
 	hs_want(hc, HSIO_READ, HS_MSG1_LEN);
-	log_debug("connection from %s", text);
+	if (log_getverbose() && log_ratelimit(&hs_rl))
+		log_debug("connection from %s", text);
 }
 
 int

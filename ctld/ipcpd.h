@@ -31,10 +31,17 @@
 #include "rib.h"
 #include "util.h"
 
-/* Handshake limits (hsconn.c). */
+/* Handshake limits (hsconn.c, hsguard.c). */
 #define HSCONN_MAX		64	/* unauthenticated connections, total */
 #define HSCONN_MAX_PER_SRC	8	/* ... from one source address */
 #define HSCONN_TIMEOUT_MS	5000	/* connect + handshake must finish */
+#define HSCONN_MSG1_MS		1000	/* the first message must be in */
+/* First messages whose X25519 may run: at most 7% of a core here. */
+#define HSCONN_DH_PER_S		1000
+#define HSCONN_DH_BURST		100
+/* Handshakes one source address may start: a burst, then a rate. */
+#define HSCONN_SRC_BURST	8
+#define HSCONN_SRC_PER_S	2
 
 /* Redial backoff (peer.c). */
 #define PEER_BACKOFF_MIN_MS	1000

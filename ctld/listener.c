@@ -21,8 +21,15 @@
 
 #include "ipcpd.h"
 
-/* Connections taken from the backlog per wakeup, so others get a turn. */
-#define LISTENER_BATCH	16
+/*
+ * Connections taken from the backlog per wakeup, so others get a turn;
+ * and the backlog itself: the kernel's largest, so that during a flood
+ * of connections a real peer's SYN finds room instead of being dropped
+ * (and retried by its TCP only a second later).  hsguard.c decides who
+ * keeps a slot once accepted.
+ */
+#define LISTENER_BATCH	64
+#define LISTENER_BACKLOG SOMAXCONN
 
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
@@ -80,7 +87,7 @@ listener_open(const struct listen_conf *lc, char *err, size_t errlen)
 		setsockopt(l->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one,
 		    sizeof(one));
 	if (bind(l->fd, (const struct sockaddr *)&lc->ss, lc->sslen) == -1 ||
-	    listen(l->fd, 128) == -1)
+	    listen(l->fd, LISTENER_BACKLOG) == -1)
 		goto fail;
 	uv_poll_init(ipcpd->loop, &l->poll, l->fd);
 	l->poll.data = l;

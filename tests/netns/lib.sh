@@ -59,6 +59,13 @@ MY_NS=()
 TMP=$(mktemp -d "/tmp/ipcp-${PFX}.XXXXXX")
 chmod 755 "$TMP"
 
+# Debian's own python, where it is: a python3 earlier in PATH may be a
+# version manager's shim that takes a third of a second to start, and the
+# helpers below run python for every query.
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=$(command -v python3)
+python3() { "$PYTHON" "$@"; }
+
 # For a background job use `ip netns exec' itself, so that $! is the
 # program and not a subshell running the function.
 n1() { ip netns exec "$NS_A" "$@"; }

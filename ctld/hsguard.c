@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The guard of the handshake port.  Anyone who can reach it can open
+ * connections and send first messages: this is what keeps them from
+ * locking a real peer out or burning the CPU, in three parts.
+ *
+ * Slots.  At most HSCONN_MAX connections handshake at once, and
+ * HSCONN_MAX_PER_SRC from one address.  When a new one finds no slot, an
+ * older one makes way rather than the new one being refused: first one
+ * that has sent nothing at all (idle connections are the cheapest
+ * attack, and a real peer sends its first message at once), else the
+ * oldest of the address that holds the most slots, so no address can
+ * hold more than its share while others wait.
+ *
+ * Rate.  Each source address may start HSCONN_SRC_BURST handshakes at
+ * once and HSCONN_SRC_PER_S a second after that; past it a connection is
+ * closed as soon as it is accepted, before it costs anything.  A real
+ * peer needs one handshake now and then; a flood needs thousands.
+ *
+ * Time.  A first message must be complete within HSCONN_MSG1_MS of the
+ * accept (hsconn.c), so a slot held by silence is soon free anyway.
+ *
+ * Work.  A first message that passes the cheap mac1 check (which anyone
+ * who knows our public key can compute) still costs X25519.  Those are
+ * budgeted: HSCONN_DH_BURST at once, then HSCONN_DH_PER_S a second.
+ * Messages beyond the budget wait, and are served round-robin by source
+ * address, so a flood from many addresses delays a real peer's message
+ * by about one turn, not by the length of the flood.
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "ipcpd.h"
+#include "hsconn.h"
+
+/* How often the queue is served while it is not empty. */
+#define GUARD_TICK_MS	2
+/* Sources whose rate is remembered; the least recent goes first. */
+#define GUARD_SOURCES	4096
+#define GUARD_PROBE	8
+
+struct source_rate {
+	uint8_t			 addr[16];
+	int			 family;	/* 0: free */
+	struct log_ratelimit	 bucket;
+};
+
+static struct source_rate	sources[GUARD_SOURCES];
+
+static struct hsconn_head	waiting = TAILQ_HEAD_INITIALIZER(waiting);
+static struct log_ratelimit	dh_budget =
+    LOG_RATELIMIT_INIT(HSCONN_DH_BURST, 1000 / HSCONN_DH_PER_S);
+static struct log_ratelimit	guard_rl = LOG_RATELIMIT_INIT(5, 1000);
+static struct sockaddr_storage	last_served;
+static uv_timer_t		tick;
+static int			tick_init;
+
+/* The address bytes of a source, for comparing (ports do not count). */
+static const uint8_t *
+src_bytes(const struct sockaddr_storage *ss, size_t *len)
+{
+	if (ss->ss_family == AF_INET6) {
+		*len = 16;
+		return ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
+	}
+	*len = 4;
+	return (const uint8_t *)&((const struct sockaddr_in *)ss)->sin_addr;
+}
+
+static int
+src_cmp(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	const uint8_t	*ab, *bb;
+	size_t		 al, bl;
+
+	if (a->ss_family != b->ss_family)
+		return a->ss_family < b->ss_family ? -1 : 1;
+	ab = src_bytes(a, &al);
+	bb = src_bytes(b, &bl);
+	return memcmp(ab, bb, al);
+}
+
+/*
+ * May this address start another handshake now?  A small table keeps
+ * a bucket per recent address; an address it has forgotten (the least
+ * recently seen of its probe window makes way) starts with a full one.
+ */
+static int
+source_allows(const struct sockaddr_storage *ss)
+{
+	struct source_rate	*sr, *oldest = NULL;
+	const uint8_t		*b;
+	size_t			 len, i, h;
+	uint32_t		 hash = 2166136261U;
+
+	b = src_bytes(ss, &len);
+	for (i = 0; i < len; i++)
+		hash = (hash ^ b[i]) * 16777619U;
+	for (i = 0; i < GUARD_PROBE; i++) {
+		h = (hash + i) % GUARD_SOURCES;
+		sr = &sources[h];
+		if (sr->family == ss->ss_family &&
+		    memcmp(sr->addr, b, len) == 0)
+			return ratelimit_take(&sr->bucket);
+		if (oldest == NULL || sr->family == 0 ||
+		    (oldest->family != 0 &&
+		    sr->bucket.last_ms < oldest->bucket.last_ms))
+			oldest = sr;
+	}
+	memset(oldest, 0, sizeof(*oldest));
+	oldest->family = ss->ss_family;
+	memcpy(oldest->addr, b, len);
+	oldest->bucket = (struct log_ratelimit)LOG_RATELIMIT_INIT(
+	    HSCONN_SRC_BURST, 1000 / HSCONN_SRC_PER_S);
+	return ratelimit_take(&oldest->bucket);
+}
+
+/* A responder connection that has not yet been checked by DH. */
+static int
+unproven(const struct hsconn *hc)
+{
+	return hc->role == HS_RESPONDER && !hc->authenticated && !hc->done;
+}
+
+/*
+ * Has it sent nothing?  A connection accepted a moment ago in the same
+ * batch has not been read yet, but a real peer's first message is in its
+ * socket already: look there too, so only silence makes way.
+ */
+static int
+idle(const struct hsconn *hc)
+{
+	uint8_t	c;
+
+	if (!unproven(hc) || hc->got_msg1 || hc->in_have != 0)
+		return 0;
+	return recv(hc->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == -1 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+static size_t
+count_from(const struct sockaddr_storage *ss)
+{
+	struct hsconn	*hc;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(hc, &hsconns, entry)
+		if (hc->role == HS_RESPONDER && src_cmp(&hc->remote, ss) == 0)
+			n++;
+	return n;
+}
+
+/*
+ * The connection to close for a newcomer: the oldest idle one (of `src'
+ * only, if given), else the oldest unproven one of the address holding
+ * the most slots (of `src', if given).
+ */
+static struct hsconn *
+victim(const struct sockaddr_storage *src)
+{
+	struct hsconn	*hc, *best = NULL;
+	size_t		 n, most = 0;
+
+	TAILQ_FOREACH(hc, &hsconns, entry)
+		if (idle(hc) && (src == NULL ||
+		    src_cmp(&hc->remote, src) == 0))
+			return hc;
+	TAILQ_FOREACH(hc, &hsconns, entry) {
+		if (!unproven(hc) || (src != NULL &&
+		    src_cmp(&hc->remote, src) != 0))
+			continue;
+		if ((n = count_from(&hc->remote)) > most) {
+			most = n;
+			best = hc;
+		}
+	}
+	return best;
+}
+
+int
+hsguard_admit(const struct sockaddr_storage *ss)
+{
+	struct hsconn	*hc;
+	size_t		 n = 0;
+
+	if (!source_allows(ss))
+		return -1;
+	TAILQ_FOREACH(hc, &hsconns, entry)
+		n++;
+	if (count_from(ss) >= HSCONN_MAX_PER_SRC) {
+		if ((hc = victim(ss)) == NULL)
+			return -1;
+		hsconn_fail(hc, "made way for a newer connection from the "
+		    "same address");
+		n--;
+	}
+	if (n >= HSCONN_MAX) {
+		if ((hc = victim(NULL)) == NULL)
+			return -1;
+		hsconn_fail(hc, "made way for a newer connection");
+	}
+	return 0;
+}
+
+/* The next waiting connection, round-robin by source address. */
+static struct hsconn *
+next_waiting(void)
+{
+	struct hsconn	*hc, *after = NULL, *first = NULL;
+
+	TAILQ_FOREACH(hc, &waiting, wait_entry) {
+		if (first == NULL || src_cmp(&hc->remote, &first->remote) < 0)
+			first = hc;
+		if (src_cmp(&hc->remote, &last_served) > 0 && (after == NULL ||
+		    src_cmp(&hc->remote, &after->remote) < 0))
+			after = hc;
+	}
+	return after != NULL ? after : first;
+}
+
+static void
+serve(void)
+{
+	struct hsconn	*hc;
+
+	while (!TAILQ_EMPTY(&waiting) && ratelimit_take(&dh_budget)) {
+		hc = next_waiting();
+		hsguard_forget(hc);
+		last_served = hc->remote;
+		hsconn_msg1(hc);
+	}
+	if (TAILQ_EMPTY(&waiting))
+		uv_timer_stop(&tick);
+}
+
+static void
+tick_cb(uv_timer_t *t)
+{
+	serve();
+}
+
+void
+hsguard_msg1(struct hsconn *hc)
+{
+	/* The common case: nothing waits and there is budget. */
+	if (TAILQ_EMPTY(&waiting) && ratelimit_take(&dh_budget)) {
+		hsconn_msg1(hc);
+		return;
+	}
+	if (log_ratelimit(&guard_rl))
+		log_warnx("more first messages than %d a second: they wait "
+		    "their turn", HSCONN_DH_PER_S);
+	hc->waiting = 1;
+	TAILQ_INSERT_TAIL(&waiting, hc, wait_entry);
+	if (!tick_init) {
+		uv_timer_init(ipcpd->loop, &tick);
+		uv_unref((uv_handle_t *)&tick);
+		tick_init = 1;
+	}
+	if (!uv_is_active((uv_handle_t *)&tick))
+		uv_timer_start(&tick, tick_cb, GUARD_TICK_MS, GUARD_TICK_MS);
+}
+
+void
+hsguard_forget(struct hsconn *hc)
+{
+	if (!hc->waiting)
+		return;
+	TAILQ_REMOVE(&waiting, hc, wait_entry);
+	hc->waiting = 0;
+}
