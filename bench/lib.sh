@@ -155,7 +155,7 @@ bn_wait()
 
 bn_ns_exists()
 {
-	ip netns list 2>/dev/null | awk '{ print $1 }' | grep -qx "$1"
+	ip netns list 2>/dev/null | awk '{ print $1 }' | grep -x "$1" >/dev/null
 }
 
 # bn_ns_up -- fresh namespace pair with the veth between them.  The veth
@@ -310,7 +310,7 @@ bn_iperf()
 	for ((i = 0; i < 10; i++)); do
 		bn_run "$1" $(($4 + 30)) "$5" iperf3 -c "$2" -p "$IPERF_PORT" \
 		    -P "$3" -t "$4" -J && return 0
-		bn_iperf_error "$5" | grep -qi busy || return 1
+		bn_iperf_error "$5" | grep -i busy >/dev/null || return 1
 		sleep 0.5
 	done
 	return 1
@@ -361,7 +361,7 @@ bn_route_dev()
 # bn_listening NS PORT -- something in NS listens on TCP PORT.
 bn_listening()
 {
-	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q LISTEN
+	ip netns exec "$1" ss -Hltn "sport = :$2" | grep LISTEN >/dev/null
 }
 
 # bn_addr_up NS IF LOCAL PEER [MTU] -- point-to-point address, link up.

@@ -79,7 +79,7 @@ done
 
 say "removing what an earlier demo may have left"
 for ns in "$NS_A" "$NS_B"; do
-	if ip netns list | grep -qw "^$ns"; then
+	if ip netns list | grep -w "^$ns" >/dev/null; then
 		ip netns pids "$ns" | xargs -r kill -KILL 2>/dev/null
 		ip netns del "$ns"
 	fi
@@ -197,7 +197,7 @@ if command -v iperf3 >/dev/null; then
 	ip netns exec "$NS_B" iperf3 -s -1 -B 10.77.0.2 >/dev/null 2>&1 &
 	PIDS+=($!)
 	wait_until 5 eval "ip netns exec $NS_B ss -Hltn 'sport = :5201' |
-	    grep -q ." || die "iperf3 server did not start"
+	    grep . >/dev/null" || die "iperf3 server did not start"
 	ip netns exec "$NS_A" timeout 20 iperf3 -t 5 -c 10.77.0.2 ||
 	    die "iperf3 failed"
 fi

@@ -73,6 +73,11 @@ n2() { ip netns exec "$NS_B" "$@"; }
 
 info() { printf '  %s: %s\n' "$T_NAME" "$*"; }
 
+# grep -q that reads all its input.  Under pipefail, `cmd | grep -q x'
+# fails when grep has seen enough and quits before cmd writes its last
+# line: cmd dies of SIGPIPE, and the pipeline with it.
+match() { grep "$@" >/dev/null; }
+
 # The tail of every daemon log, to stderr, when something went wrong.
 dump_logs() {
 	local f

@@ -38,7 +38,7 @@ nx beta ip link set stub0 up
 
 for n in alpha beta; do
 	wait_until 10 eval "nx $n ip -6 addr show dev ipcp-$( [ $n = alpha ] &&
-	    echo beta || echo alpha) scope link | grep -q fe80::" ||
+	    echo beta || echo alpha) scope link | match fe80::" ||
 	    fail "$n: no IPv6 link-local address on its TUN"
 done
 
@@ -64,15 +64,15 @@ babel beta ipcp-alpha "redistribute ip fd99:1::/64 eq 64 allow" \
 babel alpha ipcp-beta "redistribute deny"
 
 wait_until 30 eval 'nx alpha ip -6 route show fd99:1::/64 |
-    grep -q "dev ipcp-beta"' ||
+    match "dev ipcp-beta"' ||
     fail "alpha: babeld learned no route to fd99:1::/64 over ipcp-beta:" \
     "$(nx alpha ip -6 route show fd99:1::/64)"
 info "alpha learned: $(nx alpha ip -6 route show fd99:1::/64)"
 # Not one of ipcp's own routes: babel put it there.
-nx alpha ip -6 route show proto "$RTPROT" | grep -q fd99 &&
+nx alpha ip -6 route show proto "$RTPROT" | match fd99 &&
     fail "the fd99:1::/64 route is ipcp's, not babeld's"
 ping_ok "${NODE_NS[alpha]}" fd99:1::1 || fail "ping6 over the babel route"
-wait_until 30 eval 'nx alpha ip route show 10.99.1.0/24 | grep -q .' ||
+wait_until 30 eval 'nx alpha ip route show 10.99.1.0/24 | match .' ||
     fail "alpha: babeld learned no IPv4 route to 10.99.1.0/24"
 daemons_alive alpha beta || fail "a daemon died"
 pass

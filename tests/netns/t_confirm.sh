@@ -35,7 +35,7 @@ grep -q "rolls back in 3 s" "$TMP/r1.out" || fail "reload: no deadline:" \
     fail "status shows no pending confirmation"
 left=$(status_field alpha confirm_left_s)
 [ "$left" -ge 1 ] && [ "$left" -le 3 ] || fail "confirm_left_s is '$left'"
-ctl alpha status | grep -q "rolls back in" || fail "status text: no deadline"
+ctl alpha status | match "rolls back in" || fail "status text: no deadline"
 
 # A reload while one waits for confirmation is refused.
 ctl alpha reload >/dev/null 2>"$TMP/r2.err" && fail "second reload exit 0"

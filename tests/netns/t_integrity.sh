@@ -97,7 +97,7 @@ reap() {
 listening() {
 	local f=-Hltn
 	[ "$2" = udp ] && f=-Hlun
-	ip netns exec "$1" ss $f "sport = :$3" | grep -q .
+	ip netns exec "$1" ss $f "sport = :$3" | match .
 }
 
 # snap NODE PEER: "fwd_pid reconnects rx+tx_bytes" of the peer, from one

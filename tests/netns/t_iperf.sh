@@ -18,7 +18,7 @@ iperf_run() {
 	ip netns exec "$NS_B" iperf3 -s -1 -B "$addr" >"$TMP/iperf-s.log" 2>&1 &
 	spid=$!
 	MY_PIDS+=("$spid")
-	wait_until 10 eval "n2 ss -Hltn 'sport = :5201' | grep -q ." ||
+	wait_until 10 eval "n2 ss -Hltn 'sport = :5201' | match ." ||
 	    fail "iperf3 server does not listen"
 	out=$(n1 timeout 30 iperf3 -J -t 10 -c "$addr" 2>"$TMP/iperf-c.err")
 	wait_until 5 proc_gone "$spid" || stop_pid "$spid"

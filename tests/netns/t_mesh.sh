@@ -79,7 +79,7 @@ wait_until 10 route_is gamma 192.168.50.0/24 "delta 10 delta" ||
     fail "delta: its own LAN got an ipcp route"
 [ "$(kroute_dev alpha 192.168.51.0/24)" = ipcp-beta ] ||
     fail "alpha: no ipcp route to 192.168.51.0/24"
-nx alpha ip route show 192.168.51.0/24 | grep -q '^blackhole' ||
+nx alpha ip route show 192.168.51.0/24 | match '^blackhole' ||
     fail "alpha: ipcp replaced the route that was there before"
 
 # ipcpctl -j routes: every candidate, the keys scripts rely on.
@@ -167,7 +167,7 @@ link_heal alpha beta
 wait_until 40 route_is alpha 192.168.50.0/24 "beta 20 beta delta" ||
     fail "alpha: route via beta did not come back after the link healed"
 ping_ok "${NODE_NS[alpha]}" 192.168.50.2 || fail "ping after healing"
-nx alpha ip route show 192.168.51.0/24 | grep -q '^blackhole' ||
+nx alpha ip route show 192.168.51.0/24 | match '^blackhole' ||
     fail "alpha: the route that was there before is gone"
 
 daemons_alive alpha beta gamma delta || fail "a daemon died"
