@@ -229,6 +229,7 @@ msg_recv(int sock, const struct msg_chan *ch, int *fdp)
 		errno = EBADMSG;
 		goto fail;
 	}
+	msg_strip_unknown(&env->base);
 	if (fdp != NULL)
 		*fdp = fd;
 	return env;
@@ -236,6 +237,52 @@ fail:
 	if (fd != -1)
 		close(fd);
 	return NULL;
+}
+
+/*
+ * Forget the fields this version does not know, in m and every message
+ * inside it, so what a receiver holds, and may pass on, is only what was
+ * validated.  protobuf-c keeps unknown fields to pack them again, even
+ * ones no encoder may write (field number 0), which then do not unpack.
+ */
+void
+msg_strip_unknown(ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor	*d = m->descriptor;
+	unsigned				 i;
+	size_t					 j, n;
+
+	for (j = 0; j < m->n_unknown_fields; j++)
+		free(m->unknown_fields[j].data);
+	free(m->unknown_fields);
+	m->unknown_fields = NULL;
+	m->n_unknown_fields = 0;
+
+	for (i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor	*f = &d->fields[i];
+		char				*base = (char *)m;
+
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    *(uint32_t *)(base + f->quantifier_offset) != f->id)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			ProtobufCMessage **sub = *(ProtobufCMessage ***)
+			    (base + f->offset);
+
+			n = *(size_t *)(base + f->quantifier_offset);
+			for (j = 0; j < n; j++)
+				if (sub[j] != NULL)
+					msg_strip_unknown(sub[j]);
+		} else {
+			ProtobufCMessage *sub = *(ProtobufCMessage **)
+			    (base + f->offset);
+
+			if (sub != NULL)
+				msg_strip_unknown(sub);
+		}
+	}
 }
 
 void

@@ -95,6 +95,8 @@ int		 msg_send(int sock, const struct msg_chan *,
  */
 Ipcp__Envelope	*msg_recv(int sock, const struct msg_chan *, int *fdp);
 void		 msg_free(Ipcp__Envelope *);
+/* Drop unknown fields from m and every message inside it. */
+void		 msg_strip_unknown(ProtobufCMessage *);
 /* The validator of the envelope's body; 0 or -1. */
 int		 msg_validate(const Ipcp__Envelope *);
 const char	*ctl_result_str(unsigned);

@@ -117,50 +117,6 @@ msg_control_validate(const Ipcp__Control *c)
 	}
 }
 
-/*
- * Forget the fields this version does not know, in m and every message
- * inside it, so what goes on to ipcpd is only what was validated.
- */
-static void
-strip_unknown(ProtobufCMessage *m)
-{
-	const ProtobufCMessageDescriptor	*d = m->descriptor;
-	unsigned				 i;
-	size_t					 j, n;
-
-	for (j = 0; j < m->n_unknown_fields; j++)
-		free(m->unknown_fields[j].data);
-	free(m->unknown_fields);
-	m->unknown_fields = NULL;
-	m->n_unknown_fields = 0;
-
-	for (i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor	*f = &d->fields[i];
-		char				*base = (char *)m;
-
-		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
-			continue;
-		if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
-		    *(uint32_t *)(base + f->quantifier_offset) != f->id)
-			continue;
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			ProtobufCMessage **sub = *(ProtobufCMessage ***)
-			    (base + f->offset);
-
-			n = *(size_t *)(base + f->quantifier_offset);
-			for (j = 0; j < n; j++)
-				if (sub[j] != NULL)
-					strip_unknown(sub[j]);
-		} else {
-			ProtobufCMessage *sub = *(ProtobufCMessage **)
-			    (base + f->offset);
-
-			if (sub != NULL)
-				strip_unknown(sub);
-		}
-	}
-}
-
 size_t
 msg_control_pack(const Ipcp__Control *c, uint8_t *buf, size_t len)
 {
@@ -184,7 +140,7 @@ msg_control_unpack(const uint8_t *buf, size_t len)
 		ipcp__control__free_unpacked(c, NULL);
 		return NULL;
 	}
-	strip_unknown(&c->base);
+	msg_strip_unknown(&c->base);
 	return c;
 }
 
