@@ -7,17 +7,36 @@
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
+
+# `make check SANITIZE=1' builds everything, forwarders included, with
+# AddressSanitizer and UndefinedBehaviorSanitizer into build-san/, and
+# runs the same tests against it.
+SANITIZE ?=
+ifeq ($(SANITIZE),1)
+B	:= build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer -DIPCP_SANITIZE
+HARDEN	:= -fstack-protector-strong
+else
 B	:= build
+SAN_FLAGS :=
+HARDEN	:= -fstack-protector-strong -D_FORTIFY_SOURCE=2
+endif
 
 PKGS	:= libsodium libgcrypt libuv libprotobuf-c inih libmnl libseccomp json-c
 CC	?= cc
+# CFLAGS and LDFLAGS are the user's (make CC=clang CFLAGS=-O1 ...); what
+# ipcp cannot build without lives in IPCP_CFLAGS and IPCP_LDFLAGS, which
+# a command line does not replace.  The .mk files of the unit tests add
+# their include paths to IPCP_CFLAGS per target.
 CFLAGS	?= -O2 -g
-CFLAGS	+= -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
-	   -D_GNU_SOURCE -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE \
-	   -I$(B)/gen -Iproto
-LDFLAGS	+= -pie -Wl,-z,relro,-z,now
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-CFLAGS	+= $(PKG_CFLAGS)
+IPCP_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
+	   -D_GNU_SOURCE $(HARDEN) -fPIE $(SAN_FLAGS) \
+	   -I$(B)/gen -Iproto $(PKG_CFLAGS)
+IPCP_LDFLAGS := -pie -Wl,-z,relro,-z,now $(SAN_FLAGS)
+ALL_CFLAGS = $(IPCP_CFLAGS) $(CFLAGS)
+ALL_LDFLAGS = $(IPCP_LDFLAGS) $(LDFLAGS)
 
 # Only the forwarder seals and opens frames, so only it links libgcrypt
 # (proto/frame.c, the AEAD engine); the wire format is proto/wire.c.
@@ -51,8 +70,25 @@ BINS	:= $(B)/ipcpd $(B)/ipcp-fwd $(B)/ipcpctl
 UNIT_TESTS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(wildcard tests/unit/test_*.c))
 -include $(wildcard tests/unit/*.mk)
 
+# libFuzzer targets: tests/fuzz/fuzz_X.c, plus tests/fuzz/fuzz_X.mk naming
+# the sources it needs beyond the proto library and the AEAD engine as
+# fuzz_X_SRCS.  Built with clang, ASan and UBSan into $(B)/fuzz/; `make
+# fuzz' runs each for FUZZ_SECONDS, `make check' for FUZZ_CHECK_SECONDS.
+FUZZ_CC	?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CHECK_SECONDS ?= 10
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -DIPCP_FUZZ \
+	   -fno-omit-frame-pointer $(FUZZ_SAN) -fsanitize=fuzzer-no-link \
+	   -Iproto -Ifwd -Ictld -I$(B)/gen $(PKG_CFLAGS)
+FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SEEDS := $(B)/fuzz/seeds-gen
+-include $(wildcard tests/fuzz/*.mk)
+fuzz_obj = $(patsubst %.c,$(B)/fuzz/obj/%.o,$(patsubst $(B)/%,%,$(1)))
+FUZZ_LIB_OBJS := $(call fuzz_obj,$(PROTO_SRCS) $(AEAD_SRCS))
+
 .PHONY: all deps check unit netns config-tests demo install clean bench \
-	bench-mesh
+	bench-mesh fuzz fuzz-build
 all: $(BINS)
 
 deps:
@@ -64,29 +100,53 @@ $(GEN_C) $(GEN_H): proto/ipcp.proto
 
 $(B)/obj/gen/%.o: $(B)/gen/%.c $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/obj/%.o: %.c $(GEN_H)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/libipcp.a: $(PROTO_OBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
 $(B)/ipcpd: $(CTLD_OBJS) $(B)/libipcp.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CTLD)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_CTLD)
 
 $(B)/ipcp-fwd: $(FWD_OBJS) $(AEAD_OBJS) $(B)/libipcp.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_FWD)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_FWD)
 
 $(B)/ipcpctl: $(CTL_OBJS) $(B)/libipcp.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS_CTL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_CTL)
 
 .SECONDEXPANSION:
 $(B)/tests/%: tests/unit/%.c $$(call obj,$$($$*_SRCS)) $(B)/libipcp.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ -lcmocka $(LIBS_CTLD) $(LIBS_FWD) $(LIBS_CTL)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ -lcmocka $(LIBS_CTLD) $(LIBS_FWD) $(LIBS_CTL)
+
+$(B)/fuzz/obj/gen/%.o: $(B)/gen/%.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/fuzz/obj/%.o: %.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/fuzz/%: $(B)/fuzz/obj/tests/fuzz/%.o $$(call fuzz_obj,$$($$*_SRCS)) \
+	    $(FUZZ_LIB_OBJS)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(LIBS_FWD) \
+	    $(LIBS_CTLD)
+
+# The seed generator is an ordinary program on the proto library.
+$(FUZZ_SEEDS): tests/fuzz/seeds.c $(B)/libipcp.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Ifwd $(ALL_LDFLAGS) -o $@ $^ $(LIBS_PROTO)
+
+fuzz-build: $(FUZZERS) $(FUZZ_SEEDS)
+
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run.sh $(B)/fuzz $(FUZZ_SECONDS) $(FUZZERS)
 
 unit: $(UNIT_TESTS) $(BINS)
 	@tests/run-unit.sh $(UNIT_TESTS)
@@ -99,7 +159,7 @@ config-tests: all
 ATTACK := $(B)/tests/ipcp-attack
 $(ATTACK): tests/tools/ipcp-attack.c $(AEAD_OBJS) $(B)/libipcp.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS_FWD)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_FWD)
 
 netns: all $(ATTACK)
 	@IPCP_BUILD=$(abspath $(B)) tests/netns/run.sh $(NETNS_TESTS)
@@ -108,6 +168,8 @@ check: deps
 	@$(MAKE) --no-print-directory all unit
 	@$(MAKE) --no-print-directory config-tests
 	@$(MAKE) --no-print-directory netns
+	@$(MAKE) --no-print-directory fuzz-build
+	@tests/fuzz/run.sh $(B)/fuzz $(FUZZ_CHECK_SECONDS) $(FUZZERS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -130,6 +192,6 @@ install: all
 	install -m 0644 man/ipcpd.8 man/ipcpctl.8 $(DESTDIR)$(MANDIR)/man8/
 
 clean:
-	rm -rf $(B)
+	rm -rf build build-san
 
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/fuzz/obj -name '*.d' 2>/dev/null)

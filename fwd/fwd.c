@@ -167,6 +167,7 @@ loop_init(struct fwd *f)
 static void
 confine(struct fwd *f, uid_t uid, gid_t gid)
 {
+	sandbox_sanitizer();
 	if (sandbox_chroot(IPCP_EMPTY_DIR) == -1)
 		fwd_end(f, 1, 0, "sandbox: chroot %s: %s", IPCP_EMPTY_DIR,
 		    strerror(errno));

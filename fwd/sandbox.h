@@ -23,6 +23,11 @@ int	 sandbox_prctl(void);
 /* No files, no processes, no core dumps, few descriptors. */
 int	 sandbox_rlimits(void);
 
+/* sandbox-sanitizer.c */
+/* Before the chroot: let a sanitizer runtime (make SANITIZE=1) read what
+ * it needs while it still can.  A no-op in an ordinary build. */
+void	 sandbox_sanitizer(void);
+
 /* sandbox-seccomp.c */
 /* Install the syscall allowlist; anything else kills the process. */
 int	 sandbox_seccomp(void);

@@ -141,6 +141,22 @@ stop_pid() {
 	wait_until 5 proc_gone "$pid"
 }
 
+# A sanitizer's report in any daemon log (make check SANITIZE=1) fails
+# the test, even one from a forwarder that ipcpd then replaced and that
+# the test's own checks never noticed.  Forwarders write to ipcpd's
+# stderr, so every report lands in a log here.
+SAN_RE='ERROR: (Address|Leak|UndefinedBehavior)Sanitizer|runtime error: '
+sanitizer_reports() {
+	local f bad=0
+	for f in "$TMP"/*.log; do
+		[ -f "$f" ] && grep -Eq "$SAN_RE" "$f" || continue
+		echo "FAIL $T_NAME: sanitizer report in ${f##*/}"
+		grep -E -A 30 "$SAN_RE" "$f" | head -n 60 | sed 's/^/    /' >&2
+		bad=1
+	done
+	return "$bad"
+}
+
 cleanup() {
 	local rc=$? pid ns
 	trap - EXIT
@@ -163,6 +179,7 @@ cleanup() {
 	for ns in "${MY_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
 	done
+	sanitizer_reports || rc=1
 	rm -rf "$TMP"
 	exit "$rc"
 }

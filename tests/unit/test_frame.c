@@ -85,6 +85,13 @@ type_max(uint8_t type)
 	}
 }
 
+static void
+keys_wipe(struct frame_key *tx, struct frame_key *rx)
+{
+	frame_key_wipe(tx);
+	frame_key_wipe(rx);
+}
+
 static size_t
 seal(struct frame_key *tx, uint8_t type, size_t plen)
 {
@@ -134,8 +141,7 @@ test_round_trip(void **state)
 				assert_int_equal(rx.counter, frames);
 			}
 		}
-		frame_key_wipe(&tx);
-		frame_key_wipe(&rx);
+		keys_wipe(&tx, &rx);
 	}
 }
 
@@ -167,6 +173,7 @@ test_tamper_every_byte(void **state)
 		memcpy(buf, copy, n);
 		assert_int_equal(frame_open(&rx, buf, n, &p, &plen), 0);
 		assert_memory_equal(p, plain, 100);
+		keys_wipe(&tx, &rx);
 	}
 }
 
@@ -202,6 +209,7 @@ test_truncation(void **state)
 		assert_int_equal(rx.counter, 0);
 		memcpy(buf, copy, n);
 		assert_int_equal(frame_open(&rx, buf, n, &p, &plen), 0);
+		keys_wipe(&tx, &rx);
 	}
 }
 
@@ -290,6 +298,7 @@ test_counter_mismatch(void **state)
 		memcpy(buf, copy, n);
 		assert_int_equal(frame_open(&rx, buf, n, &p, &plen), -1);
 		assert_int_equal(rx.counter, 1);
+		keys_wipe(&tx, &rx);
 	}
 }
 
@@ -336,8 +345,7 @@ test_ratchet(void **state)
 		assert_int_equal(frame_key_ratchet(&tx), 0);
 		n = seal(&tx, FRAME_DATA, 10);
 		assert_int_equal(frame_open(&rx, buf, n, &p, &plen), -1);
-		frame_key_wipe(&tx);
-		frame_key_wipe(&rx);
+		keys_wipe(&tx, &rx);
 	}
 }
 
@@ -383,8 +391,7 @@ test_gcm_matches_libsodium(void **state)
 		assert_int_equal(plen, sizes[i]);
 		assert_memory_equal(p, plain, sizes[i]);
 	}
-	frame_key_wipe(&tx);
-	frame_key_wipe(&rx);
+	keys_wipe(&tx, &rx);
 }
 
 static void
@@ -413,6 +420,7 @@ test_seal_limits(void **state)
 		tx.counter = UINT64_MAX;
 		assert_int_equal(frame_seal(&tx, FRAME_DATA, buf, 1), 0);
 		assert_int_equal(errno, EOVERFLOW);
+		keys_wipe(&tx, &rx);
 	}
 }
 

@@ -286,6 +286,8 @@ teardown(void **state)
 		close(fx->tun);
 	if (fx->tcp != -1)
 		close(fx->tcp);
+	frame_key_wipe(&fx->tx);
+	frame_key_wipe(&fx->rx);
 	free(fx);
 	return 0;
 }
@@ -378,7 +380,8 @@ peer_send(struct fx *fx, uint8_t type, const void *data, size_t len)
 	static uint8_t	buf[FRAME_MAX_LEN];
 	size_t		n;
 
-	memcpy(buf + FRAME_HDR_LEN, data, len);
+	if (len > 0)
+		memcpy(buf + FRAME_HDR_LEN, data, len);
 	n = frame_seal(&fx->tx, type, buf, len);
 	assert_true(n > 0);
 	assert_int_equal(write(fx->tcp, buf, n), (ssize_t)n);

@@ -4,4 +4,4 @@
 # exist.  It finds it as ../ipcp-fwd from its own path, or as $IPCP_FWD.
 test_fwd_SRCS := proto/frame.c
 $(B)/tests/test_fwd: | $(B)/ipcp-fwd
-$(B)/tests/test_fwd: CFLAGS += -Ifwd
+$(B)/tests/test_fwd: IPCP_CFLAGS += -Ifwd

@@ -3,4 +3,4 @@
 # (peer_send_control, peer_fsm) are stubs in the test.
 test_rib_SRCS := ctld/rib.c ctld/decide.c ctld/route.c ctld/route_export.c \
 	ctld/kroute.c
-$(B)/tests/test_rib: CFLAGS += -Ictld
+$(B)/tests/test_rib: IPCP_CFLAGS += -Ictld

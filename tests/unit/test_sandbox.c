@@ -35,6 +35,12 @@
 #include "sandbox.h"
 
 #define NOBODY		65534
+/* A sanitized forwarder may write its report to a file (sandbox-linux.c). */
+#ifdef IPCP_SANITIZE
+#define FSIZE_MAX	RLIM_INFINITY
+#else
+#define FSIZE_MAX	0
+#endif
 #define WAIT_MS		5000
 
 typedef int (*probe_fn)(void);
@@ -205,11 +211,29 @@ test_socket(void **state)
 	assert_killed(probe_socket);
 }
 
+/*
+ * A sanitized build (make SANITIZE=1) refuses files with EACCES instead
+ * of killing, so a sanitizer's report can still come out: the probe
+ * must then live and fail.
+ */
+static void
+assert_no_file(probe_fn probe)
+{
+#ifdef IPCP_SANITIZE
+	int	status = run_filtered(probe, 1);
+
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 1);
+#else
+	assert_killed(probe);
+#endif
+}
+
 static void
 test_openat(void **state)
 {
-	assert_killed(probe_openat);
-	assert_killed(probe_open);
+	assert_no_file(probe_openat);
+	assert_no_file(probe_open);
 }
 
 static void
@@ -324,7 +348,7 @@ probe_confine(void)
 	    prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return -1;
 	if (getrlimit(RLIMIT_NPROC, &rl) == -1 || rl.rlim_max != 0 ||
-	    getrlimit(RLIMIT_FSIZE, &rl) == -1 || rl.rlim_max != 0)
+	    getrlimit(RLIMIT_FSIZE, &rl) == -1 || rl.rlim_max != FSIZE_MAX)
 		return -1;
 	/* The new root is empty, and there is no way back to root. */
 	if (access("/etc", F_OK) == 0 || access("/bin/sh", F_OK) == 0)

@@ -1,4 +1,4 @@
 # SPDX-License-Identifier: ISC
 # Sources under test for test_sandbox (the proto library is linked too).
 test_sandbox_SRCS := fwd/sandbox-seccomp.c fwd/sandbox-linux.c
-$(B)/tests/test_sandbox: CFLAGS += -Ifwd
+$(B)/tests/test_sandbox: IPCP_CFLAGS += -Ifwd

@@ -1,0 +1,2 @@
+# SPDX-License-Identifier: ISC
+fuzz_vnet_SRCS := fwd/vnet.c
