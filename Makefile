@@ -85,6 +85,9 @@ FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_SEEDS := $(B)/fuzz/seeds-gen
 -include $(wildcard tests/fuzz/*.mk)
 fuzz_obj = $(patsubst %.c,$(B)/fuzz/obj/%.o,$(patsubst $(B)/%,%,$(1)))
+# Objects made only for a pattern rule are intermediate; keep them all, so
+# that one changed source rebuilds one object.
+.SECONDARY:
 FUZZ_LIB_OBJS := $(call fuzz_obj,$(PROTO_SRCS) $(AEAD_SRCS))
 
 .PHONY: all deps check unit netns config-tests demo install clean bench \

@@ -21,6 +21,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -116,6 +117,35 @@ chan_stats(struct fwd *f, int force)
 	chan_send(f, &env);
 	f->st_sent = f->st;
 	f->st_sent_ms = now;
+}
+
+static void
+last_words(struct fwd *f, int say_goodbye, const char *reason)
+{
+	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
+	Ipcp__FwdClose	cl;
+
+	/* Tell the peer why, if our direction of the stream still works. */
+	if (say_goodbye && f->keys_ready && !f->closing)
+		stream_goodbye(f, reason);
+	if (f->keys_ready)
+		chan_stats(f, 1);
+	msg_fwd_close_build(&env, &cl, reason);
+	chan_send(f, &env);
+}
+
+void
+fwd_end(struct fwd *f, int status, int say_goodbye, const char *fmt, ...)
+{
+	char		reason[FWD_REASON_LEN];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	last_words(f, say_goodbye, reason);
+	/* What ipcpd's end does not take now is lost with us. */
+	fwd_exit(f, status);
 }
 
 void

@@ -18,7 +18,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,29 +36,6 @@ fwd_exit(struct fwd *f, int status)
 	frame_key_wipe(&f->tx);
 	frame_key_wipe(&f->rx);
 	exit(status);
-}
-
-void
-fwd_end(struct fwd *f, int status, int say_goodbye, const char *fmt, ...)
-{
-	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
-	Ipcp__FwdClose	cl;
-	char		reason[FWD_REASON_LEN];
-	va_list		ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-
-	/* Tell the peer why, if our direction of the stream still works. */
-	if (say_goodbye && f->keys_ready && !f->closing)
-		stream_goodbye(f, reason);
-	if (f->keys_ready)
-		chan_stats(f, 1);
-	msg_fwd_close_build(&env, &cl, reason);
-	chan_send(f, &env);
-	/* What ipcpd's end does not take now is lost with us. */
-	fwd_exit(f, status);
 }
 
 static void

@@ -180,9 +180,7 @@ struct fwd {
 };
 
 /* fwd.c */
-void	 fwd_end(struct fwd *, int status, int say_goodbye,
-	    const char *fmt, ...)
-	    __attribute__((format(printf, 4, 5))) __attribute__((noreturn));
+/* Wipe the keys and exit. */
 void	 fwd_exit(struct fwd *, int status) __attribute__((noreturn));
 /* ipcpd wants the session gone: say goodbye, flush briefly, exit. */
 void	 fwd_shutdown(struct fwd *, const char *why);
@@ -196,8 +194,16 @@ void	 chan_setup_recv(struct fwd *);
 void	 chan_poll_cb(uv_poll_t *, int, int);
 /* Queue one envelope for ipcpd; a gone ipcpd ends us. */
 void	 chan_send(struct fwd *, const Ipcp__Envelope *);
-/* Counters to ipcpd if they moved (or force), then the close reason. */
+/* Counters to ipcpd if they moved (or force). */
 void	 chan_stats(struct fwd *, int force);
+/*
+ * End the session: goodbye to the peer (a CLOSE frame) if say_goodbye and
+ * the stream still works, the last counters and the reason to ipcpd, then
+ * fwd_exit.
+ */
+void	 fwd_end(struct fwd *, int status, int say_goodbye,
+	    const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5))) __attribute__((noreturn));
 void	 chan_log_sink(int priority, const char *line);
 /* Write what ipcpd's end takes now; fit the poll to what is left. */
 void	 chan_flush(struct fwd *);

@@ -5,12 +5,7 @@
  * then hands ipcpd.  Whatever the bytes, unpack either refuses them or
  * returns a message that validates, carries no unknown fields, and
  * travels on to ipcpd in an Envelope that ipcpd's msg_recv accepts.
- * Build:
- *
- *	clang -g -O1 -fsanitize=fuzzer,address -Iproto -Ibuild/gen \
- *	    tests/fuzz/fuzz_control.c proto/msg*.c proto/util.c \
- *	    proto/wire.c build/gen/ipcp.pb-c.c -lprotobuf-c -lsodium \
- *	    -o fuzz_control
+ * Built and run by make fuzz (tests/fuzz/run.sh).
  */
 #include <sys/socket.h>
 

@@ -4,11 +4,8 @@
  * arbitrary bytes, as a forwarder meets them on its TCP stream.  A frame
  * that opens must have come from the key; with a fixed key and input
  * from the fuzzer that means frame_open must fail, and must never read or
- * write outside the buffer.  Build:
- *
- *	clang -g -O1 -fsanitize=fuzzer,address -Iproto \
- *	    tests/fuzz/fuzz_frame.c proto/frame.c proto/wire.c -lsodium -lgcrypt \
- *	    -o fuzz_frame
+ * write outside the buffer.
+ * Built and run by make fuzz (tests/fuzz/run.sh).
  */
 #include <stdint.h>
 #include <stdlib.h>

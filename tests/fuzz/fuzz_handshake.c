@@ -5,11 +5,8 @@
  * msg1 / msg2 / msg3 against states that expect them.  The fuzzer's input
  * gets a valid mac1 appended half the time so that it reaches the
  * Diffie-Hellman and AEAD code.  Nothing it makes may complete a
- * handshake.  Build:
- *
- *	clang -g -O1 -fsanitize=fuzzer,address -Iproto \
- *	    tests/fuzz/fuzz_handshake.c proto/handshake.c proto/wire.c \
- *	    -lsodium -o fuzz_handshake
+ * handshake.
+ * Built and run by make fuzz (tests/fuzz/run.sh).
  */
 #include <stdint.h>
 #include <stdlib.h>

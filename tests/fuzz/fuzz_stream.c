@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,31 +43,11 @@ static int		 tcp_sv[2], chan_sv[2], tun_sv[2];
 static uint8_t		 out[FWD_IBUF_SIZE + FRAME_MAX_LEN];
 static uint8_t		 frame[FRAME_MAX_LEN];
 
-/* ---- what fwd.c would be: the end of a session is a longjmp here ---- */
+/* ---- what fwd.c would be: a session's end (fwd_exit) is a longjmp ---- */
 
 void
 fwd_exit(struct fwd *f, int status)
 {
-	longjmp(ended, 1);
-}
-
-void
-fwd_end(struct fwd *f, int status, int say_goodbye, const char *fmt, ...)
-{
-	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
-	Ipcp__FwdClose	cl;
-	char		reason[FWD_REASON_LEN];
-	va_list		ap;
-
-	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
-	va_end(ap);
-	if (say_goodbye && f->keys_ready && !f->closing)
-		stream_goodbye(f, reason);
-	if (f->keys_ready)
-		chan_stats(f, 1);
-	msg_fwd_close_build(&env, &cl, reason);
-	chan_send(f, &env);
 	longjmp(ended, 1);
 }
 

@@ -225,7 +225,8 @@ rec_add(struct rec *r, uint8_t op, const void *p, size_t len)
 	r->buf[r->len++] = op;
 	r->buf[r->len++] = len >> 8;
 	r->buf[r->len++] = len;
-	memcpy(r->buf + r->len, p, len);
+	if (len > 0)
+		memcpy(r->buf + r->len, p, len);
 	r->len += len;
 }
 
