@@ -54,6 +54,8 @@ struct hsconn {
 	/* Responder, for the guard (hsguard.c). */
 	uint64_t		 start_ms;	/* accepted */
 	int			 got_msg1;	/* mac1 checked, DH to do */
+	int			 spoke;		/* bytes seen in its socket */
+	double			 credit;	/* its address's, at msg1 */
 	int			 waiting;	/* in the guard's DH queue */
 	TAILQ_ENTRY(hsconn)	 wait_entry;
 };
@@ -71,8 +73,8 @@ void	 hsconn_msg1(struct hsconn *);
 
 /* hsguard.c */
 /*
- * May a new connection from ss have a slot?  Makes room by closing an
- * older one if it must (one that has sent nothing, first); 0 or -1.
+ * A slot for a new connection from ss: makes room by closing an older one
+ * if it must (one that has sent nothing, first); 0, or -1 if none can go.
  */
 int	 hsguard_admit(const struct sockaddr_storage *ss);
 /* msg1 passed its mac1: run its DH now, or when the budget allows. */

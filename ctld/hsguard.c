@@ -2,30 +2,33 @@
 /*
  * The guard of the handshake port.  Anyone who can reach it can open
  * connections and send first messages: this is what keeps them from
- * locking a real peer out or burning the CPU, in three parts.
+ * locking a real peer out or burning the CPU.  Nothing here refuses a
+ * connection for where it comes from alone: an attacker may share the
+ * real peer's address (a NAT, a shared host), and must not be able to
+ * spend that peer's share.
  *
  * Slots.  At most HSCONN_MAX connections handshake at once, and
  * HSCONN_MAX_PER_SRC from one address.  When a new one finds no slot, an
- * older one makes way rather than the new one being refused: first one
- * that has sent nothing at all (idle connections are the cheapest
- * attack, and a real peer sends its first message at once), else the
- * oldest of the address that holds the most slots, so no address can
- * hold more than its share while others wait.
- *
- * Rate.  Each source address may start HSCONN_SRC_BURST handshakes at
- * once and HSCONN_SRC_PER_S a second after that; past it a connection is
- * closed as soon as it is accepted, before it costs anything.  A real
- * peer needs one handshake now and then; a flood needs thousands.
+ * older one makes way rather than the new one being refused: first the
+ * oldest that has sent nothing (idle connections are the cheapest attack,
+ * and a real peer sends its first message at once), then the oldest that
+ * sent part of one, and only then one whose first message waits for its
+ * Diffie-Hellman: the one whose address sent the most first messages
+ * lately.
  *
  * Time.  A first message must be complete within HSCONN_MSG1_MS of the
  * accept (hsconn.c), so a slot held by silence is soon free anyway.
  *
  * Work.  A first message that passes the cheap mac1 check (which anyone
  * who knows our public key can compute) still costs X25519.  Those are
- * budgeted: HSCONN_DH_BURST at once, then HSCONN_DH_PER_S a second.
- * Messages beyond the budget wait, and are served round-robin by source
- * address, so a flood from many addresses delays a real peer's message
- * by about one turn, not by the length of the flood.
+ * budgeted: HSCONN_DH_BURST at once, then HSCONN_DH_PER_S a second.  Each
+ * address has a credit of HSCONN_SRC_BURST first messages, refilled at
+ * HSCONN_SRC_PER_S a second.  Beyond the budget, messages wait and the
+ * one whose address had the most credit left goes first; one from an
+ * address without credit is dropped at once.  A real peer needs a
+ * handshake now and then and always has credit; a flood spends its own,
+ * so a flood from many addresses delays a real peer's message by about
+ * one Diffie-Hellman, not by the length of the flood.
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -54,7 +57,6 @@ static struct hsconn_head	waiting = TAILQ_HEAD_INITIALIZER(waiting);
 static struct log_ratelimit	dh_budget =
     LOG_RATELIMIT_INIT(HSCONN_DH_BURST, 1000 / HSCONN_DH_PER_S);
 static struct log_ratelimit	guard_rl = LOG_RATELIMIT_INIT(5, 1000);
-static struct sockaddr_storage	last_served;
 static uv_timer_t		tick;
 static int			tick_init;
 
@@ -84,12 +86,13 @@ src_cmp(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
 }
 
 /*
- * May this address start another handshake now?  A small table keeps
- * a bucket per recent address; an address it has forgotten (the least
- * recently seen of its probe window makes way) starts with a full one.
+ * Charge this address one first message and return the credit it had:
+ * 0 if it had none left.  A small table keeps a bucket per recent
+ * address; an address it has forgotten (the least recently seen of its
+ * probe window makes way) starts with a full one.
  */
-static int
-source_allows(const struct sockaddr_storage *ss)
+static double
+source_charge(const struct sockaddr_storage *ss)
 {
 	struct source_rate	*sr, *oldest = NULL;
 	const uint8_t		*b;
@@ -104,18 +107,21 @@ source_allows(const struct sockaddr_storage *ss)
 		sr = &sources[h];
 		if (sr->family == ss->ss_family &&
 		    memcmp(sr->addr, b, len) == 0)
-			return ratelimit_take(&sr->bucket);
+			goto found;
 		if (oldest == NULL || sr->family == 0 ||
 		    (oldest->family != 0 &&
 		    sr->bucket.last_ms < oldest->bucket.last_ms))
 			oldest = sr;
 	}
-	memset(oldest, 0, sizeof(*oldest));
-	oldest->family = ss->ss_family;
-	memcpy(oldest->addr, b, len);
-	oldest->bucket = (struct log_ratelimit)LOG_RATELIMIT_INIT(
+	sr = oldest;
+	memset(sr, 0, sizeof(*sr));
+	sr->family = ss->ss_family;
+	memcpy(sr->addr, b, len);
+	sr->bucket = (struct log_ratelimit)LOG_RATELIMIT_INIT(
 	    HSCONN_SRC_BURST, 1000 / HSCONN_SRC_PER_S);
-	return ratelimit_take(&oldest->bucket);
+found:
+	/* The level before the charge, refilled to now by the take. */
+	return ratelimit_take(&sr->bucket) ? sr->bucket.tokens + 1 : 0;
 }
 
 /* A responder connection that has not yet been checked by DH. */
@@ -128,17 +134,23 @@ unproven(const struct hsconn *hc)
 /*
  * Has it sent nothing?  A connection accepted a moment ago in the same
  * batch has not been read yet, but a real peer's first message is in its
- * socket already: look there too, so only silence makes way.
+ * socket already: look there too, so only silence makes way.  The look
+ * is a system call, so it is made once per connection that is about to
+ * go, not for every connection at every accept.
  */
 static int
-idle(const struct hsconn *hc)
+idle(struct hsconn *hc)
 {
 	uint8_t	c;
 
-	if (!unproven(hc) || hc->got_msg1 || hc->in_have != 0)
+	if (!unproven(hc) || hc->got_msg1 || hc->in_have != 0 ||
+	    hc->spoke)
 		return 0;
-	return recv(hc->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == -1 &&
-	    (errno == EAGAIN || errno == EWOULDBLOCK);
+	if (recv(hc->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == -1 &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 1;
+	hc->spoke = 1;
+	return 0;
 }
 
 static size_t
@@ -154,29 +166,31 @@ count_from(const struct sockaddr_storage *ss)
 }
 
 /*
- * The connection to close for a newcomer: the oldest idle one (of `src'
- * only, if given), else the oldest unproven one of the address holding
- * the most slots (of `src', if given).
+ * The connection to close for a newcomer (of `src' only, if given): the
+ * oldest idle one; else the oldest that sent part of a first message;
+ * else, of those whose first message waits, the one whose address had
+ * the least credit, the oldest of those.  One whose bytes wait unread in
+ * its socket is about to be one of the last kind: it stays.
  */
 static struct hsconn *
 victim(const struct sockaddr_storage *src)
 {
 	struct hsconn	*hc, *best = NULL;
-	size_t		 n, most = 0;
 
+#define FROM_SRC(hc)	(src == NULL || src_cmp(&(hc)->remote, src) == 0)
 	TAILQ_FOREACH(hc, &hsconns, entry)
-		if (idle(hc) && (src == NULL ||
-		    src_cmp(&hc->remote, src) == 0))
+		if (FROM_SRC(hc) && idle(hc))
 			return hc;
-	TAILQ_FOREACH(hc, &hsconns, entry) {
-		if (!unproven(hc) || (src != NULL &&
-		    src_cmp(&hc->remote, src) != 0))
-			continue;
-		if ((n = count_from(&hc->remote)) > most) {
-			most = n;
+	/* Part of a first message; bytes not read yet are spared. */
+	TAILQ_FOREACH(hc, &hsconns, entry)
+		if (unproven(hc) && !hc->got_msg1 && hc->in_have != 0 &&
+		    FROM_SRC(hc))
+			return hc;
+	TAILQ_FOREACH(hc, &hsconns, entry)
+		if (unproven(hc) && hc->got_msg1 && FROM_SRC(hc) &&
+		    (best == NULL || hc->credit < best->credit))
 			best = hc;
-		}
-	}
+#undef FROM_SRC
 	return best;
 }
 
@@ -186,8 +200,6 @@ hsguard_admit(const struct sockaddr_storage *ss)
 	struct hsconn	*hc;
 	size_t		 n = 0;
 
-	if (!source_allows(ss))
-		return -1;
 	TAILQ_FOREACH(hc, &hsconns, entry)
 		n++;
 	if (count_from(ss) >= HSCONN_MAX_PER_SRC) {
@@ -205,20 +217,16 @@ hsguard_admit(const struct sockaddr_storage *ss)
 	return 0;
 }
 
-/* The next waiting connection, round-robin by source address. */
+/* The next waiting connection: most credit first, then oldest. */
 static struct hsconn *
 next_waiting(void)
 {
-	struct hsconn	*hc, *after = NULL, *first = NULL;
+	struct hsconn	*hc, *best = NULL;
 
-	TAILQ_FOREACH(hc, &waiting, wait_entry) {
-		if (first == NULL || src_cmp(&hc->remote, &first->remote) < 0)
-			first = hc;
-		if (src_cmp(&hc->remote, &last_served) > 0 && (after == NULL ||
-		    src_cmp(&hc->remote, &after->remote) < 0))
-			after = hc;
-	}
-	return after != NULL ? after : first;
+	TAILQ_FOREACH(hc, &waiting, wait_entry)
+		if (best == NULL || hc->credit > best->credit)
+			best = hc;
+	return best;
 }
 
 static void
@@ -229,7 +237,6 @@ serve(void)
 	while (!TAILQ_EMPTY(&waiting) && ratelimit_take(&dh_budget)) {
 		hc = next_waiting();
 		hsguard_forget(hc);
-		last_served = hc->remote;
 		hsconn_msg1(hc);
 	}
 	if (TAILQ_EMPTY(&waiting))
@@ -245,6 +252,7 @@ tick_cb(uv_timer_t *t)
 void
 hsguard_msg1(struct hsconn *hc)
 {
+	hc->credit = source_charge(&hc->remote);
 	/* The common case: nothing waits and there is budget. */
 	if (TAILQ_EMPTY(&waiting) && ratelimit_take(&dh_budget)) {
 		hsconn_msg1(hc);
@@ -253,6 +261,11 @@ hsguard_msg1(struct hsconn *hc)
 	if (log_ratelimit(&guard_rl))
 		log_warnx("more first messages than %d a second: they wait "
 		    "their turn", HSCONN_DH_PER_S);
+	if (hc->credit == 0) {
+		hsconn_fail(hc, "first messages from this address over its "
+		    "rate while others wait");
+		return;
+	}
 	hc->waiting = 1;
 	TAILQ_INSERT_TAIL(&waiting, hc, wait_entry);
 	if (!tick_init) {

@@ -39,7 +39,7 @@
 /* First messages whose X25519 may run: at most 7% of a core here. */
 #define HSCONN_DH_PER_S		1000
 #define HSCONN_DH_BURST		100
-/* Handshakes one source address may start: a burst, then a rate. */
+/* First messages one address has credit for: a burst, then a rate. */
 #define HSCONN_SRC_BURST	8
 #define HSCONN_SRC_PER_S	2
 

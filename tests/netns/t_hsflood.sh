@@ -3,7 +3,9 @@
 #
 # The handshake port under attack.  From beta's namespace: 2000
 # connections that send nothing, from 250 more addresses and beta's own,
-# and from the 250 a stream of forged first messages with a valid mac1
+# each opened again (up to 2000 a second) as soon as alpha closes it, so
+# the slots are under siege throughout; and from the 250 a stream of
+# forged first messages with a valid mac1
 # (anyone can compute it from alpha's public key; each costs alpha an
 # X25519), three times as many as alpha's budget for them.  Meanwhile beta's
 # session is cut, and beta must be back within 3 s; alpha's ipcpd stays

@@ -6,7 +6,8 @@
  *
  *   idle HOST:PORT N SECONDS SRC...
  *	open N TCP connections to the handshake port, round-robin from the
- *	source addresses, send nothing, and hold what ipcpd leaves open
+ *	source addresses, send nothing, and for SECONDS open again (up to
+ *	2000 a second) each one ipcpd closes
  *   forged HOST:PORT PUBKEY RATE SECONDS SRC...
  *	first handshake messages with a valid mac1 for the responder's
  *	public key (anyone can compute it) and garbage behind it, RATE a
@@ -100,6 +101,9 @@ ms(void)
 
 /* ---- idle ---------------------------------------------------------- */
 
+/* Connections reopened a second, at most. */
+#define IDLE_REOPEN_PER_S	2000
+
 static int
 run_idle(const struct sockaddr_storage *to, socklen_t tolen, int n,
     int secs, char **src, int nsrc)
@@ -107,6 +111,8 @@ run_idle(const struct sockaddr_storage *to, socklen_t tolen, int n,
 	static struct pollfd	pfd[MAX_FDS];
 	uint64_t		end = ms() + secs * 1000ULL;
 	int			i, open_n = 0, closed = 0, failed = 0;
+	int			reopened = 0, tried = 0, budget, next = 0;
+	uint64_t		start = ms();
 	char			buf[64];
 
 	if (n > MAX_FDS)
@@ -121,22 +127,37 @@ run_idle(const struct sockaddr_storage *to, socklen_t tolen, int n,
 	}
 	printf("idle: %d opened, %d failed\n", open_n, failed);
 	fflush(stdout);
-	/* Hold them; count the ones ipcpd closes. */
+	/*
+	 * Hold them, and open again, from the same address, each one
+	 * ipcpd closes: the slots stay under siege for the whole run.
+	 */
 	while (ms() < end) {
-		if (poll(pfd, n, 200) <= 0)
-			continue;
-		for (i = 0; i < n; i++) {
-			if (pfd[i].fd == -1 || !(pfd[i].revents &
-			    (POLLIN | POLLHUP | POLLERR)))
+		if (poll(pfd, n, 10) > 0) {
+			for (i = 0; i < n; i++) {
+				if (pfd[i].fd == -1 || !(pfd[i].revents &
+				    (POLLIN | POLLHUP | POLLERR)))
+					continue;
+				if (read(pfd[i].fd, buf, sizeof(buf)) > 0)
+					continue;
+				close(pfd[i].fd);
+				pfd[i].fd = -1;
+				closed++;
+			}
+		}
+		budget = (int)((ms() - start) * IDLE_REOPEN_PER_S / 1000) -
+		    tried;
+		for (i = 0; i < n && budget > 0; i++, next = (next + 1) % n) {
+			if (pfd[next].fd != -1)
 				continue;
-			if (read(pfd[i].fd, buf, sizeof(buf)) > 0)
-				continue;
-			close(pfd[i].fd);
-			pfd[i].fd = -1;
-			closed++;
+			pfd[next].fd = dial(to, tolen, src[next % nsrc], 1);
+			budget--;
+			tried++;
+			if (pfd[next].fd != -1)
+				reopened++;
 		}
 	}
-	printf("idle: %d of %d closed by the other end\n", closed, open_n);
+	printf("idle: %d closed by the other end, %d reopened\n", closed,
+	    reopened);
 	return 0;
 }
 
