@@ -5,7 +5,6 @@
  * units, durations as "1d 2h 3m 4s", "-" for what is not known.  Scripts
  * should use -j (output_json.c); this layout may change.
  */
-#include <arpa/inet.h>
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -167,28 +166,16 @@ text_peers_end(void)
 {
 }
 
-static const char *
-fmt_prefix(const Ipcp__Prefix *p, char *buf, size_t len)
-{
-	char	a[INET6_ADDRSTRLEN];
-
-	if (inet_ntop(p->addr.len == 4 ? AF_INET : AF_INET6, p->addr.data, a,
-	    sizeof(a)) == NULL)
-		snprintf(a, sizeof(a), "?");
-	snprintf(buf, len, "%s/%u", a, p->plen);
-	return buf;
-}
-
 static void
 text_route(const Ipcp__RouteInfo *r)
 {
-	char	pfx[64], age[64];
+	char	pfx[PREFIX_STRLEN], age[64];
 	size_t	i;
 
 	if (routes_shown++ == 0)
 		printf("%-24s %-12s %-15s %6s  %-10s %-9s %s\n", "prefix",
 		    "via", "interface", "cost", "state", "age", "path");
-	printf("%-24s ", fmt_prefix(r->prefix, pfx, sizeof(pfx)));
+	printf("%-24s ", msg_prefix_format(r->prefix, pfx));
 	print_col(r->via, 12);
 	print_col(r->interface, 15);
 	printf("%6u  %-10s %-9s ", r->cost, r->installed ? "installed" :
@@ -294,7 +281,7 @@ print_hops(const char *title, Ipcp__TraceHop *const *h, size_t n,
 static void
 text_trace(const Ipcp__TraceResult *t)
 {
-	char	pfx[64];
+	char	pfx[PREFIX_STRLEN];
 	size_t	i;
 
 	printf("trace to ");
@@ -320,7 +307,7 @@ text_trace(const Ipcp__TraceResult *t)
 	print_str(t->reverse[0]->node);
 	printf(":");
 	for (i = 0; i < t->n_routes; i++)
-		printf(" %s", fmt_prefix(t->routes[i], pfx, sizeof(pfx)));
+		printf(" %s", msg_prefix_format(t->routes[i], pfx));
 	putchar('\n');
 }
 

@@ -9,7 +9,6 @@
  * its end arrives, so a failure part way through prints no half
  * document.
  */
-#include <arpa/inet.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +16,7 @@
 #include <json.h>
 
 #include "ipcpctl.h"
+#include "msg.h"
 
 static json_object	*peers;
 static json_object	*routes;
@@ -70,6 +70,16 @@ add_ms(json_object *obj, const char *key, uint64_t us)
 	add(obj, key, checked(json_object_new_double_s(us / 1000.0, text)));
 }
 
+/* A round trip, or null when none was measured (0). */
+static void
+add_rtt(json_object *obj, uint64_t us)
+{
+	if (us != 0)
+		add_ms(obj, "rtt_ms", us);
+	else
+		add(obj, "rtt_ms", NULL);
+}
+
 static void
 array_add(json_object *arr, json_object *val)
 {
@@ -80,13 +90,9 @@ array_add(json_object *arr, json_object *val)
 static json_object *
 new_prefix(const Ipcp__Prefix *p)
 {
-	char	a[INET6_ADDRSTRLEN], text[INET6_ADDRSTRLEN + 5];
+	char	text[PREFIX_STRLEN];
 
-	if (inet_ntop(p->addr.len == 4 ? AF_INET : AF_INET6, p->addr.data, a,
-	    sizeof(a)) == NULL)
-		snprintf(a, sizeof(a), "?");
-	snprintf(text, sizeof(text), "%s/%u", a, p->plen);
-	return checked(json_object_new_string(text));
+	return checked(json_object_new_string(msg_prefix_format(p, text)));
 }
 
 static void
@@ -143,10 +149,7 @@ json_peer(const Ipcp__PeerInfo *p)
 	add_uint(obj, "tx_bytes", p->tx_bytes);
 	add_uint(obj, "rx_packets", p->rx_packets);
 	add_uint(obj, "tx_packets", p->tx_packets);
-	if (p->rtt_us != 0)
-		add_ms(obj, "rtt_ms", p->rtt_us);
-	else
-		add(obj, "rtt_ms", NULL);
+	add_rtt(obj, p->rtt_us);
 	add(obj, "fwd_pid", p->fwd_pid != 0 ?
 	    checked(json_object_new_int(p->fwd_pid)) : NULL);
 	add_uint(obj, "reconnects", p->reconnects);
@@ -253,10 +256,7 @@ new_hops(Ipcp__TraceHop *const *h, size_t n)
 	for (i = 0; i < n; i++) {
 		o = checked(json_object_new_object());
 		add_str(o, "node", h[i]->node);
-		if (h[i]->rtt_us != 0)
-			add_ms(o, "rtt_ms", h[i]->rtt_us);
-		else
-			add(o, "rtt_ms", NULL);
+		add_rtt(o, h[i]->rtt_us);
 		array_add(arr, o);
 	}
 	return arr;
@@ -279,10 +279,7 @@ json_trace(const Ipcp__TraceResult *t)
 		o = checked(json_object_new_object());
 		add_str(o, "name", t->peers[i]->name);
 		add_str(o, "state", t->peers[i]->state);
-		if (t->peers[i]->rtt_us != 0)
-			add_ms(o, "rtt_ms", t->peers[i]->rtt_us);
-		else
-			add(o, "rtt_ms", NULL);
+		add_rtt(o, t->peers[i]->rtt_us);
 		array_add(arr, o);
 	}
 	add(obj, "peers", arr);

@@ -333,14 +333,6 @@ split_list(struct parse *p, const char *key, char *value,
 }
 
 static int
-prefix_same_addr(const struct prefix *a, const struct prefix *b)
-{
-	return a->family == b->family &&
-	    memcmp(a->addr.bytes, b->addr.bytes,
-	    a->family == AF_INET ? 4 : 16) == 0;
-}
-
-static int
 node_has_v6(const struct config *conf, char out[PREFIX_STRLEN])
 {
 	size_t	i;
@@ -454,7 +446,7 @@ set_address(struct parse *p, const char *key, char *value)
 			return perr(p, p->line, "%s: \"%s\" is not an "
 			    "address (expected e.g. 10.77.0.1 or fd77::1)", key,
 			    elems[i - at]);
-		a->plen = a->family == AF_INET ? 32 : 128;
+		a->plen = prefix_addrlen(a->family) * 8;
 		/* The unspecified and multicast addresses name no host. */
 		if ((a->family == AF_INET && (a->addr.v4.s_addr == 0 ||
 		    IN_MULTICAST(ntohl(a->addr.v4.s_addr)))) ||
@@ -464,7 +456,7 @@ set_address(struct parse *p, const char *key, char *value)
 			return perr(p, p->line, "%s: \"%s\" is not a host "
 			    "address", key, elems[i - at]);
 		for (j = 0; j < i; j++)
-			if (prefix_same_addr(&conf->address[j], a))
+			if (prefix_equal(&conf->address[j], a))
 				return perr(p, p->line, "%s: address of \"%s\" "
 				    "is listed twice", key, elems[i - at]);
 	}
@@ -505,8 +497,7 @@ set_announce(struct parse *p, const char *key, char *value)
 			    key, elems[i - at]);
 		prefix_mask(a);
 		for (j = 0; j < i; j++)
-			if (conf->announce[j].plen == a->plen &&
-			    prefix_same_addr(&conf->announce[j], a))
+			if (prefix_equal(&conf->announce[j], a))
 				return perr(p, p->line, "%s: \"%s\" is listed "
 				    "twice", key, elems[i - at]);
 	}
@@ -664,18 +655,17 @@ set_allowed_ips(struct parse *p, const char *key, char *value)
 			return perr(p, p->line, "%s: \"%s\" is not a prefix "
 			    "(expected e.g. 10.77.0.0/24 or fd77::/64)", key,
 			    elems[i - at]);
-		net = pc->allowed[i];
-		prefix_mask(&net);
-		if (!prefix_same_addr(&net, &pc->allowed[i])) {
+		if (!prefix_is_network(&pc->allowed[i])) {
 			/* Suggest the network the user probably meant. */
+			net = pc->allowed[i];
+			prefix_mask(&net);
 			prefix_format(&net, text);
 			return perr(p, p->line, "%s: \"%s\" has host bits set "
 			    "(expected a network address: %s, or a longer "
 			    "prefix length)", key, elems[i - at], text);
 		}
 		for (j = 0; j < i; j++)
-			if (pc->allowed[j].plen == pc->allowed[i].plen &&
-			    prefix_same_addr(&pc->allowed[j], &pc->allowed[i]))
+			if (prefix_equal(&pc->allowed[j], &pc->allowed[i]))
 				return perr(p, p->line, "%s: \"%s\" is listed "
 				    "twice", key, elems[i - at]);
 	}

@@ -68,8 +68,7 @@ prefixes_equal(const struct prefix *a, size_t na, const struct prefix *b,
 	if (na != nb)
 		return 0;
 	for (i = 0; i < na; i++)
-		if (a[i].family != b[i].family || a[i].plen != b[i].plen ||
-		    memcmp(a[i].addr.bytes, b[i].addr.bytes, 16) != 0)
+		if (!prefix_equal(&a[i], &b[i]))
 			return 0;
 	return 1;
 }

@@ -108,12 +108,6 @@ nl_check_prefix(const struct prefix *p)
 	return -1;
 }
 
-static size_t
-nl_addrlen(int family)
-{
-	return family == AF_INET ? 4 : 16;
-}
-
 /*
  * Start a request in buf: a netlink header with a fresh sequence number
  * and `hdrlen' zeroed bytes of family header, returned in *extra.
@@ -314,7 +308,7 @@ nl_addr(uint16_t type, uint16_t flags, int ifindex, const struct prefix *p)
 	}
 	if (nl_check_prefix(p) == -1)
 		return -1;
-	alen = nl_addrlen(p->family);
+	alen = prefix_addrlen(p->family);
 	/*
 	 * No duplicate address detection: the address is ours by config
 	 * and a point-to-point link has nobody to collide with; without
@@ -393,7 +387,7 @@ nl_route(uint16_t type, uint16_t flags, const struct nl_route *r,
 	rtm->rtm_type = r->type;
 	if (!mnl_attr_put_u32_check(nlh, sizeof(buf), RTA_TABLE, r->table) ||
 	    !mnl_attr_put_check(nlh, sizeof(buf), RTA_DST,
-	    nl_addrlen(r->family), r->dst) ||
+	    prefix_addrlen(r->family), r->dst) ||
 	    (r->oif != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf),
 	    RTA_OIF, r->oif)) ||
 	    (r->priority != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf),
@@ -416,7 +410,7 @@ nl_route_from_prefix(struct nl_route *r, int ifindex, const struct prefix *p)
 	memset(r, 0, sizeof(*r));
 	r->family = p->family;
 	r->dst_len = p->plen;
-	memcpy(r->dst, p->addr.bytes, nl_addrlen(p->family));
+	memcpy(r->dst, p->addr.bytes, prefix_addrlen(p->family));
 	r->table = RT_TABLE_MAIN;
 	r->type = RTN_UNICAST;
 	r->oif = (uint32_t)ifindex;
@@ -522,7 +516,7 @@ nl_route_collect(const struct nlmsghdr *nlh, void *arg)
 	    rtm->rtm_table;
 	if (r.table != RT_TABLE_MAIN)
 		return 0;
-	alen = nl_addrlen(r.family);
+	alen = prefix_addrlen(r.family);
 	if (r.dst_len > alen * 8) {
 		errno = EBADMSG;
 		return -1;

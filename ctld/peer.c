@@ -144,9 +144,8 @@ peer_addresses_sync(const struct config *old)
 			}
 		for (i = 0; i < old->n_address; i++) {
 			for (j = 0; j < conf->n_address; j++)
-				if (memcmp(&old->address[i],
-				    &conf->address[j],
-				    sizeof(old->address[i])) == 0)
+				if (prefix_equal(&old->address[i],
+				    &conf->address[j]))
 					break;
 			if (j == conf->n_address &&
 			    nl_addr_del(p->ifindex, &old->address[i]) == -1) {

@@ -100,7 +100,7 @@ static size_t
 prefix_hash(const struct prefix *p)
 {
 	const uint8_t	*b = p->addr.bytes;
-	size_t		 i, n = p->family == AF_INET ? 4 : 16;
+	size_t		 i, n = prefix_addrlen(p->family);
 	uint64_t	 h = 1469598103934665603ULL;
 
 	h = (h ^ (uint64_t)p->family) * 1099511628211ULL;
@@ -108,14 +108,6 @@ prefix_hash(const struct prefix *p)
 	for (i = 0; i < n; i++)
 		h = (h ^ b[i]) * 1099511628211ULL;
 	return (size_t)(h ^ (h >> 32));
-}
-
-static int
-prefix_eq(const struct prefix *a, const struct prefix *b)
-{
-	return a->family == b->family && a->plen == b->plen &&
-	    memcmp(a->addr.bytes, b->addr.bytes,
-	    a->family == AF_INET ? 4 : 16) == 0;
 }
 
 static int
@@ -149,7 +141,7 @@ rib_find(const struct prefix *p)
 		return NULL;
 	for (rp = buckets[prefix_hash(p) & (n_buckets - 1)]; rp != NULL;
 	    rp = rp->hnext)
-		if (prefix_eq(&rp->p, p))
+		if (prefix_equal(&rp->p, p))
 			return rp;
 	return NULL;
 }
@@ -203,8 +195,8 @@ rib_match(int family, const void *addr)
 	struct rib_prefix	*rp;
 	int			 plen;
 
-	for (plen = family == AF_INET ? 32 : 128; plen >= 0; plen--) {
-		if (prefix_from_bytes(&p, addr, family == AF_INET ? 4 : 16,
+	for (plen = prefix_addrlen(family) * 8; plen >= 0; plen--) {
+		if (prefix_from_bytes(&p, addr, prefix_addrlen(family),
 		    plen) == -1)
 			return NULL;
 		prefix_mask(&p);

@@ -32,8 +32,7 @@ prefix_in(const struct prefix *p, const struct prefix *set, size_t n)
 	size_t	i;
 
 	for (i = 0; i < n; i++)
-		if (set[i].family == p->family && set[i].plen == p->plen &&
-		    memcmp(set[i].addr.bytes, p->addr.bytes, 16) == 0)
+		if (prefix_equal(&set[i], p))
 			return 1;
 	return 0;
 }

@@ -18,8 +18,6 @@
  * bounded in hops (MSG_MAX_TRACE_HOPS) and validated like every CONTROL
  * message by the forwarder that received them.
  */
-#include <arpa/inet.h>
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,28 +42,21 @@ static TAILQ_HEAD(, trace_pending) pending =
 static struct log_ratelimit	trace_rate = LOG_RATELIMIT_INIT(20, 100);
 static struct log_ratelimit	trace_rl = LOG_RATELIMIT_INIT(5, 1000);
 
-/* Where a probe is going: a name, or an address. */
+/* Where a probe is going: a name, or an address (a host prefix). */
 struct target {
 	const char	*name;		/* NULL for an address */
-	int		 family;
-	uint8_t		 addr[16];
+	struct prefix	 addr;
 };
 
 static int
 target_of(const Ipcp__Trace *t, struct target *tg)
 {
-	struct prefix	p;
-
 	memset(tg, 0, sizeof(*tg));
 	if (t->target_addr == NULL) {
 		tg->name = t->target;
 		return 0;
 	}
-	if (msg_prefix_get(t->target_addr, &p) == -1)
-		return -1;
-	tg->family = p.family;
-	memcpy(tg->addr, p.addr.bytes, sizeof(tg->addr));
-	return 0;
+	return msg_prefix_get(t->target_addr, &tg->addr);
 }
 
 struct by_origin {
@@ -110,7 +101,7 @@ next_hop(const struct target *tg, struct peer **next)
 		/* A neighbour that originates nothing is still there. */
 		return (*next = peer_by_node(tg->name)) != NULL ? 0 : -1;
 	}
-	if ((e = rib_match(tg->family, tg->addr)) == NULL)
+	if ((e = rib_match(tg->addr.family, tg->addr.addr.bytes)) == NULL)
 		return -1;
 	*next = e->peer;
 	return 0;
@@ -122,6 +113,17 @@ hop_set(Ipcp__TraceHop *h, const char *node, uint64_t us)
 	ipcp__trace_hop__init(h);
 	h->node = (char *)node;
 	h->time_us = us;
+}
+
+/* hops = in, then this node now; returns the new length. */
+static size_t
+hops_append(Ipcp__TraceHop **hops, Ipcp__TraceHop *const *in, size_t n,
+    Ipcp__TraceHop *me)
+{
+	memcpy(hops, in, n * sizeof(hops[0]));
+	hop_set(me, ipcpd->conf->name, now_us());
+	hops[n] = me;
+	return n + 1;
 }
 
 /* Our peers and routes, for the reply of a target. */
@@ -164,6 +166,19 @@ info_fill(struct info *in)
 		in->peerp[in->n_peers++] = tp;
 	}
 	rib_walk(info_route, in);
+}
+
+/* Our peers and routes into a reply; valid until the next call. */
+static void
+info_attach(Ipcp__Trace *t)
+{
+	static struct info	info;
+
+	info_fill(&info);
+	t->peers = info.peerp;
+	t->n_peers = info.n_peers;
+	t->routes = info.routep;
+	t->n_routes = info.n_routes;
 }
 
 /* Fill the result's hop round trips from the reply's two lists. */
@@ -254,7 +269,6 @@ turn_round(struct peer *from, const Ipcp__Trace *in, const char *error)
 {
 	Ipcp__Trace	 t = *in;
 	Ipcp__TraceHop	 back, *rev[1];
-	static struct info info;
 
 	hop_set(&back, ipcpd->conf->name, now_us());
 	rev[0] = &back;
@@ -263,13 +277,8 @@ turn_round(struct peer *from, const Ipcp__Trace *in, const char *error)
 	t.n_reverse = 1;
 	t.error = (char *)(error != NULL ? error : "");
 	t.n_peers = t.n_routes = 0;
-	if (error == NULL) {
-		info_fill(&info);
-		t.peers = info.peerp;
-		t.n_peers = info.n_peers;
-		t.routes = info.routep;
-		t.n_routes = info.n_routes;
-	}
+	if (error == NULL)
+		info_attach(&t);
 	send_control(from, &t);
 }
 
@@ -282,20 +291,16 @@ trace_request(const struct ctl_req *req, const char *text)
 	Ipcp__Trace		 t = IPCP__TRACE__INIT;
 	Ipcp__TraceHop		 h, *hp[1];
 	Ipcp__Prefix		 addr;
-	struct prefix		 p;
-	static struct info	 info;
 
 	memset(&tg, 0, sizeof(tg));
-	if (inet_pton(AF_INET, text, tg.addr) == 1)
-		tg.family = AF_INET;
-	else if (inet_pton(AF_INET6, text, tg.addr) == 1)
-		tg.family = AF_INET6;
-	else if (msg_name_ok(text))
+	/* An address alone, as a host prefix (not a network), or a name. */
+	if (strchr(text, '/') != NULL || prefix_parse(text, &tg.addr) == -1) {
+		if (!msg_name_ok(text)) {
+			ctl_result(req, CTL_RES_INVALID, "not a node name or "
+			    "an address");
+			return;
+		}
 		tg.name = text;
-	else {
-		ctl_result(req, CTL_RES_INVALID, "not a node name or an "
-		    "address");
-		return;
 	}
 	if (!ratelimit_take(&trace_rate)) {
 		ctl_result(req, CTL_RES_FAILED, "too many traces at once; "
@@ -313,9 +318,7 @@ trace_request(const struct ctl_req *req, const char *text)
 	if (tg.name != NULL)
 		t.target = (char *)tg.name;
 	else {
-		prefix_from_bytes(&p, tg.addr, tg.family == AF_INET ? 4 : 16,
-		    tg.family == AF_INET ? 32 : 128);
-		msg_prefix_set(&addr, &p);
+		msg_prefix_set(&addr, &tg.addr);
 		t.target_addr = &addr;
 	}
 	if (next == NULL) {
@@ -323,11 +326,7 @@ trace_request(const struct ctl_req *req, const char *text)
 		t.reply = 1;
 		t.reverse = hp;
 		t.n_reverse = 1;
-		info_fill(&info);
-		t.peers = info.peerp;
-		t.n_peers = info.n_peers;
-		t.routes = info.routep;
-		t.n_routes = info.n_routes;
+		info_attach(&t);
 		result_send(req, text, &t, 0);
 		return;
 	}
@@ -382,11 +381,8 @@ probe(struct peer *from, const Ipcp__Trace *in)
 		turn_round(from, in, err);
 		return;
 	}
-	memcpy(hops, in->forward, n * sizeof(hops[0]));
-	hop_set(&me, ipcpd->conf->name, now_us());
-	hops[n] = &me;
 	t.forward = hops;
-	t.n_forward = n + 1;
+	t.n_forward = hops_append(hops, in->forward, n, &me);
 	if (next_hop(&tg, &next) == -1) {
 		snprintf(err, sizeof(err), "%s has no route to the target",
 		    ipcpd->conf->name);
@@ -415,11 +411,8 @@ reply(struct peer *from, Ipcp__Trace *in)
 		arrived(in);
 		return;
 	}
-	memcpy(hops, in->reverse, in->n_reverse * sizeof(hops[0]));
-	hop_set(&me, ipcpd->conf->name, now_us());
-	hops[in->n_reverse] = &me;
 	t.reverse = hops;
-	t.n_reverse = in->n_reverse + 1;
+	t.n_reverse = hops_append(hops, in->reverse, in->n_reverse, &me);
 	if ((back = peer_by_node(in->forward[idx - 1]->node)) == NULL) {
 		if (log_ratelimit(&trace_rl))
 			log_warnx("trace: no session to %s to send a reply "

@@ -464,14 +464,12 @@ msg_names_ok(char *const *names, size_t n, size_t min, size_t max)
 int
 msg_prefix_ok(const Ipcp__Prefix *p)
 {
-	struct prefix	tmp, masked;
+	struct prefix	tmp;
 
 	if (p == NULL || msg_prefix_get(p, &tmp) == -1)
 		return 0;
 	/* Host bits set: not something our own code sends. */
-	masked = tmp;
-	prefix_mask(&masked);
-	return memcmp(&masked.addr, &tmp.addr, sizeof(tmp.addr)) == 0;
+	return prefix_is_network(&tmp);
 }
 
 int
@@ -493,12 +491,24 @@ msg_prefix_get(const Ipcp__Prefix *p, struct prefix *out)
 	return prefix_from_bytes(out, p->addr.data, p->addr.len, p->plen);
 }
 
+const char *
+msg_prefix_format(const Ipcp__Prefix *p, char out[PREFIX_STRLEN])
+{
+	struct prefix	tmp;
+
+	if (msg_prefix_get(p, &tmp) == -1)
+		snprintf(out, PREFIX_STRLEN, "?");
+	else
+		prefix_format(&tmp, out);
+	return out;
+}
+
 void
 msg_prefix_set(Ipcp__Prefix *p, const struct prefix *in)
 {
 	ipcp__prefix__init(p);
 	p->addr.data = (uint8_t *)in->addr.bytes;
-	p->addr.len = in->family == AF_INET ? 4 : 16;
+	p->addr.len = prefix_addrlen(in->family);
 	p->plen = in->plen;
 }
 

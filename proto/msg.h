@@ -135,6 +135,8 @@ int		 msg_prefix_ok(const Ipcp__Prefix *);
 int		 msg_prefixes_ok(Ipcp__Prefix *const *, size_t n,
 		    size_t max);
 int		 msg_prefix_get(const Ipcp__Prefix *, struct prefix *);
+/* "addr/len", as prefix_format; "?" for one that is not a prefix. */
+const char	*msg_prefix_format(const Ipcp__Prefix *, char out[PREFIX_STRLEN]);
 void		 msg_prefix_set(Ipcp__Prefix *, const struct prefix *);
 /* Fill pfx[0..n) and the pointer array ptrs from in[0..n); returns n. */
 size_t		 msg_prefixes_set(Ipcp__Prefix *pfx, Ipcp__Prefix **ptrs,

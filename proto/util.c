@@ -177,7 +177,7 @@ int
 prefix_parse(const char *s, struct prefix *p)
 {
 	char		 buf[PREFIX_STRLEN];
-	char		*slash, *end;
+	char		*slash;
 	unsigned long	 plen;
 	int		 max;
 
@@ -199,11 +199,7 @@ prefix_parse(const char *s, struct prefix *p)
 		p->plen = max;
 		return 0;
 	}
-	if (!isdigit((unsigned char)*slash))
-		goto bad;
-	errno = 0;
-	plen = strtoul(slash, &end, 10);
-	if (errno != 0 || *end != '\0' || plen > (unsigned long)max)
+	if (parse_uint(slash, max, &plen) == -1)
 		goto bad;
 	p->plen = plen;
 	return 0;
@@ -223,16 +219,36 @@ prefix_mask(struct prefix *p)
 }
 
 int
+prefix_is_network(const struct prefix *p)
+{
+	struct prefix	net = *p;
+
+	prefix_mask(&net);
+	return memcmp(net.addr.bytes, p->addr.bytes,
+	    sizeof(net.addr.bytes)) == 0;
+}
+
+int
+prefix_equal(const struct prefix *a, const struct prefix *b)
+{
+	return a->family == b->family && a->plen == b->plen &&
+	    memcmp(a->addr.bytes, b->addr.bytes,
+	    prefix_addrlen(a->family)) == 0;
+}
+
+size_t
+prefix_addrlen(int family)
+{
+	return family == AF_INET ? 4 : 16;
+}
+
+int
 prefix_parse_network(const char *s, struct prefix *p)
 {
-	struct prefix	net;
-
 	if (prefix_parse(s, p) == -1)
 		return -1;
 	/* Host bits set: 10.0.0.1/8 is a typo for 10.0.0.0/8 or a /32. */
-	net = *p;
-	prefix_mask(&net);
-	if (memcmp(net.addr.bytes, p->addr.bytes, sizeof(net.addr.bytes))) {
+	if (!prefix_is_network(p)) {
 		errno = EINVAL;
 		return -1;
 	}
@@ -303,11 +319,7 @@ endpoint_parse(const char *s, struct sockaddr_storage *ss, socklen_t *sslen)
 		if (strchr(host, ':') != NULL)	/* v6 without brackets */
 			goto bad;
 	}
-	if (!isdigit((unsigned char)*port))
-		goto bad;
-	errno = 0;
-	pn = strtoul(port, &end, 10);
-	if (errno != 0 || *end != '\0' || pn == 0 || pn > 65535)
+	if (parse_uint(port, 65535, &pn) == -1 || pn == 0)
 		goto bad;
 	if (buf[0] != '[') {
 		struct sockaddr_in *sin = (struct sockaddr_in *)ss;

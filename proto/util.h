@@ -61,6 +61,12 @@ int	 prefix_parse(const char *, struct prefix *);
 int	 prefix_parse_network(const char *, struct prefix *);
 /* Clear the host bits: the network the prefix names. */
 void	 prefix_mask(struct prefix *);
+/* No host bits set. */
+int	 prefix_is_network(const struct prefix *);
+/* The same family, length and address. */
+int	 prefix_equal(const struct prefix *, const struct prefix *);
+/* Bytes in an address of the family: 4 for AF_INET, else 16. */
+size_t	 prefix_addrlen(int family);
 void	 prefix_format(const struct prefix *, char out[PREFIX_STRLEN]);
 /* Is inner (address and length) inside outer? */
 int	 prefix_contains(const struct prefix *outer, const struct prefix *inner);
