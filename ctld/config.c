@@ -118,12 +118,12 @@ static const struct keyword keywords[] = {
 	{ "private-key", SEC_NODE, KEY_PRIVATE_KEY, 0, set_private_key },
 	{ "listen", SEC_NODE, KEY_LISTEN, 1, set_listen },
 	{ "address", SEC_NODE, KEY_ADDRESS, 1, set_address },
+	{ "announce", SEC_NODE, KEY_ANNOUNCE, 1, set_announce },
 	{ "user", SEC_NODE, KEY_USER, 0, set_user },
 	{ "control", SEC_NODE, KEY_CONTROL, 0, set_control },
 	{ "heartbeat-interval", SEC_NODE, KEY_HEARTBEAT, 0, set_heartbeat },
 	{ "dead-after", SEC_NODE, KEY_DEAD_AFTER, 0, set_dead_after },
 	{ "offload", SEC_NODE, KEY_OFFLOAD, 0, set_offload },
-	{ "announce", SEC_NODE, KEY_ANNOUNCE, 1, set_announce },
 	{ "public-key", SEC_PEER, KEY_PUBLIC_KEY, 0, set_public_key },
 	{ "endpoint", SEC_PEER, KEY_ENDPOINT, 0, set_endpoint },
 	{ "psk", SEC_PEER, KEY_PSK, 0, set_psk },
@@ -254,14 +254,6 @@ pwarn(struct parse *p, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
-static int
-all_zero(const uint8_t *b, size_t n)
-{
-	static const uint8_t	zero[KEY_LEN];
-
-	return n <= sizeof(zero) && sodium_memcmp(b, zero, n) == 0;
-}
-
 /* A secret only root may read: say so when others can. */
 static void
 warn_readable(struct parse *p, const char *key, const char *path)
@@ -279,7 +271,7 @@ read_key(struct parse *p, const char *key, const char *path,
 {
 	if (key_read_file(path, out) == 0) {
 		warn_readable(p, key, path);
-		if (all_zero(out, KEY_LEN))
+		if (sodium_is_zero(out, KEY_LEN))
 			pwarn(p, p->line, "%s: %s holds the all-zero key",
 			    key, path);
 		return 0;
@@ -412,9 +404,8 @@ set_listen(struct parse *p, const char *key, char *value)
 		    &conf->listen[i]) == -1)
 			return -1;
 		for (j = 0; j < i; j++)
-			if (conf->listen[j].sslen == conf->listen[i].sslen &&
-			    memcmp(&conf->listen[j].ss, &conf->listen[i].ss,
-			    conf->listen[i].sslen) == 0)
+			if (listen_conf_equal(&conf->listen[j],
+			    &conf->listen[i]))
 				return perr(p, p->line, "%s: %s is listed "
 				    "twice", key, conf->listen[i].text);
 	}
@@ -428,39 +419,66 @@ set_listen(struct parse *p, const char *key, char *value)
  * VPNs) the address is taken as /32 or /128; the networks behind the
  * node are for announce.
  */
+/* One element of a prefix list: 0, or -1 with the error set. */
+typedef int (*prefix_elem_fn)(struct parse *, const char *key,
+    const char *text, struct prefix *out);
+
+/*
+ * A comma-separated list of prefixes added to list[*n_list], each parsed
+ * by fn; none may be listed twice, counting earlier lines of the key.
+ * `twice' starts the complaint about one that is.
+ */
 static int
-set_address(struct parse *p, const char *key, char *value)
+prefix_list(struct parse *p, const char *key, char *value, prefix_elem_fn fn,
+    const char *twice, struct prefix *list, size_t *n_list)
 {
-	struct config		*conf = p->conf;
-	struct prefix		*a;
-	struct peer_conf	*pc;
-	char			*elems[LINE_ELEMS];
-	char			 text[PREFIX_STRLEN];
-	size_t			 n, i, j, at = conf->n_address;
+	char	*elems[LINE_ELEMS];
+	size_t	 n, i, j, at = *n_list;
 
 	if (split_list(p, key, value, elems, &n, at, CONFIG_PREFIX_MAX) == -1)
 		return -1;
 	for (i = at; i < at + n; i++) {
-		a = &conf->address[i];
-		if (prefix_parse(elems[i - at], a) == -1)
-			return perr(p, p->line, "%s: \"%s\" is not an "
-			    "address (expected e.g. 10.77.0.1 or fd77::1)", key,
-			    elems[i - at]);
-		a->plen = prefix_addrlen(a->family) * 8;
-		/* The unspecified and multicast addresses name no host. */
-		if ((a->family == AF_INET && (a->addr.v4.s_addr == 0 ||
-		    IN_MULTICAST(ntohl(a->addr.v4.s_addr)))) ||
-		    (a->family == AF_INET6 &&
-		    (IN6_IS_ADDR_UNSPECIFIED(&a->addr.v6) ||
-		    IN6_IS_ADDR_MULTICAST(&a->addr.v6))))
-			return perr(p, p->line, "%s: \"%s\" is not a host "
-			    "address", key, elems[i - at]);
+		if (fn(p, key, elems[i - at], &list[i]) == -1)
+			return -1;
 		for (j = 0; j < i; j++)
-			if (prefix_equal(&conf->address[j], a))
-				return perr(p, p->line, "%s: address of \"%s\" "
-				    "is listed twice", key, elems[i - at]);
+			if (prefix_equal(&list[j], &list[i]))
+				return perr(p, p->line, "%s: %s\"%s\" is listed "
+				    "twice", key, twice, elems[i - at]);
 	}
-	conf->n_address = at + n;
+	*n_list = at + n;
+	return 0;
+}
+
+/* A host address, whatever prefix length is written. */
+static int
+address_elem(struct parse *p, const char *key, const char *text,
+    struct prefix *a)
+{
+	if (prefix_parse(text, a) == -1)
+		return perr(p, p->line, "%s: \"%s\" is not an address "
+		    "(expected e.g. 10.77.0.1 or fd77::1)", key, text);
+	a->plen = prefix_addrlen(a->family) * 8;
+	/* The unspecified and multicast addresses name no host. */
+	if ((a->family == AF_INET && (a->addr.v4.s_addr == 0 ||
+	    IN_MULTICAST(ntohl(a->addr.v4.s_addr)))) ||
+	    (a->family == AF_INET6 &&
+	    (IN6_IS_ADDR_UNSPECIFIED(&a->addr.v6) ||
+	    IN6_IS_ADDR_MULTICAST(&a->addr.v6))))
+		return perr(p, p->line, "%s: \"%s\" is not a host address",
+		    key, text);
+	return 0;
+}
+
+static int
+set_address(struct parse *p, const char *key, char *value)
+{
+	struct config		*conf = p->conf;
+	struct peer_conf	*pc;
+	char			 text[PREFIX_STRLEN];
+
+	if (prefix_list(p, key, value, address_elem, "address of ",
+	    conf->address, &conf->n_address) == -1)
+		return -1;
 	/* Peers before [node] are complete; later ones check in set_mtu. */
 	if (node_has_v6(conf, text))
 		TAILQ_FOREACH(pc, &conf->peers, entry)
@@ -478,31 +496,23 @@ set_address(struct parse *p, const char *key, char *value)
  * are cleared (192.168.1.1/24 announces 192.168.1.0/24): the address of
  * a router on the LAN is a natural thing to write.
  */
+/* A network, its host bits cleared; the length must be written. */
+static int
+announce_elem(struct parse *p, const char *key, const char *text,
+    struct prefix *a)
+{
+	if (strchr(text, '/') == NULL || prefix_parse(text, a) == -1)
+		return perr(p, p->line, "%s: \"%s\" is not a prefix (expected "
+		    "e.g. 192.168.1.0/24 or fd00:1::/64)", key, text);
+	prefix_mask(a);
+	return 0;
+}
+
 static int
 set_announce(struct parse *p, const char *key, char *value)
 {
-	struct config	*conf = p->conf;
-	struct prefix	*a;
-	char		*elems[LINE_ELEMS];
-	size_t		 n, i, j, at = conf->n_announce;
-
-	if (split_list(p, key, value, elems, &n, at, CONFIG_PREFIX_MAX) == -1)
-		return -1;
-	for (i = at; i < at + n; i++) {
-		a = &conf->announce[i];
-		if (strchr(elems[i - at], '/') == NULL ||
-		    prefix_parse(elems[i - at], a) == -1)
-			return perr(p, p->line, "%s: \"%s\" is not a prefix "
-			    "(expected e.g. 192.168.1.0/24 or fd00:1::/64)",
-			    key, elems[i - at]);
-		prefix_mask(a);
-		for (j = 0; j < i; j++)
-			if (prefix_equal(&conf->announce[j], a))
-				return perr(p, p->line, "%s: \"%s\" is listed "
-				    "twice", key, elems[i - at]);
-	}
-	conf->n_announce = at + n;
-	return 0;
+	return prefix_list(p, key, value, announce_elem, "",
+	    p->conf->announce, &p->conf->n_announce);
 }
 
 static int
@@ -554,14 +564,26 @@ set_control(struct parse *p, const char *key, char *value)
 	return 0;
 }
 
+/* A whole number from min to max; what it is, for the error: "a number". */
+static int
+parse_range(struct parse *p, const char *key, const char *value,
+    unsigned long min, unsigned long max, const char *what,
+    unsigned long *v)
+{
+	if (parse_uint(value, max, v) == -1 || *v < min)
+		return perr(p, p->line, "%s: \"%s\" is not %s from %lu to %lu",
+		    key, value, what, min, max);
+	return 0;
+}
+
 static int
 set_heartbeat(struct parse *p, const char *key, char *value)
 {
 	unsigned long	v;
 
-	if (parse_uint(value, CONFIG_HEARTBEAT_MAX, &v) == -1 || v == 0)
-		return perr(p, p->line, "%s: \"%s\" is not a number of seconds "
-		    "from 1 to %d", key, value, CONFIG_HEARTBEAT_MAX);
+	if (parse_range(p, key, value, 1, CONFIG_HEARTBEAT_MAX,
+	    "a number of seconds", &v) == -1)
+		return -1;
 	p->conf->heartbeat_interval = v;
 	return 0;
 }
@@ -571,9 +593,9 @@ set_dead_after(struct parse *p, const char *key, char *value)
 {
 	unsigned long	v;
 
-	if (parse_uint(value, CONFIG_DEAD_MAX, &v) == -1 || v < 2)
-		return perr(p, p->line, "%s: \"%s\" is not a number of seconds "
-		    "from 2 to %d", key, value, CONFIG_DEAD_MAX);
+	if (parse_range(p, key, value, 2, CONFIG_DEAD_MAX,
+	    "a number of seconds", &v) == -1)
+		return -1;
 	p->conf->dead_after = v;
 	return 0;
 }
@@ -596,12 +618,11 @@ set_public_key(struct parse *p, const char *key, char *value)
 {
 	struct config		*conf = p->conf;
 	struct peer_conf	*pc;
-	static const uint8_t	 zero[KEY_LEN];
 
 	if (key_from_base64(p->peer->pubkey, value) == -1)
 		return perr(p, p->line, "%s: \"%s\" is not a public key "
 		    "(expected " KEY_EXPECT " pubkey)", key, value);
-	if (sodium_memcmp(p->peer->pubkey, zero, KEY_LEN) == 0)
+	if (sodium_is_zero(p->peer->pubkey, KEY_LEN))
 		return perr(p, p->line, "%s: the all-zero key is not a public "
 		    "key", key);
 	TAILQ_FOREACH(pc, &conf->peers, entry)
@@ -639,38 +660,34 @@ set_psk(struct parse *p, const char *key, char *value)
 	return 0;
 }
 
+/* A network, host bits clear: a set one is a typo worth naming. */
+static int
+allowed_elem(struct parse *p, const char *key, const char *text,
+    struct prefix *a)
+{
+	struct prefix	net;
+	char		suggest[PREFIX_STRLEN];
+
+	if (prefix_parse(text, a) == -1)
+		return perr(p, p->line, "%s: \"%s\" is not a prefix (expected "
+		    "e.g. 10.77.0.0/24 or fd77::/64)", key, text);
+	if (!prefix_is_network(a)) {
+		/* Suggest the network the user probably meant. */
+		net = *a;
+		prefix_mask(&net);
+		prefix_format(&net, suggest);
+		return perr(p, p->line, "%s: \"%s\" has host bits set "
+		    "(expected a network address: %s, or a longer prefix "
+		    "length)", key, text, suggest);
+	}
+	return 0;
+}
+
 static int
 set_allowed_ips(struct parse *p, const char *key, char *value)
 {
-	struct peer_conf	*pc = p->peer;
-	char			*elems[LINE_ELEMS];
-	char			 text[PREFIX_STRLEN];
-	struct prefix		 net;
-	size_t			 n, i, j, at = pc->n_allowed;
-
-	if (split_list(p, key, value, elems, &n, at, CONFIG_PREFIX_MAX) == -1)
-		return -1;
-	for (i = at; i < at + n; i++) {
-		if (prefix_parse(elems[i - at], &pc->allowed[i]) == -1)
-			return perr(p, p->line, "%s: \"%s\" is not a prefix "
-			    "(expected e.g. 10.77.0.0/24 or fd77::/64)", key,
-			    elems[i - at]);
-		if (!prefix_is_network(&pc->allowed[i])) {
-			/* Suggest the network the user probably meant. */
-			net = pc->allowed[i];
-			prefix_mask(&net);
-			prefix_format(&net, text);
-			return perr(p, p->line, "%s: \"%s\" has host bits set "
-			    "(expected a network address: %s, or a longer "
-			    "prefix length)", key, elems[i - at], text);
-		}
-		for (j = 0; j < i; j++)
-			if (prefix_equal(&pc->allowed[j], &pc->allowed[i]))
-				return perr(p, p->line, "%s: \"%s\" is listed "
-				    "twice", key, elems[i - at]);
-	}
-	pc->n_allowed = at + n;
-	return 0;
+	return prefix_list(p, key, value, allowed_elem, "", p->peer->allowed,
+	    &p->peer->n_allowed);
 }
 
 static int
@@ -696,9 +713,9 @@ set_mtu(struct parse *p, const char *key, char *value)
 	unsigned long	v;
 	char		text[PREFIX_STRLEN];
 
-	if (parse_uint(value, CONFIG_MTU_MAX, &v) == -1 || v < CONFIG_MTU_MIN)
-		return perr(p, p->line, "%s: \"%s\" is not an mtu from %d to "
-		    "%d", key, value, CONFIG_MTU_MIN, CONFIG_MTU_MAX);
+	if (parse_range(p, key, value, CONFIG_MTU_MIN, CONFIG_MTU_MAX,
+	    "an mtu", &v) == -1)
+		return -1;
 	if (v < CONFIG_MTU_MIN_V6 && node_has_v6(p->conf, text))
 		return perr(p, p->line, "%s: %lu is below %d, the minimum for "
 		    "IPv6, and this node has address %s", key, v,
@@ -712,9 +729,9 @@ set_metric(struct parse *p, const char *key, char *value)
 {
 	unsigned long	v;
 
-	if (parse_uint(value, CONFIG_METRIC_MAX, &v) == -1 || v == 0)
-		return perr(p, p->line, "%s: \"%s\" is not a number from 1 "
-		    "to %d", key, value, CONFIG_METRIC_MAX);
+	if (parse_range(p, key, value, 1, CONFIG_METRIC_MAX, "a number",
+	    &v) == -1)
+		return -1;
 	p->peer->metric = v;
 	return 0;
 }
@@ -724,9 +741,9 @@ set_max_routes(struct parse *p, const char *key, char *value)
 {
 	unsigned long	v;
 
-	if (parse_uint(value, CONFIG_MAX_ROUTES_MAX, &v) == -1 || v == 0)
-		return perr(p, p->line, "%s: \"%s\" is not a number from 1 "
-		    "to %d", key, value, CONFIG_MAX_ROUTES_MAX);
+	if (parse_range(p, key, value, 1, CONFIG_MAX_ROUTES_MAX, "a number",
+	    &v) == -1)
+		return -1;
 	p->peer->max_routes = v;
 	return 0;
 }
@@ -964,13 +981,28 @@ reader(char *str, int num, void *arg)
 	return str;
 }
 
+int
+listen_conf_equal(const struct listen_conf *a, const struct listen_conf *b)
+{
+	return a->sslen == b->sslen && memcmp(&a->ss, &b->ss, a->sslen) == 0;
+}
+
+/* The keys of a section, as keywords[] has them, for error messages. */
 static const char *
 section_keys(enum section sec)
 {
-	return sec == SEC_NODE ? "name, private-key, listen, address, "
-	    "announce, user, control, heartbeat-interval, dead-after, "
-	    "offload" : "public-key, endpoint, psk, allowed-ips, interface, "
-	    "mtu, metric, max-routes";
+	static char	text[2][256];
+	char		*t = text[sec == SEC_NODE];
+	size_t		 i;
+
+	if (t[0] != '\0')
+		return t;
+	for (i = 0; i < sizeof(keywords) / sizeof(keywords[0]); i++)
+		if (keywords[i].sec == sec)
+			snprintf(t + strlen(t), sizeof(text[0]) - strlen(t),
+			    "%s%s", t[0] != '\0' ? ", " : "",
+			    keywords[i].name);
+	return t;
 }
 
 static int

@@ -155,15 +155,15 @@ void		 config_free(struct config *);
 int		 config_absolute(struct config *);
 struct peer_conf *config_peer_by_key(const struct config *,
 		    const uint8_t pubkey[KEY_LEN]);
+/* The same address and port. */
+int		 listen_conf_equal(const struct listen_conf *,
+		    const struct listen_conf *);
 
 /* config_diff.c */
 /* Classify every peer of old and new; 0, or -1 with errno ENOMEM. */
 int		 config_diff(const struct config *old,
 		    const struct config *new, struct reconf *);
 void		 config_diff_free(struct reconf *);
-/* The same address and port. */
-int		 listen_conf_equal(const struct listen_conf *,
-		    const struct listen_conf *);
 /* "kept", "changed", "restarted", "added", "removed". */
 const char	*reconf_action_name(enum reconf_action);
 

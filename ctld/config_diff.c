@@ -73,12 +73,6 @@ prefixes_equal(const struct prefix *a, size_t na, const struct prefix *b,
 	return 1;
 }
 
-int
-listen_conf_equal(const struct listen_conf *a, const struct listen_conf *b)
-{
-	return a->sslen == b->sslen && memcmp(&a->ss, &b->ss, a->sslen) == 0;
-}
-
 static int
 listens_equal(const struct config *a, const struct config *b)
 {
