@@ -41,7 +41,7 @@ decide_cmp(const struct rib_entry *a, const struct rib_entry *b)
 	return a < b ? -1 : a > b;
 }
 
-int
+void
 decide(struct rib_prefix *rp)
 {
 	struct rib_entry	*e, *best = NULL;
@@ -49,8 +49,5 @@ decide(struct rib_prefix *rp)
 	TAILQ_FOREACH(e, &rp->paths, prefix_entry)
 		if (best == NULL || decide_cmp(e, best) < 0)
 			best = e;
-	if (best == rp->best)
-		return 0;
 	rp->best = best;
-	return 1;
 }

@@ -36,7 +36,7 @@
 #include "log.h"
 
 struct hsconn_head		hsconns = TAILQ_HEAD_INITIALIZER(hsconns);
-static size_t			n_hsconns;
+size_t				n_hsconns;
 static struct log_ratelimit	hs_rl = LOG_RATELIMIT_INIT(10, 1000);
 
 static void	hs_poll_cb(uv_poll_t *, int, int);
@@ -385,15 +385,17 @@ hsconn_accept(int fd, const struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
-	endpoint_format((const struct sockaddr *)ss, text);
 	if (ipcpd->stopping) {
 		close(fd);
 		return;
 	}
 	if (hsguard_admit(ss) == -1) {
-		if (log_ratelimit(&hs_rl))
+		/* Formatted only to be said: this path is a flood's. */
+		if (log_ratelimit(&hs_rl)) {
+			endpoint_format((const struct sockaddr *)ss, text);
 			log_warnx("connection from %s refused: too many "
 			    "handshakes from it, or from everyone", text);
+		}
 		close(fd);
 		return;
 	}
@@ -406,7 +408,7 @@ hsconn_accept(int fd, const struct sockaddr_storage *ss)
 	hs_responder_init(&hc->hs, &hc->local, ipcpd->local_caps);
 	hs_want(hc, HSIO_READ, HS_MSG1_LEN);
 	if (log_getverbose() && log_ratelimit(&hs_rl))
-		log_debug("connection from %s", text);
+		log_debug("connection from %s", hc->remote_text);
 }
 
 int

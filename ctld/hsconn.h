@@ -64,8 +64,9 @@ struct hsconn {
 TAILQ_HEAD(hsconn_head, hsconn);
 
 /* hsconn.c */
-/* Every handshake in progress, oldest first. */
+/* Every handshake in progress, oldest first, and how many. */
 extern struct hsconn_head	hsconns;
+extern size_t			n_hsconns;
 /* Give up on a connection, saying why (rate-limited). */
 void	 hsconn_fail(struct hsconn *, const char *why);
 /* The Diffie-Hellman part of msg1, when the guard lets it run. */

@@ -198,18 +198,14 @@ int
 hsguard_admit(const struct sockaddr_storage *ss)
 {
 	struct hsconn	*hc;
-	size_t		 n = 0;
 
-	TAILQ_FOREACH(hc, &hsconns, entry)
-		n++;
 	if (count_from(ss) >= HSCONN_MAX_PER_SRC) {
 		if ((hc = victim(ss)) == NULL)
 			return -1;
 		hsconn_fail(hc, "made way for a newer connection from the "
 		    "same address");
-		n--;
 	}
-	if (n >= HSCONN_MAX) {
+	if (n_hsconns >= HSCONN_MAX) {
 		if ((hc = victim(NULL)) == NULL)
 			return -1;
 		hsconn_fail(hc, "made way for a newer connection");

@@ -142,10 +142,13 @@ finish(void)
 {
 	trace_clear();
 	reload_clear();
-	peer_free_all();	/* withdraws routes, closes TUNs */
-	kroute_remove_all();
+	/*
+	 * Forget the routes without electing anything in their place: every
+	 * one goes through one of our TUNs, and goes with it.
+	 */
 	export_clear();
 	rib_free_all();
+	peer_free_all();	/* closes the TUNs: they vanish, routes too */
 	listener_close_all();
 	control_close();
 	nl_close();

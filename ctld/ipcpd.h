@@ -114,7 +114,11 @@ struct peer {
 	uv_timer_t		 timer;		/* backoff, TUN retry */
 	unsigned		 backoff_ms;
 	uint32_t		 reconnects;
-	/* Bumped when its key material changes (a restart by reload). */
+	/*
+	 * New when its key material changes (a restart by reload), and
+	 * never the same for two peers: a handshake that began before is
+	 * not completed for the peer as it is now (hsconn.c).
+	 */
 	uint32_t		 gen;
 	/* Newest TAI64N accepted in a msg1 from this peer (replay). */
 	uint8_t			 last_ts[HS_TAI64N_LEN];
@@ -231,7 +235,6 @@ size_t		 fwd_count(void);
 /* route.c */
 /* This node's own prefixes (addresses, announce) into the RIB. */
 void		 route_local_sync(void);
-int		 route_is_local(const struct prefix *);
 void		 route_send_hello(struct peer *);
 void		 route_hello(struct peer *, const Ipcp__Hello *);
 void		 route_update(struct peer *, const Ipcp__RouteUpdate *);

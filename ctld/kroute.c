@@ -59,23 +59,3 @@ kroute_sync(struct rib_prefix *rp)
 		log_debug("route %s removed", a);
 	rp->installed = 0;
 }
-
-static void
-remove_one(struct rib_prefix *rp, void *arg)
-{
-	char	a[PREFIX_STRLEN];
-
-	if (rp->installed == 0)
-		return;
-	if (nl_route_del(rp->installed, &rp->p) == -1) {
-		prefix_format(&rp->p, a);
-		log_warn("remove route %s", a);
-	}
-	rp->installed = 0;
-}
-
-void
-kroute_remove_all(void)
-{
-	rib_walk(remove_one, NULL);
-}

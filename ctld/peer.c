@@ -12,6 +12,8 @@
  * goes from here to route.c or trace.c.  The side with an endpoint
  * redials with exponential backoff and jitter; the other side waits.
  */
+#include <net/if.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -22,6 +24,9 @@
 
 #include "ipcpd.h"
 #include "netlink.h"
+
+/* Peer generations, from one counter: see struct peer's gen. */
+static uint32_t	generations;
 
 static const char *const peer_state_names[] = {
 	[PEER_STATE_NOTUN] = "no-interface",
@@ -81,6 +86,12 @@ peer_tun_setup(struct peer *p)
 	const struct config	*conf = ipcpd->conf;
 	char			 a[PREFIX_STRLEN];
 	size_t			 i;
+	/*
+	 * Only an interface that was there before (made persistent by
+	 * someone) can carry routes of an earlier life: a new one has none,
+	 * and a route dump per peer is not free with many of both.
+	 */
+	int			 existed = if_nametoindex(p->conf.ifname) != 0;
 
 	if ((p->tun_fd = tun_open(p->conf.ifname, &p->ifindex,
 	    conf->offload)) == -1) {
@@ -92,7 +103,7 @@ peer_tun_setup(struct peer *p)
 	if (tun_set_carrier(p->tun_fd, 0) == -1)
 		log_warn("peer %s: carrier off", p->conf.name);
 	/* Ours from an earlier life of this interface, if it had one. */
-	if (nl_route_flush_dev(p->ifindex) == -1)
+	if (existed && nl_route_flush_dev(p->ifindex) == -1)
 		log_warn("peer %s: old routes via %s", p->conf.name,
 		    p->conf.ifname);
 	if (nl_link_set(p->ifindex, 1, p->conf.mtu) == -1) {
@@ -131,29 +142,28 @@ peer_addresses_sync(const struct config *old)
 	const struct config	*conf = ipcpd->conf;
 	struct peer		*p;
 	char			 a[PREFIX_STRLEN];
-	size_t			 i, j;
+	size_t			 i;
 
+	/* Only what changed: one netlink request per address per TUN. */
 	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
 		if (p->tun_fd == -1)
 			continue;
 		for (i = 0; i < conf->n_address; i++)
-			if (nl_addr_add(p->ifindex, &conf->address[i]) == -1) {
+			if (!prefix_in(&conf->address[i], old->address,
+			    old->n_address) &&
+			    nl_addr_add(p->ifindex, &conf->address[i]) == -1) {
 				prefix_format(&conf->address[i], a);
 				log_warn("peer %s: address %s", p->conf.name,
 				    a);
 			}
-		for (i = 0; i < old->n_address; i++) {
-			for (j = 0; j < conf->n_address; j++)
-				if (prefix_equal(&old->address[i],
-				    &conf->address[j]))
-					break;
-			if (j == conf->n_address &&
+		for (i = 0; i < old->n_address; i++)
+			if (!prefix_in(&old->address[i], conf->address,
+			    conf->n_address) &&
 			    nl_addr_del(p->ifindex, &old->address[i]) == -1) {
 				prefix_format(&old->address[i], a);
 				log_warn("peer %s: remove address %s",
 				    p->conf.name, a);
 			}
-		}
 	}
 }
 
@@ -178,6 +188,7 @@ peer_add(const struct peer_conf *pc)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->id = ++ipcpd->next_peer_id;
+	p->gen = ++generations;
 	p->conf = *pc;
 	p->tun_fd = -1;
 	p->state = PEER_STATE_NOTUN;
@@ -227,14 +238,16 @@ peer_stop_all(const char *reason)
 		peer_fsm(p, PEER_EV_STOP, reason);
 }
 
-/* At exit, once the forwarders are gone: TUNs closed, so they vanish. */
+/*
+ * At exit, once the forwarders are gone and the RIB is freed: TUNs
+ * closed, so they vanish, and the kernel's routes through them too.
+ */
 void
 peer_free_all(void)
 {
 	struct peer	*p;
 
 	while ((p = TAILQ_FIRST(&ipcpd->peers)) != NULL) {
-		route_peer_down(p);
 		peer_tun_close(p);
 		peer_unlink(p);
 	}
@@ -541,7 +554,7 @@ peer_restart(struct peer *p, const struct peer_conf *pc)
 	if (sodium_memcmp(p->conf.pubkey, pc->pubkey, KEY_LEN) != 0)
 		memset(p->last_ts, 0, sizeof(p->last_ts));
 	p->conf = *pc;
-	p->gen++;
+	p->gen = ++generations;
 	p->backoff_ms = 0;
 }
 

@@ -212,7 +212,6 @@ rib_changed(struct rib_prefix *rp)
 {
 	decide(rp);
 	kroute_sync(rp);
-	rib_release(rp);
 }
 
 struct rib_entry *
@@ -246,10 +245,9 @@ rib_set(const struct prefix *p, struct peer *peer, uint32_t adv_cost,
 		return e;	/* said again: nothing changes */
 	export_dirty(rp);
 	if (e == NULL) {
-		if ((e = calloc(1, sizeof(*e))) == NULL) {
-			rib_release(rp);
+		/* rp is queued (export_dirty): the flush frees it if empty. */
+		if ((e = calloc(1, sizeof(*e))) == NULL)
 			return NULL;
-		}
 		e->rp = rp;
 		e->peer = peer;
 		TAILQ_INSERT_TAIL(&rp->paths, e, prefix_entry);
@@ -317,7 +315,7 @@ rib_count(void)
 	return n_prefixes;
 }
 
-/* At exit, after kroute_remove_all and export_clear. */
+/* At exit, after export_clear; the kernel is not told (kroute_sync). */
 void
 rib_free_all(void)
 {

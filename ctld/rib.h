@@ -107,14 +107,16 @@ void		 rib_free_all(void);
 /* Negative if a is the better path, positive if b, never 0 for two. */
 int		 decide_cmp(const struct rib_entry *,
 		    const struct rib_entry *);
-/* Elect the prefix's best path; returns 1 if it changed. */
-int		 decide(struct rib_prefix *);
+/* Elect the prefix's best path. */
+void		 decide(struct rib_prefix *);
 
 /* kroute.c */
-/* Make the kernel route of the prefix match its best path. */
+/*
+ * Make the kernel route of the prefix match its best path.  At exit
+ * nothing is removed: our routes go through our TUNs, and the kernel
+ * drops them with the interfaces.
+ */
 void		 kroute_sync(struct rib_prefix *);
-/* Remove every route we installed (at exit). */
-void		 kroute_remove_all(void);
 
 /* route_export.c */
 /* The prefix's best path is about to change: remember what it was. */

@@ -26,17 +26,6 @@
 static struct prefix	local[2 * CONFIG_PREFIX_MAX];
 static size_t		n_local;
 
-static int
-prefix_in(const struct prefix *p, const struct prefix *set, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (prefix_equal(&set[i], p))
-			return 1;
-	return 0;
-}
-
 /* What the config says we originate: host addresses, then announce. */
 static size_t
 local_wanted(const struct config *conf, struct prefix *out)
@@ -71,19 +60,19 @@ route_local_sync(void)
 	n_local = n;
 }
 
-int
-route_is_local(const struct prefix *p)
-{
-	return prefix_in(p, local, n_local);
-}
-
-/* Costs stop at MSG_COST_MAX, where a path becomes absurd. */
-static uint32_t
-cost_add(uint32_t adv, uint32_t metric)
+/*
+ * Our cost of a route its peer announced at adv: -1 past MSG_COST_MAX,
+ * where a path becomes absurd.  On arrival and after a new metric alike.
+ */
+static int
+route_cost(uint32_t adv, uint32_t metric, uint32_t *cost)
 {
 	uint64_t	c = (uint64_t)adv + metric;
 
-	return c > MSG_COST_MAX ? MSG_COST_MAX : (uint32_t)c;
+	if (c > MSG_COST_MAX)
+		return -1;
+	*cost = (uint32_t)c;
+	return 0;
 }
 
 static int
@@ -168,7 +157,7 @@ route_announce(struct peer *p, const Ipcp__Route *r, struct rpath **last)
 {
 	struct prefix	 pfx;
 	struct rpath	*path;
-	uint64_t	 cost;
+	uint32_t	 cost;
 	char		 why[96];
 	size_t		 i;
 
@@ -189,8 +178,7 @@ route_announce(struct peer *p, const Ipcp__Route *r, struct rpath **last)
 		refuse(p, &pfx, "outside its allowed-ips");
 		return 0;
 	}
-	cost = (uint64_t)r->cost + p->conf.metric;
-	if (cost > MSG_COST_MAX) {
+	if (route_cost(r->cost, p->conf.metric, &cost) == -1) {
 		refuse(p, &pfx, "cost too high");
 		return 0;
 	}
@@ -273,13 +261,15 @@ route_peer_reconf(struct peer *p, const struct peer_conf *old)
 	Ipcp__RouteRefresh	 rr = IPCP__ROUTE_REFRESH__INIT;
 	struct rib_entry	*e, *next;
 	char			 why[96];
+	uint32_t		 cost;
 
 	for (e = TAILQ_FIRST(&p->rib_in); e != NULL; e = next) {
 		next = TAILQ_NEXT(e, peer_entry);
-		if (!allowed(p, &e->rp->p))
+		if (!allowed(p, &e->rp->p) ||
+		    route_cost(e->adv_cost, p->conf.metric, &cost) == -1)
 			rib_del(e);
-		else if (p->conf.metric != old->metric)
-			rib_recost(e, cost_add(e->adv_cost, p->conf.metric));
+		else
+			rib_recost(e, cost);
 	}
 	if (p->n_routes > p->conf.max_routes) {
 		snprintf(why, sizeof(why), "more than max-routes %u prefixes",

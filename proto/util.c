@@ -236,6 +236,17 @@ prefix_equal(const struct prefix *a, const struct prefix *b)
 	    prefix_addrlen(a->family)) == 0;
 }
 
+int
+prefix_in(const struct prefix *p, const struct prefix *set, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (prefix_equal(&set[i], p))
+			return 1;
+	return 0;
+}
+
 size_t
 prefix_addrlen(int family)
 {

@@ -65,6 +65,9 @@ void	 prefix_mask(struct prefix *);
 int	 prefix_is_network(const struct prefix *);
 /* The same family, length and address. */
 int	 prefix_equal(const struct prefix *, const struct prefix *);
+/* Is p, by prefix_equal, one of the n in set? */
+int	 prefix_in(const struct prefix *p, const struct prefix *set,
+	    size_t n);
 /* Bytes in an address of the family: 4 for AF_INET, else 16. */
 size_t	 prefix_addrlen(int family);
 void	 prefix_format(const struct prefix *, char out[PREFIX_STRLEN]);
