@@ -224,13 +224,28 @@ chan_control_retry(struct fwd *f)
 	chan_update_poll(f);
 }
 
+/* What f->params says about logging, at setup and after an update. */
 static void
-update_apply(struct fwd *f, const Ipcp__FwdUpdate *u)
+params_apply(struct fwd *f)
 {
-	msg_fwd_update_read(u, &f->params);
 	log_procinit(f->params.peer_name);
 	log_setverbose(f->params.verbose);
-	fwd_timers_start(f);
+}
+
+static void
+update_apply(struct fwd *f, const Ipcp__FwdParams *u)
+{
+	uint32_t	hb = f->params.heartbeat_ms;
+	uint32_t	dead = f->params.dead_after_ms;
+
+	msg_fwd_update_read(u, &f->params);
+	params_apply(f);
+	/*
+	 * Restarted timers push the next heartbeat and the dead-peer check
+	 * back: only when they changed (not for ipcpctl log verbose).
+	 */
+	if (f->params.heartbeat_ms != hb || f->params.dead_after_ms != dead)
+		fwd_timers_start(f);
 	log_debug("settings updated by ipcpd");
 }
 
@@ -298,7 +313,7 @@ setup_apply(struct fwd *f, const Ipcp__FwdSetup *s, int tunfd)
 {
 	f->tun_fd = tunfd;
 	msg_fwd_setup_read(s, &f->params);
-	log_setverbose(f->params.verbose);
+	params_apply(f);
 }
 
 static void

@@ -188,7 +188,6 @@ fwd_main(void)
 	prctl(PR_SET_NAME, "ipcp-fwd", 0, 0, 0);
 
 	chan_setup_recv(f);
-	log_procinit(f->params.peer_name);
 	loop_init(f);
 
 	/* uid and gid were checked (non-zero) by msg_validate. */

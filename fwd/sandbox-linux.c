@@ -83,22 +83,14 @@ sandbox_prctl(void)
 int
 sandbox_rlimits(void)
 {
-	static const struct {
+	const struct {
 		int		resource;
 		rlim_t		limit;
 	} lim[] = {
 		{ RLIMIT_NOFILE, SANDBOX_NOFILE },
 		{ RLIMIT_NPROC, 0 },
-#ifndef IPCP_SANITIZE
-		{ RLIMIT_FSIZE, 0 },
-#else
-		/*
-		 * make SANITIZE=1 only: a sanitizer's report goes to
-		 * stderr, which may be a file (a test's log); with a size
-		 * limit of 0 the report would be SIGXFSZ instead.
-		 */
-		{ RLIMIT_FSIZE, RLIM_INFINITY },
-#endif
+		/* 0 but in make SANITIZE=1 (sandbox-sanitizer.c). */
+		{ RLIMIT_FSIZE, sandbox_sanitizer_fsize() },
 		{ RLIMIT_CORE, 0 },
 	};
 	struct rlimit	rl;

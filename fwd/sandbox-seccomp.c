@@ -35,29 +35,7 @@ static const int seccomp_plain[] = {
 	SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(futex),
 	SCMP_SYS(rt_sigreturn), SCMP_SYS(restart_syscall),
 	SCMP_SYS(getrandom), SCMP_SYS(getpid),
-#ifdef IPCP_SANITIZE
-	/*
-	 * make SANITIZE=1 only, never in a build that is installed:
-	 * AddressSanitizer asks where the signal stack is before every
-	 * noreturn call (exit, longjmp).
-	 */
-	SCMP_SYS(sigaltstack),
-#endif
 };
-
-#ifdef IPCP_SANITIZE
-/*
- * make SANITIZE=1 only: on the way to a report a sanitizer looks for the
- * program's name and environment in /proc, and makes a pipe to test
- * whether memory it would show is readable.  Refused with EACCES rather
- * than fatal, so the report still comes out; nothing is reachable that
- * was not before.
- */
-static const int seccomp_refused[] = {
-	SCMP_SYS(open), SCMP_SYS(openat), SCMP_SYS(readlink),
-	SCMP_SYS(readlinkat), SCMP_SYS(pipe), SCMP_SYS(pipe2),
-};
-#endif
 
 static int
 seccomp_rules(scmp_filter_ctx ctx)
@@ -71,13 +49,9 @@ seccomp_rules(scmp_filter_ctx ctx)
 		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
 		    seccomp_plain[i], 0)) < 0)
 			return rc;
-#ifdef IPCP_SANITIZE
-	for (i = 0; i < sizeof(seccomp_refused) / sizeof(seccomp_refused[0]);
-	    i++)
-		if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-		    seccomp_refused[i], 0)) < 0)
-			return rc;
-#endif
+	/* make SANITIZE=1 only (sandbox-sanitizer.c); nothing otherwise. */
+	if ((rc = sandbox_sanitizer_seccomp(ctx)) < 0)
+		return rc;
 
 	/* Memory, but never executable: no code can be brought in. */
 	if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,

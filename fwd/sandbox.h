@@ -8,7 +8,10 @@
 #ifndef IPCP_SANDBOX_H
 #define IPCP_SANDBOX_H
 
+#include <sys/resource.h>
 #include <sys/types.h>
+
+#include <seccomp.h>
 
 /* sandbox-linux.c */
 /* chroot(2) into dir, which must be a root-owned directory nobody else
@@ -23,10 +26,14 @@ int	 sandbox_prctl(void);
 /* No files, no processes, no core dumps, few descriptors. */
 int	 sandbox_rlimits(void);
 
-/* sandbox-sanitizer.c */
-/* Before the chroot: let a sanitizer runtime (make SANITIZE=1) read what
- * it needs while it still can.  A no-op in an ordinary build. */
+/* sandbox-sanitizer.c: what a sanitizer runtime needs in the sandbox
+ * (make SANITIZE=1); in an ordinary build, nothing. */
+/* Before the chroot: let the runtime read what it needs while it can. */
 void	 sandbox_sanitizer(void);
+/* Its seccomp rules, added to ours; 0 or a libseccomp error. */
+int	 sandbox_sanitizer_seccomp(scmp_filter_ctx);
+/* RLIMIT_FSIZE: 0, or unlimited so that a report can reach stderr. */
+rlim_t	 sandbox_sanitizer_fsize(void);
 
 /* sandbox-seccomp.c */
 /* Install the syscall allowlist; anything else kills the process. */

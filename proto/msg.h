@@ -176,7 +176,7 @@ struct fwd_counters {
 /* Room for the parts of a FwdSetup or FwdUpdate being built. */
 struct msg_fwd_buf {
 	Ipcp__FwdSetup	 setup;
-	Ipcp__FwdUpdate	 update;
+	Ipcp__FwdParams	 params;
 	Ipcp__Prefix	 pfx[MSG_MAX_PREFIXES];
 	Ipcp__Prefix	*ppfx[MSG_MAX_PREFIXES];
 };
@@ -187,7 +187,8 @@ void		 msg_fwd_setup_read(const Ipcp__FwdSetup *,
 		    struct fwd_params *);
 void		 msg_fwd_update_build(Ipcp__Envelope *, struct msg_fwd_buf *,
 		    const struct fwd_params *);
-void		 msg_fwd_update_read(const Ipcp__FwdUpdate *,
+/* An update leaves uid and gid as they are. */
+void		 msg_fwd_update_read(const Ipcp__FwdParams *,
 		    struct fwd_params *);
 void		 msg_fwd_stats_build(Ipcp__Envelope *, Ipcp__FwdStats *,
 		    const struct fwd_counters *);
@@ -219,8 +220,6 @@ size_t		 msg_control_pack(const Ipcp__Control *, uint8_t *buf,
 		    size_t len);
 Ipcp__Control	*msg_control_unpack(const uint8_t *buf, size_t len);
 void		 msg_control_free(Ipcp__Control *);
-/* The wire size a Control will have, to fill frames without going over. */
-size_t		 msg_control_size(const Ipcp__Control *);
 /* The size one Route adds to a RouteUpdate (tag and length included). */
 size_t		 msg_route_size(const Ipcp__Route *);
 size_t		 msg_prefix_size(const Ipcp__Prefix *);

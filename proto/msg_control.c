@@ -151,12 +151,6 @@ msg_control_free(Ipcp__Control *c)
 		ipcp__control__free_unpacked(c, NULL);
 }
 
-size_t
-msg_control_size(const Ipcp__Control *c)
-{
-	return ipcp__control__get_packed_size(c);
-}
-
 /* A length-delimited field: one tag byte, the length's varint, the body. */
 static size_t
 field_size(size_t body)

@@ -11,7 +11,7 @@
 
 #include "msg.h"
 
-/* ---- FwdSetup and FwdUpdate: the forwarder's view of its peer --------- */
+/* ---- FwdSetup and FwdUpdate: FwdParams, the forwarder's view of its peer */
 
 static size_t
 allowed_set(struct msg_fwd_buf *b, const struct fwd_params *p)
@@ -40,85 +40,83 @@ timers_ok(uint32_t heartbeat_ms, uint32_t dead_after_ms)
 	return heartbeat_ms > 0 && dead_after_ms > heartbeat_ms;
 }
 
+static void
+params_build(Ipcp__FwdParams *m, struct msg_fwd_buf *b,
+    const struct fwd_params *p)
+{
+	ipcp__fwd_params__init(m);
+	m->peer_name = (char *)p->peer_name;
+	m->heartbeat_ms = p->heartbeat_ms;
+	m->dead_after_ms = p->dead_after_ms;
+	m->n_allowed_ips = allowed_set(b, p);
+	m->allowed_ips = b->ppfx;
+	m->verbose = p->verbose;
+}
+
+/* What FwdParams carries; uid and gid stay as they are. */
+static void
+params_read(const Ipcp__FwdParams *m, struct fwd_params *p)
+{
+	memset(p->peer_name, 0, sizeof(p->peer_name));
+	strncpy(p->peer_name, m->peer_name, sizeof(p->peer_name) - 1);
+	p->heartbeat_ms = m->heartbeat_ms;
+	p->dead_after_ms = m->dead_after_ms;
+	allowed_get(m->allowed_ips, m->n_allowed_ips, p);
+	p->verbose = m->verbose;
+}
+
+static int
+params_ok(const Ipcp__FwdParams *m)
+{
+	return m != NULL && msg_str_ok(m->peer_name, MSG_NODE_NAME_MAX) &&
+	    timers_ok(m->heartbeat_ms, m->dead_after_ms) &&
+	    msg_prefixes_ok(m->allowed_ips, m->n_allowed_ips,
+	    MSG_MAX_PREFIXES);
+}
+
 void
 msg_fwd_setup_build(Ipcp__Envelope *env, struct msg_fwd_buf *b,
     const struct fwd_params *p)
 {
-	Ipcp__FwdSetup	*s = &b->setup;
-
-	ipcp__fwd_setup__init(s);
-	s->peer_name = (char *)p->peer_name;
-	s->uid = p->uid;
-	s->gid = p->gid;
-	s->heartbeat_ms = p->heartbeat_ms;
-	s->dead_after_ms = p->dead_after_ms;
-	s->n_allowed_ips = allowed_set(b, p);
-	s->allowed_ips = b->ppfx;
-	s->verbose = p->verbose;
+	ipcp__fwd_setup__init(&b->setup);
+	b->setup.uid = p->uid;
+	b->setup.gid = p->gid;
+	params_build(&b->params, b, p);
+	b->setup.params = &b->params;
 	env->body_case = IPCP__ENVELOPE__BODY_FWD_SETUP;
-	env->fwd_setup = s;
+	env->fwd_setup = &b->setup;
 }
 
 void
 msg_fwd_setup_read(const Ipcp__FwdSetup *s, struct fwd_params *p)
 {
 	memset(p, 0, sizeof(*p));
-	strncpy(p->peer_name, s->peer_name, sizeof(p->peer_name) - 1);
 	p->uid = s->uid;
 	p->gid = s->gid;
-	p->heartbeat_ms = s->heartbeat_ms;
-	p->dead_after_ms = s->dead_after_ms;
-	allowed_get(s->allowed_ips, s->n_allowed_ips, p);
-	p->verbose = s->verbose;
+	params_read(s->params, p);
 }
 
 static int
 setup_ok(const Ipcp__FwdSetup *s)
 {
 	/* Root is what the forwarder must never stay. */
-	return s != NULL && msg_str_ok(s->peer_name, MSG_NODE_NAME_MAX) &&
-	    s->uid != 0 && s->gid != 0 &&
-	    timers_ok(s->heartbeat_ms, s->dead_after_ms) &&
-	    msg_prefixes_ok(s->allowed_ips, s->n_allowed_ips,
-	    MSG_MAX_PREFIXES);
+	return s != NULL && s->uid != 0 && s->gid != 0 &&
+	    params_ok(s->params);
 }
 
 void
 msg_fwd_update_build(Ipcp__Envelope *env, struct msg_fwd_buf *b,
     const struct fwd_params *p)
 {
-	Ipcp__FwdUpdate	*u = &b->update;
-
-	ipcp__fwd_update__init(u);
-	u->peer_name = (char *)p->peer_name;
-	u->heartbeat_ms = p->heartbeat_ms;
-	u->dead_after_ms = p->dead_after_ms;
-	u->n_allowed_ips = allowed_set(b, p);
-	u->allowed_ips = b->ppfx;
-	u->verbose = p->verbose;
+	params_build(&b->params, b, p);
 	env->body_case = IPCP__ENVELOPE__BODY_FWD_UPDATE;
-	env->fwd_update = u;
+	env->fwd_update = &b->params;
 }
 
-/* Only the fields an update carries; uid and gid stay as they are. */
 void
-msg_fwd_update_read(const Ipcp__FwdUpdate *u, struct fwd_params *p)
+msg_fwd_update_read(const Ipcp__FwdParams *m, struct fwd_params *p)
 {
-	memset(p->peer_name, 0, sizeof(p->peer_name));
-	strncpy(p->peer_name, u->peer_name, sizeof(p->peer_name) - 1);
-	p->heartbeat_ms = u->heartbeat_ms;
-	p->dead_after_ms = u->dead_after_ms;
-	allowed_get(u->allowed_ips, u->n_allowed_ips, p);
-	p->verbose = u->verbose;
-}
-
-static int
-update_ok(const Ipcp__FwdUpdate *u)
-{
-	return u != NULL && msg_str_ok(u->peer_name, MSG_NODE_NAME_MAX) &&
-	    timers_ok(u->heartbeat_ms, u->dead_after_ms) &&
-	    msg_prefixes_ok(u->allowed_ips, u->n_allowed_ips,
-	    MSG_MAX_PREFIXES);
+	params_read(m, p);
 }
 
 /* ---- FwdStream: the connected socket's keys --------------------------- */
@@ -214,7 +212,7 @@ msg_fwd_validate(const Ipcp__Envelope *env)
 	case IPCP__ENVELOPE__BODY_FWD_SETUP:
 		return setup_ok(env->fwd_setup) ? 0 : -1;
 	case IPCP__ENVELOPE__BODY_FWD_UPDATE:
-		return update_ok(env->fwd_update) ? 0 : -1;
+		return params_ok(env->fwd_update) ? 0 : -1;
 	case IPCP__ENVELOPE__BODY_FWD_STREAM:
 		return stream_ok(env->fwd_stream) ? 0 : -1;
 	case IPCP__ENVELOPE__BODY_FWD_STATS:

@@ -156,6 +156,7 @@ fx_start(struct fx *fx, const struct opts *o)
 {
 	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
 	Ipcp__FwdSetup	 setup = IPCP__FWD_SETUP__INIT;
+	Ipcp__FwdParams	 params = IPCP__FWD_PARAMS__INIT;
 	Ipcp__FwdStream	 stream = IPCP__FWD_STREAM__INIT;
 	Ipcp__Prefix	 pfx[2], *ppfx[2] = { &pfx[0], &pfx[1] };
 	struct prefix	 p4, p6;
@@ -203,14 +204,15 @@ fx_start(struct fx *fx, const struct opts *o)
 	assert_int_equal(prefix_parse("fd00:9::/64", &p6), 0);
 	msg_prefix_set(&pfx[0], &p4);
 	msg_prefix_set(&pfx[1], &p6);
-	setup.peer_name = "fwdtest";
+	params.peer_name = "fwdtest";
+	params.heartbeat_ms = o->heartbeat_ms;
+	params.dead_after_ms = o->dead_after_ms;
+	params.allowed_ips = ppfx;
+	params.n_allowed_ips = 2;
+	params.verbose = getenv("TEST_VERBOSE") != NULL;
 	setup.uid = NOBODY;
 	setup.gid = NOBODY;
-	setup.heartbeat_ms = o->heartbeat_ms;
-	setup.dead_after_ms = o->dead_after_ms;
-	setup.allowed_ips = ppfx;
-	setup.n_allowed_ips = 2;
-	setup.verbose = getenv("TEST_VERBOSE") != NULL;
+	setup.params = &params;
 	env.body_case = IPCP__ENVELOPE__BODY_FWD_SETUP;
 	env.fwd_setup = &setup;
 	fx_send(fx, &env, tn[1]);
