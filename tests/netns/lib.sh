@@ -49,6 +49,8 @@ OV6_A=fd77::1
 OV6_B=fd77::2
 PORT=5000
 RTPROT=158
+# dead-after of the standard two-node configs (write_conf).
+STD_DEAD_AFTER=4
 
 # Daemons this test started: name -> pid.
 declare -A DPID=()
@@ -139,6 +141,34 @@ stop_pid() {
 	wait_until 5 proc_gone "$pid" && return 0
 	kill -KILL "$pid" 2>/dev/null
 	wait_until 5 proc_gone "$pid"
+}
+
+# reap PID SECS: wait up to SECS for PID, a child of this shell, to end;
+# its exit status, or 124 (after stopping it) if it did not.
+reap() {
+	local rc
+	wait_until "$2" proc_gone "$1" || { stop_pid "$1"; forget_pid "$1"; \
+	    return 124; }
+	wait "$1"
+	rc=$?
+	forget_pid "$1"
+	return $rc
+}
+
+# CPU time (user + system) of a process so far, in milliseconds.
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ms() {
+	# Fields after the command name, which may hold spaces.
+	local stat
+	stat=$(<"/proc/$1/stat")
+	set -- ${stat##*) }
+	echo $(( (${12} + ${13}) * 1000 / CLK_TCK ))
+}
+
+# The adversary of the denial-of-service tests (tests/tools/).
+ATTACK=$IPCP_BUILD/tests/ipcp-attack
+need_attack() {
+	[ -x "$ATTACK" ] || fail "$ATTACK not built (make netns builds it)"
 }
 
 # A sanitizer's report in any daemon log (make check SANITIZE=1) fails
@@ -253,7 +283,7 @@ write_conf() {
 		echo "user = $FWD_USER"
 		echo "control = $(sock "$node")"
 		echo "heartbeat-interval = 1"
-		echo "dead-after = 4"
+		echo "dead-after = $STD_DEAD_AFTER"
 		echo
 		echo "[peer $peer]"
 		echo "public-key = $peerkey"
@@ -298,12 +328,10 @@ start_daemons() {
 STOP_RC=
 stop_daemon() {
 	local pid=${DPID[$1]}
-	STOP_RC=timeout
 	kill -TERM "$pid" 2>/dev/null
-	wait_until 10 proc_gone "$pid" || return 1
-	wait "$pid"
+	reap "$pid" 10
 	STOP_RC=$?
-	forget_pid "$pid"
+	[ "$STOP_RC" != 124 ] || { STOP_RC=timeout; return 1; }
 }
 
 forget_pid() {
@@ -375,7 +403,7 @@ has_route() {
 	local fam=-4
 	case $2 in *:*) fam=-6 ;; esac
 	ip netns exec "$1" ip "$fam" route show proto "$RTPROT" |
-	    grep -Eq "^$2(/(32|128))? .*dev $3( |\$)"
+	    match -E "^$2(/(32|128))? .*dev $3( |\$)"
 }
 
 # ping_ok NETNS ADDR [COUNT]
@@ -507,6 +535,18 @@ node_conf() {
 }
 
 node_start() { start_daemon "$1" "${NODE_NS[$1]}"; }
+
+# mesh_pair A B: two nodes, B dialing A, both started and up.
+mesh_pair() {
+	node_add "$1"
+	node_add "$2"
+	link_add "$2" "$1"
+	node_conf "$1"
+	node_conf "$2"
+	node_start "$1"
+	node_start "$2"
+	wait_until 20 peer_up "$1" "$2" || fail "$1-$2 did not come up"
+}
 
 # route_best NODE PREFIX: "via cost path..." of the best path, or fails.
 route_best() {

@@ -19,14 +19,7 @@ command -v babeld >/dev/null ||
 
 # The learned prefixes must pass the forwarders' source filters too.
 MESH_ALLOWED="$MESH_ALLOWED, fd99::/16, 10.99.0.0/16"
-node_add alpha
-node_add beta
-link_add beta alpha
-node_conf alpha
-node_conf beta
-node_start alpha
-node_start beta
-wait_until 20 peer_up alpha beta || fail "alpha-beta did not come up"
+mesh_pair alpha beta
 
 # A network of beta's own to redistribute (this kernel has no dummy
 # interfaces): one end of a veth pair that stays inside beta.

@@ -78,9 +78,10 @@ assert peers == int(sys.argv[2]), peers
 PY
 slow=$!
 MY_PIDS+=("$slow")
-wait_until 20 proc_gone "$slow" || fail "the slow reader did not finish"
-wait "$slow" || fail "slow reader: $(cat "$TMP/slow.out")"
-forget_pid "$slow"
+reap "$slow" 20
+rc=$?
+[ "$rc" != 124 ] || fail "the slow reader did not finish"
+[ "$rc" = 0 ] || fail "slow reader: $(cat "$TMP/slow.out")"
 info "$(tr '\n' ' ' <"$TMP/slow.out")"
 grep -q "^peers $N\$" "$TMP/slow.out" || fail "slow reader: $(cat \
     "$TMP/slow.out")"

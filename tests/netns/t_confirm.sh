@@ -12,14 +12,7 @@
 # A confirmed reload stays; confirm with nothing pending fails.
 . "$(dirname "$0")/lib.sh"
 
-node_add alpha
-node_add beta
-link_add beta alpha
-node_conf alpha
-node_conf beta
-node_start alpha
-node_start beta
-wait_until 20 peer_up alpha beta || fail "alpha-beta did not come up"
+mesh_pair alpha beta
 cp "$TMP/alpha.conf" "$TMP/alpha.good"
 
 # Without beta, for 3 seconds.

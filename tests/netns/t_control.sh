@@ -12,8 +12,8 @@ standard_setup
 SOCK=$(sock alpha)
 as_member() { setpriv --reuid 65534 --regid 0 --clear-groups "$@"; }
 
-# /usr/bin/python3: a python under /root (pyenv) is out of its reach.
-as_member /usr/bin/python3 - "$SOCK" >"$TMP/flood.out" 2>&1 <<'PY' &
+# $PYTHON, Debian's: a python under /root (pyenv) is out of its reach.
+as_member "$PYTHON" - "$SOCK" >"$TMP/flood.out" 2>&1 <<'PY' &
 import socket, sys, time
 held = []
 for i in range(45):

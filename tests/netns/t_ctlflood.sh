@@ -11,8 +11,7 @@
 # session is not torn down for it.
 . "$(dirname "$0")/lib.sh"
 
-ATTACK=$IPCP_BUILD/tests/ipcp-attack
-[ -x "$ATTACK" ] || fail "$ATTACK not built (make netns builds it)"
+need_attack
 setup_topology
 make_keys alpha beta attacker
 write_configs
@@ -26,10 +25,8 @@ start_daemons
 wait_up 20
 
 apid=${DPID[alpha]}
-cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
 lines0=$(wc -l <"$TMP/alpha.log")
-cpu0=$(cpu "$apid")
+cpu0=$(cpu_ms "$apid")
 t0=$(now_us)
 n2 "$ATTACK" control "$IP_A:$PORT" "$TMP/attacker.key" "$(pubkey alpha)" \
     10.99.5.0/24 2000 5 >"$TMP/attack.out" 2>&1 &
@@ -48,14 +45,13 @@ while proc_alive "$attacker"; do
 	ping_ok "$NS_A" "$OV_B" 1 || fail "no ping to beta during the flood"
 	[ $(( $(now_us) - t0 )) -lt 20000000 ] || fail "the flood never ended"
 done
-wait "$attacker"
+reap "$attacker" 10
 rc=$?
-forget_pid "$attacker"
 t1=$(now_us)
 [ "$rc" = 0 ] || fail "the attacker's session was closed: $(cat \
     "$TMP/attack.out")"
 lines=$(( $(wc -l <"$TMP/alpha.log") - lines0 ))
-used=$(( ($(cpu "$apid") - cpu0) * 1000 / hz ))
+used=$(( $(cpu_ms "$apid") - cpu0 ))
 wall=$(( (t1 - t0) / 1000 ))
 info "$(cat "$TMP/attack.out")"
 info "alpha: $lines log lines, ipcpd CPU $used ms in $wall ms," \

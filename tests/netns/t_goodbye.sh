@@ -37,11 +37,9 @@ info "goodbye: routes withdrawn in $(( (t1 - t0) / 1000 )) ms" \
 [ -z "$(kroute_dev beta "$(ov alpha)/32")" ] ||
     fail "beta: kernel route to alpha left"
 
-pid=${DPID[alpha]}
-wait_until 10 proc_gone "$pid" || fail "alpha's ipcpd did not exit"
-wait "$pid"
+reap "${DPID[alpha]}" 10
 rc=$?
-forget_pid "$pid"
+[ "$rc" != 124 ] || fail "alpha's ipcpd did not exit"
 [ "$rc" = 0 ] || fail "alpha's ipcpd exited $rc after goodbye"
 links=$(nx alpha ip -o link show | grep -o 'ipcp-[^:@ ]*')
 [ -z "$links" ] || fail "alpha: links left: $links"

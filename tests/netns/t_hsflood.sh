@@ -12,8 +12,7 @@
 # within a bounded share of a CPU.
 . "$(dirname "$0")/lib.sh"
 
-ATTACK=$IPCP_BUILD/tests/ipcp-attack
-[ -x "$ATTACK" ] || fail "$ATTACK not built (make netns builds it)"
+need_attack
 standard_setup
 
 srcs=("$IP_B")
@@ -36,12 +35,10 @@ wait_until 10 grep -q "opened" "$TMP/idle.out" ||
 info "$(head -n 1 "$TMP/idle.out")"
 
 apid=${DPID[alpha]}
-cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-hz=$(getconf CLK_TCK)
-c0=$(cpu "$apid")
+c0=$(cpu_ms "$apid")
 w0=$(now_us)
 # In the thick of it, beta loses its session and must be back in 3 s.
-wait_until 5 eval '[ $(( ($(cpu "$apid") - c0) * 1000 / hz )) -gt 50 ]'
+wait_until 5 eval '[ $(( $(cpu_ms "$apid") - c0 )) -gt 50 ]'
 old=$(fwd_pid beta alpha) || fail "beta: no forwarder"
 kill -KILL "$old"
 t0=$(now_us)
@@ -53,7 +50,7 @@ info "beta back after $(( ($(now_us) - t0) / 1000 )) ms"
 ping_ok "$NS_B" "$OV_A" 1 || fail "no ping over the new session"
 wait_until 15 eval 'proc_gone $idle && proc_gone $forged' ||
     fail "the attack did not end"
-used=$(( ($(cpu "$apid") - c0) * 1000 / hz ))
+used=$(( $(cpu_ms "$apid") - c0 ))
 wall=$(( ($(now_us) - w0) / 1000 ))
 info "$(tail -n 1 "$TMP/idle.out"); $(tail -n 1 "$TMP/forged.out")"
 info "alpha's ipcpd: $used ms of CPU in $wall ms under the flood"

@@ -82,17 +82,6 @@ bg() {
 	MY_PIDS+=("$BG")
 }
 
-# reap PID SECS: wait up to SECS for PID to end; its exit status, or 124.
-reap() {
-	local rc
-	wait_until "$2" proc_gone "$1" || { stop_pid "$1"; forget_pid "$1"; \
-	    return 124; }
-	wait "$1"
-	rc=$?
-	forget_pid "$1"
-	return $rc
-}
-
 # listening NETNS tcp|udp PORT
 listening() {
 	local f=-Hltn
