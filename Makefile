@@ -2,11 +2,21 @@
 #
 # ipcp: make (build), make check (all tests), make demo (a real tunnel
 # between two network namespaces), make install.  `check' and `demo'
-# install missing Debian packages first (contrib/install-deps.sh).
+# install missing Debian packages first (contrib/install-deps.sh); `make
+# deb' builds a Debian package (contrib/debian/).
+
+# The release: --version of ipcpd and ipcpctl, and the Debian package's
+# version (contrib/debian/changelog must agree; `make deb' checks).
+VERSION	:= 0.9.0
 
 PREFIX	?= /usr/local
 SBINDIR	?= $(PREFIX)/sbin
 MANDIR	?= $(PREFIX)/share/man
+DOCDIR	?= $(PREFIX)/share/doc/ipcp
+# systemd looks in /usr/local/lib/systemd/system too, so the default
+# install works as it is; a package uses /lib/systemd/system.
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 # `make check SANITIZE=1' builds everything, forwarders included, with
 # AddressSanitizer and UndefinedBehaviorSanitizer into build-san/, and
@@ -23,7 +33,8 @@ SAN_FLAGS :=
 HARDEN	:= -fstack-protector-strong -D_FORTIFY_SOURCE=2
 endif
 
-PKGS	:= libsodium libgcrypt libuv libprotobuf-c inih libmnl libseccomp json-c
+PKGS	:= libsodium libgcrypt libuv libprotobuf-c inih libmnl libseccomp json-c \
+	   libsystemd
 CC	?= cc
 # CFLAGS and LDFLAGS are the user's (make CC=clang CFLAGS=-O1 ...); what
 # ipcp cannot build without lives in IPCP_CFLAGS and IPCP_LDFLAGS, which
@@ -33,7 +44,7 @@ CFLAGS	?= -O2 -g
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 IPCP_CFLAGS := -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wshadow \
 	   -D_GNU_SOURCE $(HARDEN) -fPIE $(SAN_FLAGS) \
-	   -I$(B)/gen -Iproto $(PKG_CFLAGS)
+	   -DIPCP_VERSION='"$(VERSION)"' -I$(B)/gen -Iproto $(PKG_CFLAGS)
 IPCP_LDFLAGS := -pie -Wl,-z,relro,-z,now $(SAN_FLAGS)
 ALL_CFLAGS = $(IPCP_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(IPCP_LDFLAGS) $(LDFLAGS)
@@ -41,9 +52,11 @@ ALL_LDFLAGS = $(IPCP_LDFLAGS) $(LDFLAGS)
 # Only the forwarder seals and opens frames, so only it links libgcrypt
 # (proto/frame.c, the AEAD engine); the wire format is proto/wire.c.
 LIBS_PROTO = -lsodium -lprotobuf-c
-LIBS_CTLD  = $(LIBS_PROTO) -luv -linih -lmnl
+# Only ipcpd talks to systemd (ctld/notify.c).
+LIBS_CTLD  = $(LIBS_PROTO) -luv -linih -lmnl -lsystemd
 LIBS_FWD   = $(LIBS_PROTO) -lgcrypt -luv -lseccomp
-LIBS_CTL   = $(LIBS_PROTO) -ljson-c
+# ipcpctl -c reads the control socket's path with inih (ctl/sockpath.c).
+LIBS_CTL   = $(LIBS_PROTO) -ljson-c -linih
 
 GEN_C	:= $(B)/gen/ipcp.pb-c.c
 GEN_H	:= $(B)/gen/ipcp.pb-c.h
@@ -121,6 +134,9 @@ $(B)/ipcp-fwd: $(FWD_OBJS) $(AEAD_OBJS) $(B)/libipcp.a
 
 $(B)/ipcpctl: $(CTL_OBJS) $(B)/libipcp.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS_CTL)
+
+# --version: the programs that print it follow VERSION.
+$(call obj,ctld/ipcpd.c ctl/ipcpctl.c): Makefile
 
 .SECONDEXPANSION:
 $(B)/tests/%: tests/unit/%.c $$(call obj,$$($$*_SRCS)) $(B)/libipcp.a

@@ -1,11 +1,18 @@
 #!/bin/sh
 # Installs the Debian packages ipcp needs to build, test and demo, if any
 # are missing.  Safe to run again; does nothing when all are present.
+#
+#	contrib/install-deps.sh		build, test, demo (make check)
+#	contrib/install-deps.sh deb	also what `make deb' needs
 set -eu
 PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
 libsodium-dev libgcrypt20-dev libuv1-dev libinih-dev libmnl-dev libseccomp-dev
-libjson-c-dev libcmocka-dev iproute2 iperf3 iputils-ping nftables procps
-python3 babeld clang libclang-rt-14-dev llvm"
+libjson-c-dev libsystemd-dev libcmocka-dev iproute2 iperf3 iputils-ping
+nftables procps python3 babeld clang libclang-rt-14-dev llvm"
+# Packaging only: not installed for every `make check'.
+if [ "${1:-}" = deb ]; then
+	PKGS="$PKGS debhelper dpkg-dev fakeroot lintian"
+fi
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

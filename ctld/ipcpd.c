@@ -2,8 +2,9 @@
 /*
  * ipcpd: main, command line, start-up and shut-down.
  *
- *	ipcpd [-dv] [-c file]		run the daemon
+ *	ipcpd [-dv] [-c file] [-s socket]	run the daemon
  *	ipcpd -n [-v] [-c file]		check the config, print it
+ *	ipcpd -h | --help, ipcpd -V | --version
  *	ipcpd IFNAME IP PORT SERVERFLAG SECRETFILE
  *					the original ipcp command line
  *
@@ -13,7 +14,8 @@
  * goodbye through its forwarder, so they withdraw our routes at once,
  * waits a bounded time for them, and removes what ipcpd put in the
  * system: routes, TUN devices and the control socket.  SIGHUP reloads
- * the config (reload.c).
+ * the config (reload.c).  Under systemd (Type=notify) notify.c tells the
+ * service manager when all this is done.
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -21,6 +23,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -35,6 +38,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "paths.h"
+#include "version.h"
 
 static struct ipcpd	 ipcpd_state;
 struct ipcpd		*ipcpd = &ipcpd_state;
@@ -42,13 +46,48 @@ struct ipcpd		*ipcpd = &ipcpd_state;
 static uv_signal_t	 sig_term, sig_int, sig_hup, sig_pipe;
 static uv_timer_t	 stop_timer;
 
-static __attribute__((noreturn)) void
-usage(void)
+static const struct option longopts[] = {
+	{ "help",	no_argument,	NULL, 'h' },
+	{ "version",	no_argument,	NULL, 'V' },
+	{ NULL,		0,		NULL, 0 }
+};
+
+static void
+help(void)
 {
-	fprintf(stderr,
-	    "usage: ipcpd [-dnv] [-c file]\n"
-	    "       ipcpd IFNAME IP PORT SERVERFLAG SECRETFILE\n");
+	printf("usage: ipcpd [-dnv] [-c file] [-s socket]\n"
+	    "       ipcpd IFNAME IP PORT SERVERFLAG SECRETFILE\n"
+	    "  -c file     configuration file (default %s)\n"
+	    "  -d          stay in the foreground, log to stderr\n"
+	    "  -n          check the configuration, print it, exit\n"
+	    "  -s socket   control socket, instead of the file's `control'\n"
+	    "  -v          more verbose (debug messages)\n"
+	    "  -h, --help  this text;  -V, --version  the version\n",
+	    CONFIG_DEFAULT_FILE);
+}
+
+/* A usage error: one line on stderr, exit 2. */
+static __attribute__((noreturn)) void
+usage(const char *what)
+{
+	fprintf(stderr, "ipcpd: %s (ipcpd -h for help)\n", what);
 	exit(2);
+}
+
+/* As the file's `control' key must be (config.c). */
+static int
+socket_path_check(const char *path, char *err, size_t len)
+{
+	if (path[0] != '/') {
+		snprintf(err, len, "-s %s: not an absolute path", path);
+		return -1;
+	}
+	if (strlen(path) >= sizeof(ipcpd->conf->control)) {
+		snprintf(err, len, "-s: a socket path must be shorter than "
+		    "%zu characters", sizeof(ipcpd->conf->control));
+		return -1;
+	}
+	return 0;
 }
 
 /* Forwarders live beside ipcpd, wherever it was installed or built. */
@@ -152,6 +191,7 @@ finish(void)
 	listener_close_all();
 	control_close();
 	nl_close();
+	notify_close();
 	log_info("exiting");
 	exit(0);
 }
@@ -178,6 +218,7 @@ ipcpd_shutdown(const char *reason)
 		return;
 	log_info("shutting down: %s", reason);
 	ipcpd->stopping = 1;
+	notify_stopping();
 	hsconn_close_all();
 	listener_close_all();
 	control_close();
@@ -224,7 +265,7 @@ signals_init(void)
 int
 main(int argc, char *argv[])
 {
-	const char	*file = CONFIG_DEFAULT_FILE;
+	const char	*file = CONFIG_DEFAULT_FILE, *control = NULL;
 	struct peer	*p;
 	char		 err[1024];
 	size_t		 i;
@@ -237,7 +278,9 @@ main(int argc, char *argv[])
 	log_procinit("ipcpd");
 	log_init(1, 0, LOG_DAEMON);
 
-	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:c:dhns:vV", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			file = optarg;
@@ -245,18 +288,40 @@ main(int argc, char *argv[])
 		case 'd':
 			debug = 1;
 			break;
+		case 'h':
+			help();
+			return 0;
 		case 'n':
 			check = 1;
+			break;
+		case 's':
+			control = optarg;
 			break;
 		case 'v':
 			verbose++;
 			break;
+		case 'V':
+			printf("ipcpd %s\n", IPCP_VERSION);
+			return 0;
+		case ':':
+			snprintf(err, sizeof(err), "option %s needs an "
+			    "argument", argv[optind - 1]);
+			usage(err);
 		default:
-			usage();
+			if (optopt != 0)
+				snprintf(err, sizeof(err), "unknown option "
+				    "-%c", optopt);
+			else
+				snprintf(err, sizeof(err), "unknown option "
+				    "%s", argv[optind - 1]);
+			usage(err);
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (control != NULL && socket_path_check(control, err,
+	    sizeof(err)) == -1)
+		usage(err);
 
 	if (argc == 5) {
 		/* The original ipcp command line runs in the foreground. */
@@ -265,11 +330,23 @@ main(int argc, char *argv[])
 		debug = 1;
 	} else if (argc == 0)
 		ipcpd->conf = config_parse(file, err, sizeof(err));
-	else
-		usage();
+	else {
+		snprintf(err, sizeof(err), "expected no arguments, or the "
+		    "five of the original command line; got %d", argc);
+		usage(err);
+	}
 	if (ipcpd->conf == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
+	}
+	/*
+	 * -s wins over the file's `control' (several instances from one
+	 * template unit, each with its own socket); reloads keep it.
+	 */
+	if (control != NULL) {
+		ipcpd->control = control;
+		snprintf(ipcpd->conf->control, sizeof(ipcpd->conf->control),
+		    "%s", control);
 	}
 	for (i = 0; i < ipcpd->conf->n_warning; i++)
 		fprintf(stderr, "%s\n", ipcpd->conf->warning[i]);
@@ -322,6 +399,7 @@ main(int argc, char *argv[])
 			fatalx("libuv: cannot continue after fork");
 	}
 	signals_init();
+	notify_init();
 	add_peers();
 	route_local_sync();
 
@@ -329,6 +407,8 @@ main(int argc, char *argv[])
 	    ipcpd->n_peers, ipcpd->n_peers == 1 ? "" : "s");
 	TAILQ_FOREACH(p, &ipcpd->peers, entry)
 		peer_fsm(p, PEER_EV_START, NULL);
+	/* The control socket answers as soon as the loop runs. */
+	notify_ready();
 	uv_run(ipcpd->loop, UV_RUN_DEFAULT);
 	return 0;
 }

@@ -156,6 +156,8 @@ struct ipcpd {
 	uint64_t		 start_ms;
 	int			 stopping;
 	char			 fwd_path[PATH_MAX];
+	/* -s: the control socket, whatever the file says (reload too). */
+	const char		*control;
 	uint32_t		 local_caps;
 };
 
@@ -172,6 +174,13 @@ struct ctl_req {
 void		 ipcpd_shutdown(const char *reason);
 /* A forwarder is gone: the last one at shutdown lets us exit. */
 void		 ipcpd_shutdown_check(void);
+
+/* notify.c: sd_notify(3); nothing without NOTIFY_SOCKET. */
+void		 notify_init(void);	/* status and watchdog timers */
+void		 notify_ready(void);
+void		 notify_reloading(void);
+void		 notify_stopping(void);
+void		 notify_close(void);
 
 /* peer.c */
 /* A configured peer: its TUN and FSM (start it with PEER_EV_START). */

@@ -18,6 +18,10 @@
  *	FWD_STOP_MS), so when `ipcpctl reload' returns, removed TUNs have
  *	vanished.  Until then another reload gets "reload in progress".
  *
+ * Under systemd a reload that applies (not --check) is framed by
+ * RELOADING=1 and READY=1 (notify.c); READY=1 also ends one that failed,
+ * since the old config still runs.
+ *
  * Confirmed reload (BIRD's `configure timeout', a router's commit
  * confirmed): with --confirm N the old config is kept whole, and unless
  * `ipcpctl confirm' comes within N seconds it is applied again the same
@@ -249,9 +253,11 @@ confirm_timeout(uv_timer_t *t)
 	rl.rollback = NULL;
 	log_warnx("reload not confirmed within %u s: going back to the "
 	    "previous configuration", rl.confirm_s);
+	notify_reloading();
 	if (config_diff(cur, back, &r) == -1) {
 		log_warn("rollback");
 		config_free(back);
+		notify_ready();
 		return;
 	}
 	memcpy(rl.count, r.count, sizeof(rl.count));
@@ -260,6 +266,7 @@ confirm_timeout(uv_timer_t *t)
 		    "configuration: %s", err);
 		config_diff_free(&r);
 		config_free(back);
+		notify_ready();
 		return;
 	}
 	log_summary("rolled back");
@@ -304,6 +311,7 @@ reload_progress(void)
 		return;
 	rl.busy = 0;
 	reply_done(1);
+	notify_ready();
 }
 
 static void
@@ -339,16 +347,22 @@ reload_request(const struct ctl_req *req, int check, unsigned confirm_s)
 		    "there is no config file to reload");
 		return;
 	}
+	if (!check)
+		notify_reloading();
 	if ((new = config_parse(old->file, err, sizeof(err))) == NULL) {
 		refuse(req, CTL_RES_CONFIG, err);
-		return;
+		goto failed;
 	}
+	/* ipcpd -s: the socket it listens on, whatever the file says. */
+	if (ipcpd->control != NULL)
+		snprintf(new->control, sizeof(new->control), "%s",
+		    ipcpd->control);
 	for (i = 0; i < new->n_warning; i++)
 		log_warnx("%s", new->warning[i]);
 	if (config_diff(old, new, &r) == -1) {
 		refuse(req, CTL_RES_FAILED, strerror(errno));
 		config_free(new);
-		return;
+		goto failed;
 	}
 	rl.has_req = req != NULL;
 	if (req != NULL)
@@ -367,7 +381,7 @@ reload_request(const struct ctl_req *req, int check, unsigned confirm_s)
 		refuse(req, CTL_RES_FAILED, err);
 		config_diff_free(&r);
 		config_free(new);
-		return;
+		goto failed;
 	}
 	log_summary("reloaded");
 	config_diff_free(&r);
@@ -387,6 +401,11 @@ reload_request(const struct ctl_req *req, int check, unsigned confirm_s)
 		config_free(old);
 	rl.busy = 1;
 	reload_progress();
+	return;
+failed:
+	/* The old configuration runs on, as it was. */
+	if (!check)
+		notify_ready();
 }
 
 void

@@ -4,7 +4,17 @@
  * foreground, to syslog otherwise, or to a sink (a forwarder's channel to
  * ipcpd).  Nothing here allocates after log_init, so it is safe to call
  * from any path, including fatal ones.
+ *
+ * When stderr is the journal (systemd sets JOURNAL_STREAM to its
+ * device:inode), each line starts with its priority as "<N>", which
+ * journald turns into the entry's PRIORITY (sd-daemon(3), SD_ERR and
+ * friends have the syslog numbers).  Not sd_journal_print(): this file is
+ * linked into the forwarder and ipcpctl too, which have no business
+ * linking libsystemd, and one stream keeps the order of everything
+ * ipcpd and its children write to stderr.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +29,29 @@ static int		 log_foreground = 1;
 static int		 log_verbose;
 static const char	*log_procname = "ipcp";
 static log_sink_fn	 log_sink;
+static int		 log_journal;	/* stderr is the journal's stream */
+
+/* JOURNAL_STREAM names stderr's file, not one a parent passed on. */
+static int
+stderr_is_journal(void)
+{
+	const char		*env = getenv("JOURNAL_STREAM");
+	struct stat		 st;
+	unsigned long long	 dev, ino;
+
+	if (env == NULL || sscanf(env, "%llu:%llu", &dev, &ino) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
 
 void
 log_init(int foreground, int verbose, int facility)
 {
 	log_foreground = foreground;
+	log_journal = foreground && stderr_is_journal();
 	log_verbose = verbose;
 	if (!foreground)
 		openlog(log_procname, LOG_PID | LOG_NDELAY, facility);
@@ -67,7 +95,11 @@ log_emit(int pri, const char *line)
 	if (log_foreground) {
 		int saved = errno;
 
-		fprintf(stderr, "%s: %s\n", log_procname, line);
+		if (log_journal)
+			fprintf(stderr, "<%d>%s: %s\n", LOG_PRI(pri),
+			    log_procname, line);
+		else
+			fprintf(stderr, "%s: %s\n", log_procname, line);
 		fflush(stderr);
 		errno = saved;
 	} else
