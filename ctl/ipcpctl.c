@@ -7,7 +7,10 @@
  * datagram (proto/msg.c).  The key commands work without a daemon.
  *
  * Exit status: 0 on success, 1 when the command failed (no daemon, an
- * error result, bad input), 2 on a usage error.
+ * error result, bad input), 2 on a usage error (one line on stderr).
+ *
+ * The socket is -s SOCKET, -i INSTANCE or -c CONFIG (sockpath.c), else
+ * the default one.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -15,6 +18,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +31,7 @@
 #include "ipcpctl.h"
 #include "msg.h"
 #include "util.h"
+#include "version.h"
 
 static void	usage(void) __attribute__((noreturn));
 static int	ctl_connect(const char *);
@@ -35,10 +40,16 @@ static int	ctl_reply(const struct ctl_cmd *, const struct output *,
 		    const Ipcp__Envelope *, int *);
 static const char *cmd_words(const struct ctl_cmd *);
 
+static const struct option longopts[] = {
+	{ "help",	no_argument,	NULL, 'h' },
+	{ "version",	no_argument,	NULL, 'V' },
+	{ NULL,		0,		NULL, 0 }
+};
+
+/* After the one line that says what was wrong. */
 static void
 usage(void)
 {
-	parse_usage(stderr);
 	exit(CTL_EXIT_USAGE);
 }
 
@@ -48,29 +59,49 @@ main(int argc, char *argv[])
 	struct ctl_opts		 opts;
 	const struct ctl_cmd	*cmd;
 	struct ctl_args		 args;
-	int			 ch, rc;
+	const char		*where = NULL;
+	char			 path[SOCKPATH_LEN];
+	int			 ch, rc, which = 0;
 
 	opts.socket = IPCP_CONTROL_SOCKET;
 	opts.json = 0;
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:hjs:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:c:hi:js:V", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'c':
+		case 'i':
+		case 's':
+			/* The socket, said once: which would win is a guess. */
+			if (which != 0) {
+				fprintf(stderr, "ipcpctl: -c, -i and -s each "
+				    "name the socket; give one\n");
+				usage();
+			}
+			which = ch;
+			where = optarg;
+			break;
 		case 'h':
 			parse_usage(stdout);
 			return CTL_EXIT_OK;
 		case 'j':
 			opts.json = 1;
 			break;
-		case 's':
-			opts.socket = optarg;
-			break;
+		case 'V':
+			printf("ipcpctl %s\n", IPCP_VERSION);
+			return CTL_EXIT_OK;
 		case ':':
-			fprintf(stderr, "ipcpctl: option -%c needs an "
-			    "argument\n", optopt);
+			fprintf(stderr, "ipcpctl: option %s needs an "
+			    "argument\n", argv[optind - 1]);
 			usage();
 		default:
-			fprintf(stderr, "ipcpctl: unknown option -%c\n",
-			    optopt);
+			if (optopt != 0)
+				fprintf(stderr, "ipcpctl: unknown option "
+				    "-%c (ipcpctl -h for help)\n", optopt);
+			else
+				fprintf(stderr, "ipcpctl: unknown option %s "
+				    "(ipcpctl -h for help)\n",
+				    argv[optind - 1]);
 			usage();
 		}
 	}
@@ -79,6 +110,25 @@ main(int argc, char *argv[])
 
 	if ((cmd = parse_command(argc, argv, &args)) == NULL)
 		return CTL_EXIT_USAGE;
+	/* Only commands for ipcpd look for it: genkey needs no config. */
+	if (cmd->request != IPCP__COMMAND__CMD_NONE) {
+		switch (which) {
+		case 's':
+			opts.socket = where;
+			break;
+		case 'i':
+			/* A name that cannot be an instance is a typo. */
+			if (sockpath_instance(where, path, sizeof(path)) == -1)
+				return CTL_EXIT_USAGE;
+			opts.socket = path;
+			break;
+		case 'c':
+			if (sockpath_config(where, path, sizeof(path)) == -1)
+				return CTL_EXIT_ERROR;
+			opts.socket = path;
+			break;
+		}
+	}
 	if (sodium_init() < 0) {
 		fprintf(stderr, "ipcpctl: cannot initialise libsodium\n");
 		return CTL_EXIT_ERROR;

@@ -98,6 +98,12 @@ const struct ctl_cmd *parse_command(int argc, char *argv[],
 		    struct ctl_args *);
 void		 parse_usage(FILE *);
 
+/* sockpath.c: 0, or -1 after saying why on stderr. */
+#define SOCKPATH_INSTANCE_MAX	64
+#define SOCKPATH_LEN		108	/* sun_path */
+int		 sockpath_config(const char *file, char *buf, size_t len);
+int		 sockpath_instance(const char *name, char *buf, size_t len);
+
 /* output.c */
 extern const struct output output_text;
 /* What a reload did to a peer, by ReloadAction: "kept", "changed", ... */

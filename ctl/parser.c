@@ -139,7 +139,8 @@ parse_command(int argc, char *argv[], struct ctl_args *a)
 
 	memset(a, 0, sizeof(*a));
 	if (argc < 1) {
-		parse_usage(stderr);
+		fprintf(stderr, "ipcpctl: no command given (ipcpctl -h lists "
+		    "them)\n");
 		return NULL;
 	}
 	for (i = 0; i < NCMDS; i++) {
@@ -190,8 +191,14 @@ parse_usage(FILE *fp)
 	char	word[64];
 	size_t	i;
 
-	fprintf(fp, "usage: ipcpctl [-j] [-s socket] command [argument ...]\n"
-	    "commands:\n");
+	fprintf(fp, "usage: ipcpctl [-j] [-c file | -i instance | -s socket] "
+	    "command [argument ...]\n"
+	    "       ipcpctl -h | --help | -V | --version\n"
+	    "  -c file      the control socket named in this config file\n"
+	    "  -i instance  the socket of ipcpd@instance (%s)\n"
+	    "  -s socket    this socket (default %s)\n"
+	    "  -j           JSON output\n"
+	    "commands:\n", IPCP_INSTANCE_SOCKET, IPCP_CONTROL_SOCKET);
 	for (i = 0; i < NCMDS; i++) {
 		snprintf(word, sizeof(word), "%s%s%s", cmds[i].name,
 		    cmds[i].arg != NULL ? " " : "",

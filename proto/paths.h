@@ -9,6 +9,12 @@
 
 #define IPCP_RUN_DIR		"/run/ipcp"
 #define IPCP_CONTROL_SOCKET	"/run/ipcp/ipcpd.sock"
+/*
+ * The socket of instance %s of contrib/ipcpd@.service.in, which passes
+ * it to ipcpd with -s; ipcpctl -i finds it here.  The instances share
+ * IPCP_RUN_DIR (RuntimeDirectoryPreserve=yes).
+ */
+#define IPCP_INSTANCE_SOCKET	"/run/ipcp/%s.sock"
 #define IPCP_EMPTY_DIR		"/run/ipcp/empty"
 
 #endif

@@ -32,6 +32,7 @@
 #include <sodium.h>
 
 #include "msg.h"
+#include "version.h"
 #include "util.h"
 
 /* Long enough for any reply; ipcpctl itself gives up after 5 s. */
@@ -659,6 +660,82 @@ test_usage(void **state)
 	assert_contains(r.out, "genkey");
 }
 
+/* -c reads `control' from [node] only; -i names /run/ipcp/NAME.sock. */
+static void
+test_socket_options(void **state)
+{
+	struct server	*srv = *state;
+	struct run	 r;
+	char		 conf[PATH_MAX], want[256];
+	FILE		*fp;
+
+	snprintf(conf, sizeof(conf), "%s/ipcpd.conf", srv->dir);
+	assert_non_null(fp = fopen(conf, "w"));
+	fprintf(fp, "[node]\nname = alpha\ncontrol = %s ; here\n"
+	    "[peer beta]\ncontrol = /not/this\n", srv->path);
+	fclose(fp);
+	server_start(srv, REPLY_STATUS, 0);
+	run(&r, NULL, "-c", conf, "status", NULL);
+	server_stop(srv);
+	assert_int_equal(r.status, 0);
+	assert_true(srv->got_request);
+	assert_contains(r.out, "node: alpha\n");
+
+	/* A key command does not need the file. */
+	run(&r, NULL, "-c", "/nonexistent/ipcpd.conf", "genpsk", NULL);
+	assert_int_equal(r.status, 0);
+	run(&r, NULL, "-c", "/nonexistent/ipcpd.conf", "status", NULL);
+	assert_int_equal(r.status, 1);
+	assert_string_equal(r.err, "ipcpctl: -c /nonexistent/ipcpd.conf: No "
+	    "such file or directory\n");
+
+	run(&r, NULL, "-i", "test-ctl-none", "status", NULL);
+	assert_int_equal(r.status, 1);
+	snprintf(want, sizeof(want), "cannot connect to /run/ipcp/"
+	    "test-ctl-none.sock");
+	assert_contains(r.err, want);
+	run(&r, NULL, "-i", "../etc/x", "status", NULL);
+	assert_int_equal(r.status, 2);
+	run(&r, NULL, "-i", "a", "-s", srv->path, "status", NULL);
+	assert_int_equal(r.status, 2);
+	assert_contains(r.err, "give one");
+	unlink(conf);
+}
+
+/* --version, -V, --help, -h: stdout, exit 0; usage errors one line. */
+static void
+test_version_help(void **state)
+{
+	static const char *const bad[][3] = {
+		{ "-x", "status", NULL }, { "--bogus", NULL, NULL },
+		{ "-s", NULL, NULL }, { NULL, NULL, NULL },
+	};
+	struct run	 r;
+	size_t		 i;
+
+	run(&r, NULL, "--version", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "ipcpctl " IPCP_VERSION "\n");
+	run(&r, NULL, "-V", NULL);
+	assert_int_equal(r.status, 0);
+	assert_string_equal(r.out, "ipcpctl " IPCP_VERSION "\n");
+	run(&r, NULL, "--help", NULL);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "-i instance");
+	run(&r, NULL, "-h", NULL);
+	assert_int_equal(r.status, 0);
+	assert_contains(r.out, "genkey");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		run(&r, NULL, bad[i][0], bad[i][1], bad[i][2], NULL);
+		assert_int_equal(r.status, 2);
+		assert_string_equal(r.out, "");
+		/* One line: a newline at the end and none before. */
+		assert_true(strlen(r.err) > 1);
+		assert_ptr_equal(strchr(r.err, '\n'),
+		    r.err + strlen(r.err) - 1);
+	}
+}
+
 static void
 test_genkey_pubkey(void **state)
 {
@@ -779,6 +856,9 @@ main(int argc, char *argv[])
 		cmocka_unit_test_setup_teardown(test_no_server, setup,
 		    teardown),
 		cmocka_unit_test(test_usage),
+		cmocka_unit_test_setup_teardown(test_socket_options, setup,
+		    teardown),
+		cmocka_unit_test(test_version_help),
 		cmocka_unit_test(test_genkey_pubkey),
 		cmocka_unit_test(test_pubkey_garbage),
 		cmocka_unit_test(test_genpsk),
