@@ -104,7 +104,7 @@ fuzz_obj = $(patsubst %.c,$(B)/fuzz/obj/%.o,$(patsubst $(B)/%,%,$(1)))
 FUZZ_LIB_OBJS := $(call fuzz_obj,$(PROTO_SRCS) $(AEAD_SRCS))
 
 .PHONY: all deps check unit netns config-tests demo install clean bench \
-	bench-mesh fuzz fuzz-build
+	bench-mesh fuzz fuzz-build units deb
 all: $(BINS)
 
 deps:
@@ -170,6 +170,7 @@ fuzz: deps
 unit: $(UNIT_TESTS) $(BINS)
 	@tests/run-unit.sh $(UNIT_TESTS)
 	@tests/linkage.sh $(B)
+	@tests/install.sh
 
 config-tests: all
 	@tests/config/run.sh $(B)/ipcpd
@@ -201,6 +202,17 @@ bench: deps all
 bench-mesh: deps all
 	@IPCP_BUILD=$(abspath $(B)) bench/mesh.sh $(BENCH_ARGS)
 
+# The units name the programs where they are installed, so they are made
+# from contrib/*.service.in when installing (and by `make units' into
+# $(B)/ for a look, e.g. systemd-analyze security --offline=yes).
+UNITS	:= ipcpd.service ipcpd@.service
+unit_sed = sed -e 's|@SBINDIR@|$(SBINDIR)|g'
+
+units: $(addprefix $(B)/,$(UNITS))
+$(B)/%.service: contrib/%.service.in Makefile
+	@mkdir -p $(B)
+	$(unit_sed) $< >$@
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)/etc/iproute2/rt_protos.d
 	install -m 0755 $(B)/ipcpd $(B)/ipcpctl $(B)/ipcp-fwd $(DESTDIR)$(SBINDIR)/
@@ -209,6 +221,22 @@ install: all
 	install -d $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0644 man/ipcpd.conf.5 $(DESTDIR)$(MANDIR)/man5/
 	install -m 0644 man/ipcpd.8 man/ipcpctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(UNITS); do \
+		$(unit_sed) contrib/$$u.in >$(DESTDIR)$(SYSTEMDUNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$u || exit 1; \
+	done
+	install -d $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0644 contrib/ipcpctl.bash-completion \
+	    $(DESTDIR)$(BASHCOMPDIR)/ipcpctl
+	# An example only: /etc/ipcp/ipcpd.conf is the admin's, never ours.
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 contrib/ipcpd.conf.example README.md $(DESTDIR)$(DOCDIR)/
+
+# A Debian package of the tree as it is, in $(B)/deb/ (contrib/debian/).
+deb:
+	@contrib/install-deps.sh deb
+	@contrib/debian/build.sh $(VERSION) $(abspath $(B))/deb
 
 clean:
 	rm -rf build build-san
