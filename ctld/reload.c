@@ -297,6 +297,12 @@ reload_confirm(const struct ctl_req *req)
 	ctl_result(req, CTL_RES_OK, "confirmed");
 }
 
+int
+reload_busy(void)
+{
+	return rl.busy;
+}
+
 void
 reload_progress(void)
 {
