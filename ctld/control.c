@@ -19,6 +19,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 
 #include <sodium.h>
 
+#include "handover.h"
 #include "ipcpd.h"
 
 /*
@@ -423,6 +425,13 @@ cmd_goodbye(struct ctl_client *c, const Ipcp__Request *r,
 }
 
 static void
+cmd_restart(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
+{
+	handover_request(req);
+}
+
+static void
 cmd_trace(struct ctl_client *c, const Ipcp__Request *r,
     const struct ctl_req *req)
 {
@@ -439,6 +448,7 @@ static const struct ctl_command commands[] = {
 	{ IPCP__COMMAND__CMD_RELOAD,		1, cmd_reload },
 	{ IPCP__COMMAND__CMD_CONFIRM,		1, cmd_confirm },
 	{ IPCP__COMMAND__CMD_GOODBYE,		1, cmd_goodbye },
+	{ IPCP__COMMAND__CMD_RESTART,		1, cmd_restart },
 };
 
 static void
@@ -524,10 +534,29 @@ make_room(void)
 	return 0;
 }
 
+static struct ctl_client *
+client_new(int fd, uid_t uid)
+{
+	struct ctl_client	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->id = ++next_client_id;
+	c->fd = fd;
+	c->uid = uid;
+	c->active_ms = now_ms();
+	msgq_init(&c->out, CONTROL_QUEUE_MAX);
+	uv_poll_init(ipcpd->loop, &c->poll, fd);
+	c->poll.data = c;
+	client_update_poll(c);
+	TAILQ_INSERT_TAIL(&clients, c, entry);
+	n_clients++;
+	return c;
+}
+
 static void
 control_accept(uv_poll_t *h, int status, int events)
 {
-	struct ctl_client	*c;
 	struct ucred		 cred;
 	socklen_t		 len = sizeof(cred);
 	int			 fd;
@@ -539,20 +568,20 @@ control_accept(uv_poll_t *h, int status, int events)
 	    (cred.uid != 0 && n_clients >= CONTROL_MAX_CLIENTS) ||
 	    (cred.uid == 0 && n_clients >= CONTROL_MAX_CLIENTS +
 	    CONTROL_ROOT_EXTRA && make_room() == -1) ||
-	    (c = calloc(1, sizeof(*c))) == NULL) {
+	    client_new(fd, cred.uid) == NULL)
 		close(fd);
-		return;
-	}
-	c->id = ++next_client_id;
-	c->fd = fd;
-	c->uid = cred.uid;
-	c->active_ms = now_ms();
-	msgq_init(&c->out, CONTROL_QUEUE_MAX);
-	uv_poll_init(ipcpd->loop, &c->poll, fd);
-	c->poll.data = c;
-	client_update_poll(c);
-	TAILQ_INSERT_TAIL(&clients, c, entry);
-	n_clients++;
+}
+
+static void
+control_start(int fd, const char *path)
+{
+	control_fd = fd;
+	snprintf(control_path, sizeof(control_path), "%s", path);
+	uv_poll_init(ipcpd->loop, &control_poll, fd);
+	uv_poll_start(&control_poll, UV_READABLE, control_accept);
+	uv_timer_init(ipcpd->loop, &sweep_timer);
+	uv_timer_start(&sweep_timer, sweep, CONTROL_SWEEP_MS,
+	    CONTROL_SWEEP_MS);
 }
 
 /*
@@ -607,13 +636,52 @@ control_open(const char *path, char *err, size_t errlen)
 		close(fd);
 		return -1;
 	}
-	control_fd = fd;
-	strcpy(control_path, path);
-	uv_poll_init(ipcpd->loop, &control_poll, fd);
-	uv_poll_start(&control_poll, UV_READABLE, control_accept);
-	uv_timer_init(ipcpd->loop, &sweep_timer);
-	uv_timer_start(&sweep_timer, sweep, CONTROL_SWEEP_MS,
-	    CONTROL_SWEEP_MS);
+	control_start(fd, path);
+	return 0;
+}
+
+/* handover.c: the listening socket, for the next binary. */
+int
+control_listen_fd(void)
+{
+	return control_fd;
+}
+
+/* handover.c: the client that asked for a restart, or -1. */
+int
+control_client_fd(const struct ctl_req *req)
+{
+	struct ctl_client	*c;
+
+	if (req == NULL || (c = client_by_id(req->client)) == NULL)
+		return -1;
+	return c->fd;
+}
+
+/* takeover.c: the socket the binary before us listened on. */
+void
+control_adopt(int fd, const char *path)
+{
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	control_start(fd, path);
+}
+
+/* takeover.c: the client of the restart, to be answered by req. */
+int
+control_adopt_client(int fd, uint32_t id, struct ctl_req *req)
+{
+	struct ctl_client	*c;
+	struct ucred		 cred;
+	socklen_t		 len = sizeof(cred);
+
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	    (c = client_new(fd, cred.uid)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	req->client = c->id;
+	req->id = id;
 	return 0;
 }
 

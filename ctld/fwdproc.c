@@ -20,10 +20,13 @@
  */
 #include <sys/socket.h>
 #include <sys/queue.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +45,13 @@
 struct fwdproc {
 	LIST_ENTRY(fwdproc)	 entry;
 	struct peer		*peer;		/* NULL once detached */
-	uv_process_t		 proc;
+	uv_process_t		 proc;		/* spawned by us */
+	/*
+	 * Adopted from the binary before an ipcpctl restart: our child
+	 * still, but not libuv's, so its exit is seen through a pidfd.
+	 */
+	uv_poll_t		 pid_poll;
+	int			 pidfd;
 	uv_poll_t		 chan_poll;
 	uv_timer_t		 kill_timer;
 	struct msgq		 out;
@@ -64,6 +73,7 @@ static uv_timer_t		watchdog;
 static int			watchdog_init;
 
 static void	fwd_chan_cb(uv_poll_t *, int, int);
+static void	fwd_exited(struct fwdproc *, int64_t status, int sig);
 
 int
 fwd_pid(const struct fwdproc *f)
@@ -329,9 +339,8 @@ fwd_chan_cb(uv_poll_t *h, int status, int events)
 }
 
 static void
-fwd_exit_cb(uv_process_t *proc, int64_t status, int sig)
+fwd_exited(struct fwdproc *f, int64_t status, int sig)
 {
-	struct fwdproc	*f = proc->data;
 	struct peer	*p = f->peer;
 
 	f->exited = 1;
@@ -346,11 +355,36 @@ fwd_exit_cb(uv_process_t *proc, int64_t status, int sig)
 		    f->reason[0] ? f->reason : "no reason given");
 	fwd_chan_close(f);
 	uv_close((uv_handle_t *)&f->kill_timer, fwd_handle_closed);
-	uv_close((uv_handle_t *)&f->proc, fwd_handle_closed);
+	if (f->pidfd != -1) {
+		uv_close((uv_handle_t *)&f->pid_poll, fwd_handle_closed);
+		close(f->pidfd);
+		f->pidfd = -1;
+	} else
+		uv_close((uv_handle_t *)&f->proc, fwd_handle_closed);
 	f->peer = NULL;
 	if (p != NULL)
 		peer_fsm(p, f->hung ? PEER_EV_FWD_HUNG : PEER_EV_SESSION_DOWN,
 		    f);
+}
+
+static void
+fwd_exit_cb(uv_process_t *proc, int64_t status, int sig)
+{
+	fwd_exited(proc->data, status, sig);
+}
+
+/* An adopted forwarder's pidfd is readable: it has exited; reap it. */
+static void
+fwd_pidfd_cb(uv_poll_t *h, int st, int events)
+{
+	struct fwdproc	*f = h->data;
+	int		 status = 0;
+
+	if (waitpid(f->pid, &status, WNOHANG) == 0)
+		return;
+	uv_poll_stop(h);
+	fwd_exited(f, WIFEXITED(status) ? WEXITSTATUS(status) : 0,
+	    WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 }
 
 static int
@@ -368,6 +402,111 @@ fwd_send_setup(struct fwdproc *f, int tun_fd, int tcp_fd,
 	return fwd_send(f, &env, tcp_fd);
 }
 
+static struct fwdproc *
+fwd_new(const struct peer *p)
+{
+	struct fwdproc	*f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	snprintf(f->name, sizeof(f->name), "%s", p->conf.name);
+	msgq_init(&f->out, FWD_QUEUE_MAX);
+	f->pidfd = -1;
+	return f;
+}
+
+/* The channel and timers of a running forwarder, its process aside. */
+static void
+fwd_attach(struct fwdproc *f, struct peer *p, int pid, int chan_fd)
+{
+	f->pid = pid;
+	f->chan_fd = chan_fd;
+	f->peer = p;
+	f->heard_ms = now_ms();
+	watchdog_start();
+	f->handles = 3;
+	LIST_INSERT_HEAD(&fwds, f, entry);
+	n_fwds++;
+	fcntl(f->chan_fd, F_SETFL, fcntl(f->chan_fd, F_GETFL) | O_NONBLOCK);
+	uv_poll_init(ipcpd->loop, &f->chan_poll, f->chan_fd);
+	uv_timer_init(ipcpd->loop, &f->kill_timer);
+	f->chan_poll.data = f->kill_timer.data = f;
+	fwd_update_poll(f);
+}
+
+struct fwdproc *
+fwd_adopt(struct peer *p, int pid, int chan_fd)
+{
+	struct fwdproc	*f;
+	int		 pidfd;
+
+	if ((pidfd = syscall(SYS_pidfd_open, pid, 0)) == -1) {
+		log_warn("peer %s: forwarder pid %d", p->conf.name, pid);
+		return NULL;
+	}
+	if ((f = fwd_new(p)) == NULL) {
+		log_warn("peer %s: forwarder", p->conf.name);
+		close(pidfd);
+		return NULL;
+	}
+	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	fcntl(chan_fd, F_SETFD, FD_CLOEXEC);
+	f->pidfd = pidfd;
+	fwd_attach(f, p, pid, chan_fd);
+	uv_poll_init(ipcpd->loop, &f->pid_poll, pidfd);
+	f->pid_poll.data = f;
+	uv_poll_start(&f->pid_poll, UV_READABLE, fwd_pidfd_cb);
+	return f;
+}
+
+int
+fwd_chan_fd(const struct fwdproc *f)
+{
+	return f->chan_fd;
+}
+
+size_t
+fwd_count_detached(void)
+{
+	struct fwdproc	*f;
+	size_t		 n = 0;
+
+	LIST_FOREACH(f, &fwds, entry)
+		if (f->peer == NULL || f->exited)
+			n++;
+	return n;
+}
+
+/*
+ * Everything queued for forwarders, written now: the loop is about to
+ * stop for good (a handover), and the next binary knows nothing of our
+ * queues.  -1 if a forwarder does not take it within ms.
+ */
+int
+fwd_flush_all_sync(unsigned ms)
+{
+	struct fwdproc	*f;
+	struct pollfd	 pfd;
+	uint64_t	 deadline = now_ms() + ms, now;
+
+	LIST_FOREACH(f, &fwds, entry) {
+		while (f->chan_fd != -1 && msgq_pending(&f->out)) {
+			if (msgq_flush(&f->out, f->chan_fd) == -1)
+				return -1;
+			if (!msgq_pending(&f->out))
+				break;
+			if ((now = now_ms()) >= deadline)
+				return -1;
+			pfd.fd = f->chan_fd;
+			pfd.events = POLLOUT;
+			if (poll(&pfd, 1, (int)(deadline - now)) == -1 &&
+			    errno != EINTR)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 struct fwdproc *
 fwd_spawn(struct peer *p, int tcp_fd, const struct hs_session *s,
     const struct fwd_params *fp)
@@ -379,13 +518,11 @@ fwd_spawn(struct peer *p, int tcp_fd, const struct hs_session *s,
 	char			*env[] = { NULL };
 	int			 sv[2], r;
 
-	if ((f = calloc(1, sizeof(*f))) == NULL) {
+	if ((f = fwd_new(p)) == NULL) {
 		log_warn("forwarder for %s", p->conf.name);
 		close(tcp_fd);
 		return NULL;
 	}
-	snprintf(f->name, sizeof(f->name), "%s", p->conf.name);
-	msgq_init(&f->out, FWD_QUEUE_MAX);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("forwarder for %s: socketpair", p->conf.name);
 		free(f);
@@ -417,20 +554,7 @@ fwd_spawn(struct peer *p, int tcp_fd, const struct hs_session *s,
 		return NULL;
 	}
 	close(sv[1]);
-	f->pid = f->proc.pid;
-	f->chan_fd = sv[0];
-	f->peer = p;
-	f->heard_ms = now_ms();
-	watchdog_start();
-	f->handles = 3;
-	LIST_INSERT_HEAD(&fwds, f, entry);
-	n_fwds++;
-	fcntl(f->chan_fd, F_SETFL, fcntl(f->chan_fd, F_GETFL) | O_NONBLOCK);
-	uv_poll_init(ipcpd->loop, &f->chan_poll, f->chan_fd);
-	uv_timer_init(ipcpd->loop, &f->kill_timer);
-	f->chan_poll.data = f->kill_timer.data = f;
-	fwd_update_poll(f);
-
+	fwd_attach(f, p, f->proc.pid, sv[0]);
 	r = fwd_send_setup(f, p->tun_fd, tcp_fd, s, fp);
 	close(tcp_fd);
 	if (r == -1) {

@@ -7,6 +7,8 @@
  *	ipcpd -h | --help, ipcpd -V | --version
  *	ipcpd IFNAME IP PORT SERVERFLAG SECRETFILE
  *					the original ipcp command line
+ *	ipcpd -U FD [-n] ARGS		take over from the ipcpd before
+ *					(ipcpctl restart: handover.c)
  *
  * Start-up order matters: the config is parsed and checked completely
  * before anything in the system changes, so a bad file leaves no trace.
@@ -34,6 +36,7 @@
 
 #include <sodium.h>
 
+#include "handover.h"
 #include "ipcpd.h"
 #include "log.h"
 #include "netlink.h"
@@ -43,7 +46,7 @@
 static struct ipcpd	 ipcpd_state;
 struct ipcpd		*ipcpd = &ipcpd_state;
 
-static uv_signal_t	 sig_term, sig_int, sig_hup, sig_pipe;
+static uv_signal_t	 sig_term, sig_int, sig_hup, sig_pipe, sig_usr2;
 static uv_timer_t	 stop_timer;
 
 static const struct option longopts[] = {
@@ -101,6 +104,7 @@ find_fwd(void)
 	if (n <= 0)
 		fatal("readlink /proc/self/exe");
 	self[n] = '\0';
+	snprintf(ipcpd->self_path, sizeof(ipcpd->self_path), "%s", self);
 	if ((size_t)snprintf(ipcpd->fwd_path, sizeof(ipcpd->fwd_path),
 	    "%s/ipcp-fwd", dirname(self)) >= sizeof(ipcpd->fwd_path))
 		fatalx("path of ipcp-fwd too long");
@@ -242,6 +246,10 @@ on_signal(uv_signal_t *h, int signum)
 			reload_request(NULL, 0, 0);
 		}
 		break;
+	case SIGUSR2:
+		log_info("SIGUSR2: restarting in place");
+		handover_request(NULL);
+		break;
 	default:
 		break;
 	}
@@ -254,17 +262,64 @@ signals_init(void)
 	uv_signal_init(ipcpd->loop, &sig_int);
 	uv_signal_init(ipcpd->loop, &sig_hup);
 	uv_signal_init(ipcpd->loop, &sig_pipe);
+	uv_signal_init(ipcpd->loop, &sig_usr2);
 	uv_signal_start(&sig_term, on_signal, SIGTERM);
 	uv_signal_start(&sig_int, on_signal, SIGINT);
 	uv_signal_start(&sig_hup, on_signal, SIGHUP);
+	uv_signal_start(&sig_usr2, on_signal, SIGUSR2);
 	/* Writes to a closed socket must fail with EPIPE, not kill us. */
 	uv_signal_start(&sig_pipe, on_signal, SIGPIPE);
 	uv_timer_init(ipcpd->loop, &stop_timer);
 }
 
+/*
+ * How we were started, for a restart to start the next binary the same
+ * way: the arguments without a restart's own "-U FD", and the directory
+ * a relative config path is relative to.
+ */
+static void
+remember_args(int argc, char *argv[])
+{
+	int	i, skip = argc >= 3 && strcmp(argv[1], "-U") == 0 ? 2 : 0;
+
+	if ((ipcpd->argv = calloc(argc + 1, sizeof(char *))) == NULL)
+		fatal("arguments");
+	ipcpd->argv[0] = argv[0];
+	for (i = 1 + skip; i < argc; i++)
+		ipcpd->argv[i - skip] = argv[i];
+	ipcpd->argc = argc - skip;
+	if (getcwd(ipcpd->cwd, sizeof(ipcpd->cwd)) == NULL)
+		strcpy(ipcpd->cwd, "/");
+}
+
+/* -U FD: the state a restart left; we carry on from it. */
+static Ipcp__Handover *
+takeover_arg(const char *arg)
+{
+	Ipcp__Handover	*h;
+	char		 err[1024], *end;
+	long		 fd;
+
+	errno = 0;
+	fd = strtol(arg, &end, 10);
+	if (errno != 0 || *end != '\0' || fd < 3 || fd > INT_MAX)
+		usage("-U: not a descriptor number");
+	if ((h = takeover_load((int)fd, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ipcpd: %s\n", err);
+		exit(1);
+	}
+	if (chdir(h->cwd) == -1) {
+		fprintf(stderr, "ipcpd: %s: %s\n", h->cwd, strerror(errno));
+		exit(1);
+	}
+	snprintf(ipcpd->cwd, sizeof(ipcpd->cwd), "%s", h->cwd);
+	return h;
+}
+
 int
 main(int argc, char *argv[])
 {
+	Ipcp__Handover	*h = NULL;
 	const char	*file = CONFIG_DEFAULT_FILE, *control = NULL;
 	struct peer	*p;
 	char		 err[1024];
@@ -277,11 +332,15 @@ main(int argc, char *argv[])
 	}
 	log_procinit("ipcpd");
 	log_init(1, 0, LOG_DAEMON);
+	remember_args(argc, argv);
 
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+:c:dhns:vV", longopts,
+	while ((ch = getopt_long(argc, argv, "+:c:dhns:U:vV", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
+		case 'U':
+			h = takeover_arg(optarg);
+			break;
 		case 'c':
 			file = optarg;
 			break;
@@ -350,6 +409,11 @@ main(int argc, char *argv[])
 	}
 	for (i = 0; i < ipcpd->conf->n_warning; i++)
 		fprintf(stderr, "%s\n", ipcpd->conf->warning[i]);
+	if (h != NULL && takeover_check(h, ipcpd->conf, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "ipcpd: %s\n", err);
+		return 1;
+	}
 	if (check) {
 		config_print(stdout, ipcpd->conf);
 		if (verbose)
@@ -384,7 +448,11 @@ main(int argc, char *argv[])
 	 * instance check (the control socket), so a second ipcpd touches
 	 * nothing, then rtnetlink and the listeners.
 	 */
-	if (control_open(ipcpd->conf->control, err, sizeof(err)) == -1)
+	if (h != NULL) {
+		/* Already a daemon, if we were one: the same process. */
+		if (takeover_sockets(h, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+	} else if (control_open(ipcpd->conf->control, err, sizeof(err)) == -1)
 		startup_failed(err);
 	if (nl_init() == -1) {
 		snprintf(err, sizeof(err), "rtnetlink: %s", strerror(errno));
@@ -392,21 +460,28 @@ main(int argc, char *argv[])
 	}
 	if (listener_sync(ipcpd->conf, err, sizeof(err)) == -1)
 		startup_failed(err);
-	if (!debug) {
+	if (!debug && h == NULL) {
 		if (daemon(0, 0) == -1)
 			startup_failed(strerror(errno));
 		if (uv_loop_fork(ipcpd->loop) != 0)
 			fatalx("libuv: cannot continue after fork");
-	}
+	} else if (!debug && chdir("/") == -1)
+		fatal("chdir /");
 	signals_init();
 	notify_init();
 	add_peers();
 	route_local_sync();
+	if (h != NULL)
+		takeover_peers(h);
 
-	log_info("node %s started with %zu peer%s", ipcpd->conf->name,
-	    ipcpd->n_peers, ipcpd->n_peers == 1 ? "" : "s");
+	log_info("node %s %s with %zu peer%s", ipcpd->conf->name,
+	    h != NULL ? "restarted" : "started", ipcpd->n_peers,
+	    ipcpd->n_peers == 1 ? "" : "s");
 	TAILQ_FOREACH(p, &ipcpd->peers, entry)
-		peer_fsm(p, PEER_EV_START, NULL);
+		if (p->state != PEER_STATE_UP)
+			peer_fsm(p, PEER_EV_START, NULL);
+	if (h != NULL)
+		takeover_done(h);
 	/* The control socket answers as soon as the loop runs. */
 	notify_ready();
 	uv_run(ipcpd->loop, UV_RUN_DEFAULT);

@@ -158,6 +158,12 @@ struct ipcpd {
 	char			 fwd_path[PATH_MAX];
 	/* -s: the control socket, whatever the file says (reload too). */
 	const char		*control;
+	/* Ourselves, as installed: what ipcpctl restart runs. */
+	char			 self_path[PATH_MAX];
+	/* Where we started, and how (without a restart's -U). */
+	char			 cwd[PATH_MAX];
+	char			**argv;
+	int			 argc;
 	uint32_t		 local_caps;
 };
 
@@ -195,6 +201,8 @@ struct peer	*peer_by_name(const char *);
 struct peer	*peer_by_node(const char *node);
 const char	*peer_state_name(enum peer_state);
 size_t		 peer_count_up(void);
+/* takeover.c: a session the binary before us ran goes on. */
+void		 peer_resume_session(struct peer *, struct fwdproc *);
 /* What a forwarder passed on (fwdproc.c). */
 void		 peer_fwd_stats(struct peer *, const struct fwd_counters *);
 void		 peer_fwd_control(struct peer *, const Ipcp__Control *);
@@ -223,6 +231,10 @@ void		 hsconn_close_all(void);
  */
 int		 listener_sync(const struct config *, char *err, size_t);
 void		 listener_close_all(void);
+/* A restart (handover.c, takeover.c): the sockets change binaries. */
+void		 listener_foreach(void (*)(int fd, const struct listen_conf *,
+		    void *), void *);
+int		 listener_adopt(int fd, const struct listen_conf *);
 
 /* fwdproc.c */
 struct fwdproc	*fwd_spawn(struct peer *, int tcp_fd,
@@ -240,6 +252,11 @@ int		 fwd_send_update(struct fwdproc *,
 		    const struct fwd_params *);
 void		 fwd_kill_all(void);
 size_t		 fwd_count(void);
+/* A restart (handover.c, takeover.c): forwarders change supervisors. */
+int		 fwd_chan_fd(const struct fwdproc *);
+size_t		 fwd_count_detached(void);
+int		 fwd_flush_all_sync(unsigned ms);
+struct fwdproc	*fwd_adopt(struct peer *, int pid, int chan_fd);
 
 /* route.c */
 /* This node's own prefixes (addresses, announce) into the RIB. */
@@ -254,6 +271,8 @@ void		 route_peer_down(struct peer *);
 void		 route_peer_reconf(struct peer *,
 		    const struct peer_conf *old);
 void		 route_node_renamed(void);
+/* takeover.c: what the peer taught the binary before us. */
+void		 route_resume(struct peer *, Ipcp__Route **, size_t n);
 
 /* trace.c */
 void		 trace_request(const struct ctl_req *, const char *target);
@@ -269,6 +288,10 @@ void		 reload_confirm(const struct ctl_req *);
 unsigned	 reload_confirm_left(void);
 /* A forwarder stopped by a reload is gone; maybe the reload is done. */
 void		 reload_progress(void);
+/* A reload waits for forwarders to be gone before it answers. */
+int		 reload_busy(void);
+/* The config file again, as this ipcpd reads it (ipcpd -s wins). */
+struct config	*reload_parse(char *err, size_t);
 void		 reload_clear(void);
 
 /* control.c */
@@ -281,5 +304,10 @@ void		 ctl_result(const struct ctl_req *, unsigned code,
 		    const char *text);
 /* Write what waits for every client now (before exit). */
 void		 control_flush_all(void);
+/* A restart (handover.c, takeover.c): the sockets change binaries. */
+int		 control_listen_fd(void);
+int		 control_client_fd(const struct ctl_req *);
+void		 control_adopt(int fd, const char *path);
+int		 control_adopt_client(int fd, uint32_t id, struct ctl_req *);
 
 #endif

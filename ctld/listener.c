@@ -14,6 +14,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,14 @@ listener_accept(uv_poll_t *h, int status, int events)
 	}
 }
 
+static void
+listener_start(struct listener *l)
+{
+	uv_poll_init(ipcpd->loop, &l->poll, l->fd);
+	l->poll.data = l;
+	uv_poll_start(&l->poll, UV_READABLE, listener_accept);
+}
+
 static struct listener *
 listener_open(const struct listen_conf *lc, char *err, size_t errlen)
 {
@@ -89,9 +98,7 @@ listener_open(const struct listen_conf *lc, char *err, size_t errlen)
 	if (bind(l->fd, (const struct sockaddr *)&lc->ss, lc->sslen) == -1 ||
 	    listen(l->fd, LISTENER_BACKLOG) == -1)
 		goto fail;
-	uv_poll_init(ipcpd->loop, &l->poll, l->fd);
-	l->poll.data = l;
-	uv_poll_start(&l->poll, UV_READABLE, listener_accept);
+	listener_start(l);
 	return l;
 fail:
 	snprintf(err, errlen, "listen %s: %s", lc->text, strerror(errno));
@@ -184,4 +191,34 @@ listener_close_all(void)
 		TAILQ_REMOVE(&listeners, l, entry);
 		listener_close(l);
 	}
+}
+
+void
+listener_foreach(void (*fn)(int, const struct listen_conf *, void *),
+    void *arg)
+{
+	struct listener	*l;
+
+	TAILQ_FOREACH(l, &listeners, entry)
+		fn(l->fd, &l->lc, arg);
+}
+
+/*
+ * A socket the binary before us listened on, with the connections in its
+ * backlog; listener_sync() afterwards closes it if the config no longer
+ * wants it.
+ */
+int
+listener_adopt(int fd, const struct listen_conf *lc)
+{
+	struct listener	*l;
+
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return -1;
+	l->lc = *lc;
+	l->fd = fd;
+	fcntl(fd, F_SETFD, FD_CLOEXEC);
+	listener_start(l);
+	TAILQ_INSERT_TAIL(&listeners, l, entry);
+	return 0;
 }

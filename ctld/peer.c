@@ -298,6 +298,19 @@ peer_count_up(void)
 	return n;
 }
 
+/*
+ * takeover.c: the binary before us ran this session, and its forwarder
+ * goes on moving packets; we only take over its supervision.
+ */
+void
+peer_resume_session(struct peer *p, struct fwdproc *f)
+{
+	p->fwd = f;
+	p->state = PEER_STATE_UP;
+	log_info("peer %s: session carried over (forwarder pid %d)",
+	    p->conf.name, fwd_pid(f));
+}
+
 /* ---- what the forwarder gets and passes on ------------------------------ */
 
 static void

@@ -304,6 +304,26 @@ reload_confirm(const struct ctl_req *req)
 	ctl_result(req, CTL_RES_OK, "confirmed");
 }
 
+struct config *
+reload_parse(char *err, size_t errlen)
+{
+	struct config	*new;
+
+	if ((new = config_parse(ipcpd->conf->file, err, errlen)) == NULL)
+		return NULL;
+	/* ipcpd -s: the socket it listens on, whatever the file says. */
+	if (ipcpd->control != NULL)
+		snprintf(new->control, sizeof(new->control), "%s",
+		    ipcpd->control);
+	return new;
+}
+
+int
+reload_busy(void)
+{
+	return rl.busy;
+}
+
 void
 reload_progress(void)
 {
@@ -349,14 +369,10 @@ reload_request(const struct ctl_req *req, int check, unsigned confirm_s)
 	}
 	if (!check)
 		notify_reloading();
-	if ((new = config_parse(old->file, err, sizeof(err))) == NULL) {
+	if ((new = reload_parse(err, sizeof(err))) == NULL) {
 		refuse(req, CTL_RES_CONFIG, err);
 		goto failed;
 	}
-	/* ipcpd -s: the socket it listens on, whatever the file says. */
-	if (ipcpd->control != NULL)
-		snprintf(new->control, sizeof(new->control), "%s",
-		    ipcpd->control);
 	for (i = 0; i < new->n_warning; i++)
 		log_warnx("%s", new->warning[i]);
 	if (config_diff(old, new, &r) == -1) {

@@ -125,6 +125,8 @@ void		 export_dirty(struct rib_prefix *);
 void		 export_flush(void);
 /* The whole table, to a peer whose session just came up. */
 void		 export_full(struct peer *);
+/* Forget the pending deltas: the peers already know them. */
+void		 export_forget(void);
 /* Forget pending work at exit. */
 void		 export_clear(void);
 

@@ -308,3 +308,29 @@ route_node_renamed(void)
 				export_full(p);
 		}
 }
+
+/*
+ * What the peer announced to the binary before us, as it announced it:
+ * through the same checks as on the wire, in batches the size of one
+ * update.  The peers already heard what follows from it (takeover.c).
+ */
+void
+route_resume(struct peer *p, Ipcp__Route **routes, size_t n)
+{
+	Ipcp__Control		c = IPCP__CONTROL__INIT;
+	Ipcp__RouteUpdate	u = IPCP__ROUTE_UPDATE__INIT;
+	size_t			i;
+
+	c.body_case = IPCP__CONTROL__BODY_UPDATE;
+	c.update = &u;
+	for (i = 0; i < n; i += u.n_announce) {
+		u.announce = routes + i;
+		u.n_announce = n - i < MSG_MAX_UPDATE ? n - i : MSG_MAX_UPDATE;
+		if (msg_control_validate(&c) == -1) {
+			log_warnx("peer %s: routes from before the restart "
+			    "are malformed; dropped", p->conf.name);
+			continue;
+		}
+		route_update(p, &u);
+	}
+}

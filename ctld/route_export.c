@@ -267,13 +267,20 @@ export_full(struct peer *p)
 	p->synced = 1;
 }
 
+/* The peers already know (a restart carried the RIB over): say nothing. */
 void
-export_clear(void)
+export_forget(void)
 {
 	struct rib_prefix	*rp;
 
 	while ((rp = TAILQ_FIRST(&dirty)) != NULL)
 		undirty(rp);
+}
+
+void
+export_clear(void)
+{
+	export_forget();
 	if (flush_timer_init) {
 		uv_close((uv_handle_t *)&flush_timer, NULL);
 		flush_timer_init = 0;

@@ -35,6 +35,7 @@ request_ok(const Ipcp__Request *r)
 	case IPCP__COMMAND__CMD_ROUTES:
 	case IPCP__COMMAND__CMD_CONFIRM:
 	case IPCP__COMMAND__CMD_GOODBYE:
+	case IPCP__COMMAND__CMD_RESTART:
 		return 1;
 	case IPCP__COMMAND__CMD_RELOAD:
 		/* A rollback deadline of more than a day is a typo. */
