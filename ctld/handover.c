@@ -415,11 +415,14 @@ commit(void)
 	log_info("restart: executing %s (%zu peers, %zu sessions)",
 	    ipcpd->self_path, ipcpd->n_peers, peer_count_up());
 	set_cloexec(l.fds, l.n, 0);
+	/* To systemd a restart is a reload: the new binary says READY. */
+	notify_reloading();
 	execv(ipcpd->self_path, av);
 	/* Still us: nothing changed but the flags, which go back. */
 	snprintf(err, sizeof(err), "exec %.512s: %s", ipcpd->self_path,
 	    strerror(errno));
 	set_cloexec(l.fds, l.n, 1);
+	notify_ready();
 	close(state_fd);
 	free(av);
 	free(l.fds);

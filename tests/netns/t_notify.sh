@@ -9,6 +9,8 @@
 # - WATCHDOG=1 comes again and again when WATCHDOG_USEC is set;
 # - `ipcpctl reload' is framed by RELOADING=1 (with MONOTONIC_USEC=) and
 #   READY=1, a failed one too; `reload --check' sends neither;
+# - `ipcpctl restart' looks like a reload: RELOADING=1, then READY=1
+#   from the new binary in the same process;
 # - SIGTERM sends STOPPING=1;
 # - with stderr as the journal (JOURNAL_STREAM) lines carry "<N>";
 # - ipcpd -s overrides the file's control socket, reloads included.
@@ -110,6 +112,16 @@ ctl alpha reload >/dev/null 2>&1 && fail "a broken file reloaded"
 wait_until 5 has READY=1 3 || fail "no READY=1 after a failed reload"
 [ "$(count RELOADING=1)" = 2 ] || fail "failed reload: no RELOADING=1"
 cp "$TMP/alpha.good" "$TMP/alpha.conf"
+
+# A restart: the same pid, RELOADING=1, READY=1 from the new binary;
+# -s still wins over the file.
+nr=$(count READY=1)
+nl=$(count RELOADING=1)
+ctl alpha restart >/dev/null || fail "restart failed"
+wait_until 5 has READY=1 $((nr + 1)) || fail "no READY=1 after restart"
+[ "$(count RELOADING=1)" = $((nl + 1)) ] || fail "restart: no RELOADING=1"
+[ ! -e "$TMP/unused.sock" ] || fail "a restart opened the file's socket"
+peer_up alpha beta || fail "the session did not survive the restart"
 
 stop_daemon alpha || fail "alpha did not stop"
 [ "$STOP_RC" = 0 ] || fail "alpha exited $STOP_RC"
