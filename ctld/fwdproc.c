@@ -328,6 +328,12 @@ fwd_chan_cb(uv_poll_t *h, int status, int events)
 	fwd_update_poll(f);
 }
 
+const char *
+fwd_reason(const struct fwdproc *f)
+{
+	return f->reason;
+}
+
 static void
 fwd_exit_cb(uv_process_t *proc, int64_t status, int sig)
 {
