@@ -81,7 +81,7 @@ peer_ok(const Ipcp__PeerInfo *p)
 	    msg_str_ok(p->state, MSG_MAX_NAME) &&
 	    msg_str_ok(p->interface, MSG_MAX_NAME) &&
 	    msg_str_ok(p->cipher, MSG_MAX_NAME) &&
-	    msg_str_ok(p->remote, MSG_MAX_NAME) &&
+	    msg_str_ok(p->remote, MSG_MAX_ENDPOINT) &&
 	    msg_str_ok(p->node, MSG_MAX_NAME) &&
 	    msg_str_ok(p->last_error, MSG_MAX_TEXT) &&
 	    msg_str_ok(p->last_handshake_result, MSG_MAX_NAME);
