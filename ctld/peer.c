@@ -499,7 +499,11 @@ peer_session_up(struct peer *p, const struct peer_session *s)
 	}
 	peer_fwd_params(p, &fp);
 	if ((f = fwd_spawn(p, s->fd, s->keys, &fp)) == NULL) {
+		peer_error(p, "cannot start a forwarder");
 		if (p->state == PEER_STATE_CONNECTING) {
+			/* Our own dial, still running, would race the timer. */
+			dial_abort(p);
+			p->dial_failures++;
 			peer_backoff(p);
 			peer_set_state(p, PEER_STATE_BACKOFF,
 			    PEER_EV_DIAL_FAILED);
