@@ -259,6 +259,45 @@ print_failure(const struct ctl_cmd *cmd, const Ipcp__Result *res)
 		    ctl_result_str(res->code), res->text);
 }
 
+/* metrics: a Status, the peers, End; printed whole at the end. */
+static int
+metrics_reply(const struct ctl_cmd *cmd, const Ipcp__Envelope *env,
+    int *done)
+{
+	int	r = 0;
+
+	switch (env->body_case) {
+	case IPCP__ENVELOPE__BODY_RESULT:
+		if (env->result->code != CTL_RES_OK) {
+			print_failure(cmd, env->result);
+			return CTL_EXIT_ERROR;
+		}
+		return CTL_EXIT_OK;
+	case IPCP__ENVELOPE__BODY_STATUS:
+		r = metrics_status(env->status);
+		break;
+	case IPCP__ENVELOPE__BODY_PEER:
+		r = metrics_peer(env->peer);
+		break;
+	case IPCP__ENVELOPE__BODY_END:
+		*done = 1;
+		if (metrics_end() == -1) {
+			fprintf(stderr, "ipcpctl: metrics: cannot write\n");
+			return CTL_EXIT_ERROR;
+		}
+		return CTL_EXIT_OK;
+	default:
+		r = -1;
+		break;
+	}
+	if (r == -1) {
+		fprintf(stderr, "ipcpctl: %s: unexpected reply from ipcpd\n",
+		    cmd_words(cmd));
+		return CTL_EXIT_ERROR;
+	}
+	return CTL_EXIT_OK;
+}
+
 /*
  * Act on one reply to `cmd'.  Sets *done once the reply is complete.
  * Returns an exit status; anything but CTL_EXIT_OK ends the exchange.
@@ -269,6 +308,8 @@ ctl_reply(const struct ctl_cmd *cmd, const struct output *out,
 {
 	Ipcp__Command	c = cmd->request;
 
+	if (c == IPCP__COMMAND__CMD_METRICS)
+		return metrics_reply(cmd, env, done);
 	switch (env->body_case) {
 	case IPCP__ENVELOPE__BODY_RESULT:
 		if (env->result->code != CTL_RES_OK) {

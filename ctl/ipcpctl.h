@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "ipcp.pb-c.h"
+#include "metrics.h"
 #include "paths.h"		/* IPCP_CONTROL_SOCKET */
 
 /* How long to wait for the whole reply to one request. */

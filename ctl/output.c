@@ -110,6 +110,14 @@ text_status(const Ipcp__Status *st)
 	printf("  peers: %u configured, %u up\n", st->peers_configured,
 	    st->peers_up);
 	printf("  routes: %u prefixes\n", st->routes);
+	/* Only results that happened are listed; none yet says "-". */
+	printf("  handshakes:");
+	for (i = 0; i < st->n_handshakes; i++) {
+		printf("%s%" PRIu64 " ", i > 0 ? ", " : " ",
+		    st->handshakes[i]->count);
+		print_str(st->handshakes[i]->name);
+	}
+	printf("%s\n", st->n_handshakes == 0 ? " -" : "");
 	if (st->config[0] != '\0')
 		print_field("config", st->config);
 	if (st->confirm_pending)
@@ -151,6 +159,27 @@ text_peer(const Ipcp__PeerInfo *p)
 	printf("  reconnects: %u\n", p->reconnects);
 	printf("  dropped: %" PRIu64 " received, %" PRIu64 " sent\n",
 	    p->rx_dropped, p->tx_dropped);
+	printf("  drops: %" PRIu64 " source not allowed, %" PRIu64 " queue "
+	    "full, %" PRIu64 " authentication failed\n", p->drop_source,
+	    p->drop_queue_full, p->drop_auth);
+	/* Why it is down, or was last time. */
+	if (p->last_error[0] != '\0') {
+		printf("  last error: ");
+		print_str(p->last_error);
+		printf(" (%s ago)\n", fmt_duration(p->last_error_age_s, buf,
+		    sizeof(buf)));
+	} else
+		print_field("last error", NULL);
+	if (p->last_handshake_result[0] != '\0') {
+		printf("  last handshake: %s ago, ", fmt_duration(
+		    p->last_handshake_age_s, buf, sizeof(buf)));
+		print_str(p->last_handshake_result);
+		putchar('\n');
+	} else
+		print_field("last handshake", NULL);
+	if (p->redial_pending)
+		printf("  next redial: in %u s\n", p->next_redial_s);
+	printf("  failed dials: %u\n", p->dial_failures);
 	print_field("node", p->node);
 	printf("  routes: %u learned (max %u), %" PRIu64 " refused, "
 	    "metric %u\n", p->routes, p->max_routes, p->routes_rejected,

@@ -106,7 +106,7 @@ print_doc(json_object *obj)
 static void
 json_status(const Ipcp__Status *st)
 {
-	json_object	*obj, *ls;
+	json_object	*obj, *ls, *hs;
 	size_t		 i;
 
 	obj = checked(json_object_new_object());
@@ -123,6 +123,11 @@ json_status(const Ipcp__Status *st)
 	add_uint(obj, "peers_up", st->peers_up);
 	add_uint(obj, "pid", st->pid);
 	add_uint(obj, "routes", st->routes);
+	hs = checked(json_object_new_object());
+	for (i = 0; i < st->n_handshakes; i++)
+		add_uint(hs, st->handshakes[i]->name,
+		    st->handshakes[i]->count);
+	add(obj, "handshakes", hs);
 	add_opt_str(obj, "config", st->config);
 	add(obj, "confirm_pending", checked(json_object_new_boolean(
 	    st->confirm_pending)));
@@ -134,7 +139,7 @@ json_status(const Ipcp__Status *st)
 static void
 json_peer(const Ipcp__PeerInfo *p)
 {
-	json_object	*obj;
+	json_object	*obj, *drops;
 
 	if (peers == NULL)
 		peers = checked(json_object_new_array());
@@ -165,6 +170,20 @@ json_peer(const Ipcp__PeerInfo *p)
 	add_uint(obj, "control_rx_bytes", p->control_rx_bytes);
 	add_uint(obj, "control_tx_bytes", p->control_tx_bytes);
 	add_uint(obj, "control_dropped", p->control_dropped);
+	add_opt_str(obj, "last_error", p->last_error);
+	add(obj, "last_error_age_s", p->last_error[0] != '\0' ?
+	    checked(json_object_new_uint64(p->last_error_age_s)) : NULL);
+	add_opt_str(obj, "last_handshake_result", p->last_handshake_result);
+	add(obj, "last_handshake_age_s", p->last_handshake_result[0] != '\0' ?
+	    checked(json_object_new_uint64(p->last_handshake_age_s)) : NULL);
+	add(obj, "next_redial_s", p->redial_pending ?
+	    checked(json_object_new_uint64(p->next_redial_s)) : NULL);
+	add_uint(obj, "dial_failures", p->dial_failures);
+	drops = checked(json_object_new_object());
+	add_uint(drops, "source_not_allowed", p->drop_source);
+	add_uint(drops, "queue_full", p->drop_queue_full);
+	add_uint(drops, "auth_failed", p->drop_auth);
+	add(obj, "drops", drops);
 	array_add(peers, obj);
 }
 

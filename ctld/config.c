@@ -640,8 +640,11 @@ set_public_key(struct parse *p, const char *key, char *value)
 static int
 set_endpoint(struct parse *p, const char *key, char *value)
 {
-	if (parse_endpoint(p, key, value, &p->peer->endpoint) == -1)
-		return -1;
+	const char	*why;
+
+	/* Syntax only: `ipcpd -n' must not need DNS or the interface. */
+	if (endpoint_spec_parse(value, &p->peer->endpoint, &why) == -1)
+		return perr(p, p->line, "%s: \"%s\": %s", key, value, why);
 	p->peer->has_endpoint = 1;
 	return 0;
 }
@@ -1302,7 +1305,8 @@ config_compat(const char *ifname, const char *ip, const char *port,
 		conf->listen[0] = lc;
 		conf->n_listen = 1;
 	} else {
-		pc->endpoint = lc;
+		endpoint_spec_from_sa(&pc->endpoint,
+		    (const struct sockaddr *)&lc.ss, lc.sslen);
 		pc->has_endpoint = 1;
 	}
 

@@ -15,6 +15,7 @@
 #include <limits.h>
 #include <stdio.h>
 
+#include "endpoint.h"
 #include "handshake.h"
 #include "util.h"
 
@@ -53,7 +54,8 @@ struct peer_conf {
 	char			name[CONFIG_NAME_MAX + 1];
 	uint8_t			pubkey[KEY_LEN];
 	int			has_endpoint;
-	struct listen_conf	endpoint;
+	/* A name is resolved on each dial (dial.c), not here. */
+	struct endpoint_spec	endpoint;
 	int			has_psk;
 	char			psk_file[PATH_MAX];
 	uint8_t			psk[KEY_LEN];

@@ -125,7 +125,7 @@ classify(const struct peer_conf *o, const struct peer_conf *n,
 	    (o->has_psk && sodium_memcmp(o->psk, n->psk, KEY_LEN) != 0) ||
 	    o->has_endpoint != n->has_endpoint ||
 	    (o->has_endpoint &&
-	    !listen_conf_equal(&o->endpoint, &n->endpoint)) ||
+	    !endpoint_spec_equal(&o->endpoint, &n->endpoint)) ||
 	    strcmp(o->ifname, n->ifname) != 0)
 		return RECONF_RESTART;
 	if ((node & RECONF_NODE_TIMERS) || strcmp(o->name, n->name) != 0 ||

@@ -185,40 +185,135 @@ reply_end(const struct ctl_req *req)
 
 /* ---- commands ---------------------------------------------------------- */
 
+/*
+ * status, peers and metrics answer from these two, so the numbers
+ * ipcpctl prints and the ones Prometheus scrapes are the same numbers.
+ */
+struct status_buf {
+	char		 pub[KEY_B64_LEN];
+	char		*listeners[CONFIG_LISTEN_MAX];
+	Ipcp__Counter	 hs[HS_RESULT_N];
+	Ipcp__Counter	*phs[HS_RESULT_N];
+};
+
+static void
+status_fill(Ipcp__Status *st, struct status_buf *b)
+{
+	const struct config	*conf = ipcpd->conf;
+	size_t			 i;
+
+	key_to_base64(b->pub, conf->key.pub);
+	st->node_name = (char *)conf->name;
+	st->public_key = b->pub;
+	st->uptime_s = (now_ms() - ipcpd->start_ms) / 1000;
+	for (i = 0; i < conf->n_listen; i++)
+		b->listeners[i] = (char *)conf->listen[i].text;
+	st->n_listeners = conf->n_listen;
+	st->listeners = b->listeners;
+	st->peers_configured = ipcpd->n_peers;
+	st->peers_up = peer_count_up();
+	st->pid = getpid();
+	st->routes = rib_count();
+	st->config = (char *)(conf->compat ? "" : conf->file);
+	st->confirm_left_s = reload_confirm_left();
+	st->confirm_pending = st->confirm_left_s > 0;
+	/* Only what happened: a new result needs no new field. */
+	st->n_handshakes = 0;
+	for (i = 0; i < HS_RESULT_N; i++) {
+		if (ipcpd->hs_results[i] == 0)
+			continue;
+		ipcp__counter__init(&b->hs[i]);
+		b->hs[i].name = (char *)hs_result_name(i);
+		b->hs[i].count = ipcpd->hs_results[i];
+		b->phs[st->n_handshakes++] = &b->hs[i];
+	}
+	st->handshakes = b->phs;
+}
+
+/* Seconds, rounded up: "0" while a timer is due is no answer. */
+static uint32_t
+seconds_left(uint64_t ms)
+{
+	return (ms + 999) / 1000;
+}
+
+static void
+peer_info_fill(Ipcp__PeerInfo *pi, const struct peer *p,
+    char pub[KEY_B64_LEN])
+{
+	uint64_t	now = now_ms();
+	int		up = p->state == PEER_STATE_UP;
+
+	key_to_base64(pub, p->conf.pubkey);
+	pi->name = (char *)p->conf.name;
+	pi->public_key = pub;
+	pi->endpoint = (char *)(p->conf.has_endpoint ?
+	    p->conf.endpoint.text : "");
+	pi->state = (char *)peer_state_name(p->state);
+	pi->interface = (char *)p->conf.ifname;
+	pi->reconnects = p->reconnects;
+	pi->metric = p->conf.metric;
+	pi->max_routes = p->conf.max_routes;
+	pi->routes = p->n_routes;
+	pi->routes_rejected = p->routes_rejected;
+	pi->cipher = "";
+	pi->remote = "";
+	pi->node = (char *)p->node;
+	if (up && p->fwd != NULL) {
+		pi->session_uptime_s = (now - p->session_start_ms) / 1000;
+		pi->rx_bytes = p->stats.rx_bytes;
+		pi->tx_bytes = p->stats.tx_bytes;
+		pi->rx_packets = p->stats.rx_packets;
+		pi->tx_packets = p->stats.tx_packets;
+		pi->rx_dropped = p->stats.rx_dropped;
+		pi->tx_dropped = p->stats.tx_dropped;
+		pi->control_rx_bytes = p->stats.control_rx_bytes;
+		pi->control_tx_bytes = p->stats.control_tx_bytes;
+		pi->control_dropped = p->stats.control_invalid +
+		    p->stats.control_flood + p->control_dropped;
+		pi->rtt_us = p->stats.rtt_us;
+		pi->fwd_pid = fwd_pid(p->fwd);
+		pi->cipher = (char *)frame_cipher_name(p->cipher);
+		pi->remote = (char *)p->remote;
+	}
+	/* Why it is down, or was last. */
+	pi->last_error = (char *)p->last_error;
+	if (p->last_error[0] != '\0')
+		pi->last_error_age_s = (now - p->last_error_ms) / 1000;
+	pi->last_handshake_result = "";
+	if (p->last_hs_ms != 0) {
+		pi->last_handshake_age_s = (now - p->last_hs_ms) / 1000;
+		pi->last_handshake_result =
+		    (char *)hs_result_name(p->last_hs_result);
+	}
+	if (p->state == PEER_STATE_BACKOFF && uv_is_active(
+	    (const uv_handle_t *)&p->timer)) {
+		pi->redial_pending = 1;
+		pi->next_redial_s = seconds_left(uv_timer_get_due_in(
+		    &p->timer));
+	}
+	pi->dial_failures = p->dial_failures;
+	peer_drops(p, &pi->drop_source, &pi->drop_queue_full,
+	    &pi->drop_auth);
+}
+
 static void
 cmd_status(struct ctl_client *c, const Ipcp__Request *r,
     const struct ctl_req *req)
 {
-	const struct config	*conf = ipcpd->conf;
 	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT;
 	Ipcp__Status		 st = IPCP__STATUS__INIT;
-	char			 pub[KEY_B64_LEN];
-	char			*listeners[CONFIG_LISTEN_MAX];
-	size_t			 i;
+	struct status_buf	 b;
 
-	key_to_base64(pub, conf->key.pub);
-	st.node_name = (char *)conf->name;
-	st.public_key = pub;
-	st.uptime_s = (now_ms() - ipcpd->start_ms) / 1000;
-	for (i = 0; i < conf->n_listen; i++)
-		listeners[i] = (char *)conf->listen[i].text;
-	st.n_listeners = conf->n_listen;
-	st.listeners = listeners;
-	st.peers_configured = ipcpd->n_peers;
-	st.peers_up = peer_count_up();
-	st.pid = getpid();
-	st.routes = rib_count();
-	st.config = (char *)(conf->compat ? "" : conf->file);
-	st.confirm_left_s = reload_confirm_left();
-	st.confirm_pending = st.confirm_left_s > 0;
+	status_fill(&st, &b);
 	env.body_case = IPCP__ENVELOPE__BODY_STATUS;
 	env.status = &st;
 	ctl_reply(req, &env);
 }
 
-static void
-cmd_peers(struct ctl_client *c, const Ipcp__Request *r,
-    const struct ctl_req *req)
+/* Every peer, then End; 0, or -1 if the client went. */
+static int
+reply_peers(const struct ctl_req *req)
 {
 	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
 	struct peer	*p;
@@ -226,47 +321,43 @@ cmd_peers(struct ctl_client *c, const Ipcp__Request *r,
 	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
 		Ipcp__PeerInfo	pi = IPCP__PEER_INFO__INIT;
 		char		pub[KEY_B64_LEN];
-		int		up = p->state == PEER_STATE_UP;
 
-		key_to_base64(pub, p->conf.pubkey);
-		pi.name = p->conf.name;
-		pi.public_key = pub;
-		pi.endpoint = p->conf.has_endpoint ? p->conf.endpoint.text :
-		    "";
-		pi.state = (char *)peer_state_name(p->state);
-		pi.interface = p->conf.ifname;
-		pi.reconnects = p->reconnects;
-		pi.metric = p->conf.metric;
-		pi.max_routes = p->conf.max_routes;
-		pi.routes = p->n_routes;
-		pi.routes_rejected = p->routes_rejected;
-		pi.cipher = "";
-		pi.remote = "";
-		pi.node = p->node;
-		if (up && p->fwd != NULL) {
-			pi.session_uptime_s =
-			    (now_ms() - p->session_start_ms) / 1000;
-			pi.rx_bytes = p->stats.rx_bytes;
-			pi.tx_bytes = p->stats.tx_bytes;
-			pi.rx_packets = p->stats.rx_packets;
-			pi.tx_packets = p->stats.tx_packets;
-			pi.rx_dropped = p->stats.rx_dropped;
-			pi.tx_dropped = p->stats.tx_dropped;
-			pi.control_rx_bytes = p->stats.control_rx_bytes;
-			pi.control_tx_bytes = p->stats.control_tx_bytes;
-			pi.control_dropped = p->stats.control_invalid +
-			    p->stats.control_flood + p->control_dropped;
-			pi.rtt_us = p->stats.rtt_us;
-			pi.fwd_pid = fwd_pid(p->fwd);
-			pi.cipher = (char *)frame_cipher_name(p->cipher);
-			pi.remote = p->remote;
-		}
+		peer_info_fill(&pi, p, pub);
 		env.body_case = IPCP__ENVELOPE__BODY_PEER;
 		env.peer = &pi;
 		if (ctl_reply(req, &env) == -1)
-			return;
+			return -1;
 	}
 	reply_end(req);
+	return 0;
+}
+
+static void
+cmd_peers(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
+{
+	reply_peers(req);
+}
+
+/*
+ * Status, every peer, End: one snapshot, taken in one turn of the loop,
+ * that ipcpctl formats for Prometheus (ctl/metrics.c).  The daemon keeps
+ * no second copy of any number and knows nothing of the text format.
+ */
+static void
+cmd_metrics(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
+{
+	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT;
+	Ipcp__Status		 st = IPCP__STATUS__INIT;
+	struct status_buf	 b;
+
+	status_fill(&st, &b);
+	env.body_case = IPCP__ENVELOPE__BODY_STATUS;
+	env.status = &st;
+	if (ctl_reply(req, &env) == -1)
+		return;
+	reply_peers(req);
 }
 
 struct route_list {
@@ -443,6 +534,7 @@ static const struct ctl_command commands[] = {
 	{ IPCP__COMMAND__CMD_PEERS,		0, cmd_peers },
 	{ IPCP__COMMAND__CMD_ROUTES,		0, cmd_routes },
 	{ IPCP__COMMAND__CMD_TRACE,		0, cmd_trace },
+	{ IPCP__COMMAND__CMD_METRICS,		0, cmd_metrics },
 	{ IPCP__COMMAND__CMD_LOG_VERBOSE,	1, cmd_log_verbose },
 	{ IPCP__COMMAND__CMD_LOG_BRIEF,		1, cmd_log_brief },
 	{ IPCP__COMMAND__CMD_RELOAD,		1, cmd_reload },

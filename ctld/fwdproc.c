@@ -338,6 +338,12 @@ fwd_chan_cb(uv_poll_t *h, int status, int events)
 	fwd_update_poll(f);
 }
 
+const char *
+fwd_reason(const struct fwdproc *f)
+{
+	return f->reason;
+}
+
 static void
 fwd_exited(struct fwdproc *f, int64_t status, int sig)
 {

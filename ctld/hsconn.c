@@ -74,14 +74,37 @@ hs_release(struct hsconn *hc, int keep_fd)
 		close(hc->fd);
 }
 
+/*
+ * The peer a failed handshake was with, if we know: the one that dialed,
+ * or the one its first message named (then it passed mac1 and its DH).
+ */
+static struct peer *
+hs_peer(const struct hsconn *hc)
+{
+	struct peer	*p;
+
+	if (hc->role == HS_INITIATOR)
+		return hc->peer;
+	if (hc->peer_name[0] == '\0')
+		return NULL;
+	p = peer_by_key(hc->peer_key);
+	return p != NULL && p->gen == hc->peer_gen ? p : NULL;
+}
+
 /* The connection failed: say why (rate-limited), close, maybe redial. */
 void
-hsconn_fail(struct hsconn *hc, const char *why)
+hsconn_fail(struct hsconn *hc, enum hs_result res, const char *why)
 {
-	struct peer	*dialer = NULL;
+	struct peer	*dialer = NULL, *p;
 
 	if (hc->done)
 		return;
+	p = hs_peer(hc);
+	hs_result_count(p, res);
+	/* An initiator's failure is its peer's dial failure: say why. */
+	if (hc->role == HS_INITIATOR && p != NULL)
+		peer_error(p, "%s %s: %s", res == HS_RESULT_CONNECT ?
+		    "connect to" : "handshake with", hc->remote_text, why);
 	if (log_ratelimit(&hs_rl))
 		log_warnx("handshake %s %s%s%s%s: %s",
 		    hc->role == HS_INITIATOR ? "to" : "from", hc->remote_text,
@@ -105,11 +128,11 @@ hs_timeout(uv_timer_t *t)
 	uint64_t	 age = now_ms() - hc->start_ms;
 
 	if (hc->role == HS_RESPONDER && !hc->got_msg1 && !hc->authenticated) {
-		hsconn_fail(hc, "no first message in time");
+		hsconn_fail(hc, HS_RESULT_TIMEOUT, "no first message in time");
 		return;
 	}
 	if (age >= HSCONN_TIMEOUT_MS) {
-		hsconn_fail(hc, "timed out");
+		hsconn_fail(hc, HS_RESULT_TIMEOUT, "timed out");
 		return;
 	}
 	uv_timer_start(&hc->timer, hs_timeout, HSCONN_TIMEOUT_MS - age, 0);
@@ -188,11 +211,13 @@ hs_complete(struct hsconn *hc, struct hs_session *s)
 		/* The peer may have been removed or re-keyed meanwhile. */
 		p = peer_by_key(hc->peer_key);
 		if (p == NULL || p->gen != hc->peer_gen) {
-			hsconn_fail(hc, "peer reconfigured during the handshake");
+			hsconn_fail(hc, HS_RESULT_REFUSED,
+			    "peer reconfigured during the handshake");
 			return;
 		}
 	}
 	memcpy(remote, hc->remote_text, sizeof(remote));
+	hs_result_count(p, HS_RESULT_OK);
 	hs_release(hc, 1);
 	hs_set_sockopts(fd);
 	log_info("peer %s: handshake with %s complete (%s, %s)",
@@ -218,14 +243,14 @@ hsconn_msg1(struct hsconn *hc)
 
 	hc->got_msg1 = 0;
 	if (hs_read_msg1(&hc->hs, hc->in, pub, ts) == -1) {
-		hsconn_fail(hc, "invalid first message");
+		hsconn_fail(hc, HS_RESULT_DECRYPT, "invalid first message");
 		return;
 	}
 	if ((p = peer_by_key(pub)) == NULL) {
 		char	b64[KEY_B64_LEN];
 
 		key_to_base64(b64, pub);
-		hsconn_fail(hc, "unknown public key");
+		hsconn_fail(hc, HS_RESULT_UNKNOWN_KEY, "unknown public key");
 		log_debug("unknown key %s", b64);
 		return;
 	}
@@ -233,24 +258,26 @@ hsconn_msg1(struct hsconn *hc)
 	hc->peer_gen = p->gen;
 	snprintf(hc->peer_name, sizeof(hc->peer_name), "%s", p->conf.name);
 	if (p->state == PEER_STATE_STOPPED) {
-		hsconn_fail(hc, "shutting down");
+		hsconn_fail(hc, HS_RESULT_REFUSED, "shutting down");
 		return;
 	}
 	/* Its TUN is not there yet (a name still busy): not now. */
 	if (p->state == PEER_STATE_NOTUN) {
-		hsconn_fail(hc, "its interface is not set up yet");
+		hsconn_fail(hc, HS_RESULT_REFUSED,
+		    "its interface is not set up yet");
 		return;
 	}
 	/* TAI64N is big endian: newer compares greater. */
 	if (memcmp(ts, p->last_ts, sizeof(ts)) <= 0) {
-		hsconn_fail(hc, "replayed first message");
+		hsconn_fail(hc, HS_RESULT_REPLAY, "replayed first message");
 		return;
 	}
 	memcpy(p->last_ts, ts, sizeof(ts));
 	hc->authenticated = 1;
 	if (hs_write_msg2(&hc->hs, p->conf.has_psk ? p->conf.psk : NULL,
 	    hc->out) == -1) {
-		hsconn_fail(hc, "cannot build second message");
+		hsconn_fail(hc, HS_RESULT_ERROR,
+		    "cannot build second message");
 		return;
 	}
 	hs_send(hc, HS_MSG2_LEN);
@@ -265,7 +292,8 @@ hs_got_message(struct hsconn *hc)
 	if (hc->role == HS_RESPONDER && !hc->authenticated) {
 		/* msg1: the cheap MAC first; the DH work when budgeted. */
 		if (hs_check_mac1(hc->in, HS_MSG1_LEN, hc->local.pub) == -1) {
-			hsconn_fail(hc, "not a handshake for this node (bad "
+			hsconn_fail(hc, HS_RESULT_BAD_MAC1,
+			    "not a handshake for this node (bad "
 			    "mac1)");
 			return;
 		}
@@ -277,7 +305,8 @@ hs_got_message(struct hsconn *hc)
 	if (hc->role == HS_RESPONDER) {
 		/* msg3: key confirmation; only now is the session real. */
 		if (hs_read_msg3(&hc->hs, hc->in, &s) == -1) {
-			hsconn_fail(hc, "key confirmation failed (wrong psk?)");
+			hsconn_fail(hc, HS_RESULT_DECRYPT,
+			    "key confirmation failed (wrong psk?)");
 			return;
 		}
 		hs_complete(hc, &s);
@@ -285,11 +314,12 @@ hs_got_message(struct hsconn *hc)
 	}
 	/* Initiator: msg2. */
 	if (hs_read_msg2(&hc->hs, hc->in) == -1) {
-		hsconn_fail(hc, "invalid reply (wrong key or psk?)");
+		hsconn_fail(hc, HS_RESULT_DECRYPT,
+		    "invalid reply (wrong key or psk?)");
 		return;
 	}
 	if (hs_write_msg3(&hc->hs, hc->out, &s) == -1) {
-		hsconn_fail(hc, "cannot build confirmation");
+		hsconn_fail(hc, HS_RESULT_ERROR, "cannot build confirmation");
 		return;
 	}
 	/* Keep the keys until msg3 is out; see hs_wrote(). */
@@ -313,30 +343,50 @@ hs_wrote(struct hsconn *hc)
 		hs_want(hc, HSIO_READ, HS_MSG3_LEN);
 }
 
+/* The socket's pending error, or 0. */
+static int
+hs_sock_error(int fd)
+{
+	int		err = 0;
+	socklen_t	len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
+		return errno;
+	return err;
+}
+
 static void
 hs_poll_cb(uv_poll_t *h, int status, int events)
 {
 	struct hsconn	*hc = h->data;
+	enum hs_result	 res;
 	ssize_t		 n;
 	int		 err;
-	socklen_t	 len = sizeof(err);
 
 	if (hc->done)
 		return;
+	res = hc->io == HSIO_CONNECT ? HS_RESULT_CONNECT : HS_RESULT_CLOSED;
 	if (status < 0) {
-		hsconn_fail(hc, uv_strerror(status));
+		/*
+		 * libuv reports any EPOLLERR as UV_EBADF ("bad file
+		 * descriptor"); the socket knows what really happened (a
+		 * refused connect: ECONNREFUSED).
+		 */
+		if ((err = hs_sock_error(hc->fd)) != 0)
+			hsconn_fail(hc, res, strerror(err));
+		else
+			hsconn_fail(hc, res, uv_strerror(status));
 		return;
 	}
 	switch (hc->io) {
 	case HSIO_CONNECT:
-		if (getsockopt(hc->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
-			err = errno;
-		if (err != 0) {
-			hsconn_fail(hc, strerror(err));
+		if ((err = hs_sock_error(hc->fd)) != 0) {
+			hsconn_fail(hc, res, strerror(err));
 			return;
 		}
 		if (hs_write_msg1(&hc->hs, hc->out) == -1) {
-			hsconn_fail(hc, "cannot build first message");
+			hsconn_fail(hc, HS_RESULT_ERROR,
+			    "cannot build first message");
 			return;
 		}
 		hs_send(hc, HS_MSG1_LEN);
@@ -347,7 +397,7 @@ hs_poll_cb(uv_poll_t *h, int status, int events)
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			hsconn_fail(hc, strerror(errno));
+			hsconn_fail(hc, res, strerror(errno));
 			return;
 		}
 		hc->out_off += n;
@@ -359,13 +409,14 @@ hs_poll_cb(uv_poll_t *h, int status, int events)
 		n = recv(hc->fd, hc->in + hc->in_have,
 		    hc->in_need - hc->in_have, 0);
 		if (n == 0) {
-			hsconn_fail(hc, "connection closed during handshake");
+			hsconn_fail(hc, HS_RESULT_CLOSED,
+			    "connection closed during handshake");
 			return;
 		}
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EINTR)
 				return;
-			hsconn_fail(hc, strerror(errno));
+			hsconn_fail(hc, res, strerror(errno));
 			return;
 		}
 		hc->in_have += n;
@@ -412,26 +463,29 @@ hsconn_accept(int fd, const struct sockaddr_storage *ss)
 }
 
 int
-hsconn_dial(struct peer *p)
+hsconn_dial(struct peer *p, const struct sockaddr *sa, socklen_t salen)
 {
-	const struct listen_conf	*ep = &p->conf.endpoint;
-	struct hsconn			*hc;
-	int				 fd;
+	struct hsconn	*hc;
+	char		 text[ENDPOINT_STRLEN];
+	int		 fd;
 
-	fd = socket(ep->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	endpoint_format(sa, text);
+	fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0);
 	if (fd == -1) {
 		log_warn("peer %s: socket", p->conf.name);
+		peer_error(p, "connect to %s: socket: %s", text,
+		    strerror(errno));
 		return -1;
 	}
-	if (connect(fd, (const struct sockaddr *)&ep->ss, ep->sslen) == -1 &&
-	    errno != EINPROGRESS) {
-		log_warn("peer %s: connect %s", p->conf.name, ep->text);
+	if (connect(fd, sa, salen) == -1 && errno != EINPROGRESS) {
+		log_warn("peer %s: connect %s", p->conf.name, text);
+		peer_error(p, "connect to %s: %s", text, strerror(errno));
 		close(fd);
 		return -1;
 	}
-	if ((hc = hs_new(fd, HS_INITIATOR,
-	    (const struct sockaddr *)&ep->ss)) == NULL) {
+	if ((hc = hs_new(fd, HS_INITIATOR, sa)) == NULL) {
+		peer_error(p, "connect to %s: out of memory", text);
 		close(fd);
 		return -1;
 	}
@@ -441,10 +495,11 @@ hsconn_dial(struct peer *p)
 	hc->local = ipcpd->conf->key;
 	if (hs_initiator_init(&hc->hs, &hc->local, p->conf.pubkey,
 	    p->conf.has_psk ? p->conf.psk : NULL, ipcpd->local_caps) == -1) {
+		peer_error(p, "handshake with %s: cannot start", text);
 		hs_release(hc, 0);
 		return -1;
 	}
-	log_debug("peer %s: dialing %s", p->conf.name, ep->text);
+	log_debug("peer %s: dialing %s", p->conf.name, text);
 	hs_want(hc, HSIO_CONNECT, 0);
 	return 0;
 }

@@ -68,7 +68,7 @@ TAILQ_HEAD(hsconn_head, hsconn);
 extern struct hsconn_head	hsconns;
 extern size_t			n_hsconns;
 /* Give up on a connection, saying why (rate-limited). */
-void	 hsconn_fail(struct hsconn *, const char *why);
+void	 hsconn_fail(struct hsconn *, enum hs_result, const char *why);
 /* The Diffie-Hellman part of msg1, when the guard lets it run. */
 void	 hsconn_msg1(struct hsconn *);
 

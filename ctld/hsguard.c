@@ -202,13 +202,15 @@ hsguard_admit(const struct sockaddr_storage *ss)
 	if (count_from(ss) >= HSCONN_MAX_PER_SRC) {
 		if ((hc = victim(ss)) == NULL)
 			return -1;
-		hsconn_fail(hc, "made way for a newer connection from the "
+		hsconn_fail(hc, HS_RESULT_REFUSED,
+		    "made way for a newer connection from the "
 		    "same address");
 	}
 	if (n_hsconns >= HSCONN_MAX) {
 		if ((hc = victim(NULL)) == NULL)
 			return -1;
-		hsconn_fail(hc, "made way for a newer connection");
+		hsconn_fail(hc, HS_RESULT_REFUSED,
+		    "made way for a newer connection");
 	}
 	return 0;
 }
@@ -258,7 +260,8 @@ hsguard_msg1(struct hsconn *hc)
 		log_warnx("more first messages than %d a second: they wait "
 		    "their turn", HSCONN_DH_PER_S);
 	if (hc->credit == 0) {
-		hsconn_fail(hc, "first messages from this address over its "
+		hsconn_fail(hc, HS_RESULT_REFUSED,
+		    "first messages from this address over its "
 		    "rate while others wait");
 		return;
 	}

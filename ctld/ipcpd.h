@@ -92,8 +92,31 @@ enum peer_event {
 	PEER_EV_DELETE,		/* arg: reason; the peer is freed */
 };
 
+/*
+ * How a handshake ended, counted per node and kept per peer (peerdiag.c,
+ * for ipcpctl status, peers and metrics).  A dial that never connected
+ * counts too, as HS_RESULT_CONNECT.
+ */
+enum hs_result {
+	HS_RESULT_OK,
+	HS_RESULT_CONNECT,	/* resolve or connect failed */
+	HS_RESULT_BAD_MAC1,	/* not for us: wrong or no key of ours */
+	HS_RESULT_UNKNOWN_KEY,	/* a node we have no [peer] for */
+	HS_RESULT_DECRYPT,	/* a message did not open: key or psk */
+	HS_RESULT_REPLAY,	/* an old first message again */
+	HS_RESULT_TIMEOUT,
+	HS_RESULT_CLOSED,	/* the connection ended or failed midway */
+	HS_RESULT_REFUSED,	/* we would not: busy, stopping, limits */
+	HS_RESULT_ERROR,	/* our own failure */
+	HS_RESULT_N
+};
+
+/* The text of a peer's last error; a DNS name fits whole. */
+#define PEER_ERROR_LEN		384
+
 struct fwdproc;
 struct hsconn;
+struct dialreq;
 
 /* A finished handshake, handed to the peer with PEER_EV_HANDSHAKE_DONE. */
 struct peer_session {
@@ -123,12 +146,26 @@ struct peer {
 	/* Newest TAI64N accepted in a msg1 from this peer (replay). */
 	uint8_t			 last_ts[HS_TAI64N_LEN];
 	struct hsconn		*dial;		/* our outbound attempt */
+	struct dialreq		*resolving;	/* its name, before that */
 	struct fwdproc		*fwd;		/* the current session */
 	uint64_t		 session_start_ms;
 	int			 session_initiator; /* 1: we dialed */
 	int			 cipher;
 	char			 remote[ENDPOINT_STRLEN];
 	struct fwd_counters	 stats;
+	/*
+	 * Why it is down (peerdiag.c): the last failure and when, the last
+	 * handshake and how it ended, dials failed since the last session,
+	 * and drops by reason of the sessions that ended.
+	 */
+	char			 last_error[PEER_ERROR_LEN];
+	uint64_t		 last_error_ms;
+	uint64_t		 last_hs_ms;
+	enum hs_result		 last_hs_result;
+	uint32_t		 dial_failures;
+	uint64_t		 drop_source;
+	uint64_t		 drop_queue_full;
+	uint64_t		 drop_auth;
 	struct log_ratelimit	 tun_rl;
 	/* CONTROL it may pass through its forwarder (a second fence). */
 	struct log_ratelimit	 ctl_rate;
@@ -165,6 +202,7 @@ struct ipcpd {
 	char			**argv;
 	int			 argc;
 	uint32_t		 local_caps;
+	uint64_t		 hs_results[HS_RESULT_N];
 };
 
 extern struct ipcpd *ipcpd;
@@ -216,9 +254,34 @@ void		 peer_tun_retry_all(void);
 void		 peer_addresses_sync(const struct config *old);
 void		 peer_offload_sync(void);
 
+/* peerdiag.c */
+/* "ok", "connect_failed", "bad_mac1", ...: metric labels too. */
+const char	*hs_result_name(enum hs_result);
+/* A handshake ended; p is the peer it was with, if known. */
+void		 hs_result_count(struct peer *, enum hs_result);
+/* Why the peer's dial or session failed, for ipcpctl peers. */
+void		 peer_error(struct peer *, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+/* Drops by reason: of the sessions that ended, plus this one. */
+void		 peer_drops(const struct peer *, uint64_t *source,
+		    uint64_t *queue_full, uint64_t *auth);
+/* At a session's end, keep its drops. */
+void		 peer_drops_keep(struct peer *);
+
+/* dial.c */
+/*
+ * Resolve the peer's endpoint (a name by uv_getaddrinfo, a link-local
+ * address's interface) and dial it.  0: under way, and a failure comes
+ * later as PEER_EV_DIAL_FAILED; -1: failed now, said in p->last_error.
+ */
+int		 dial_start(struct peer *);
+/* The dial (resolution or handshake) is no longer wanted. */
+void		 dial_abort(struct peer *);
+
 /* hsconn.c */
-/* Dial the peer's endpoint and run the handshake as initiator. */
-int		 hsconn_dial(struct peer *);
+/* Dial this address for the peer and run the handshake as initiator. */
+int		 hsconn_dial(struct peer *, const struct sockaddr *,
+		    socklen_t);
 void		 hsconn_abort(struct hsconn *);
 /* A connection accepted by a listener; fd is consumed. */
 void		 hsconn_accept(int fd, const struct sockaddr_storage *);
@@ -247,6 +310,8 @@ void		 fwd_detach(struct fwdproc *, const char *reason);
 void		 fwd_wait(struct fwdproc *);
 size_t		 fwd_count_waited(void);
 int		 fwd_pid(const struct fwdproc *);
+/* What the forwarder said as it went; "" if nothing. */
+const char	*fwd_reason(const struct fwdproc *);
 int		 fwd_send_control(struct fwdproc *, const Ipcp__Control *);
 int		 fwd_send_update(struct fwdproc *,
 		    const struct fwd_params *);

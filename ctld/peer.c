@@ -416,7 +416,8 @@ peer_backoff(struct peer *p)
 		p->backoff_ms = PEER_BACKOFF_MIN_MS;
 	jitter = p->backoff_ms / 2;
 	delay = p->backoff_ms - jitter / 2 + randombytes_uniform(jitter + 1);
-	log_debug("peer %s: redial in %u ms", p->conf.name, delay);
+	log_debug("peer %s: redial in %u ms%s%s", p->conf.name, delay,
+	    p->last_error[0] != '\0' ? " after " : "", p->last_error);
 	uv_timer_start(&p->timer, peer_timer_cb, delay, 0);
 	p->backoff_ms *= 2;
 	if (p->backoff_ms > PEER_BACKOFF_MAX_MS)
@@ -445,6 +446,9 @@ peer_keep_existing(struct peer *p, int initiator)
 static void
 peer_session_end(struct peer *p)
 {
+	if (p->fwd != NULL && fwd_reason(p->fwd)[0] != '\0')
+		peer_error(p, "session ended: %s", fwd_reason(p->fwd));
+	peer_drops_keep(p);
 	p->fwd = NULL;
 	route_peer_down(p);
 	p->node[0] = '\0';
@@ -463,7 +467,9 @@ peer_connect(struct peer *p, enum peer_event ev)
 		return PEER_STATE_WAITING;
 	peer_set_state(p, PEER_STATE_CONNECTING, ev);
 	/* A dial that fails at once goes to backoff like a later failure. */
-	if (hsconn_dial(p) == -1) {
+	if (dial_start(p) == -1) {
+		hs_result_count(p, HS_RESULT_CONNECT);
+		p->dial_failures++;
 		peer_backoff(p);
 		return PEER_STATE_BACKOFF;
 	}
@@ -506,7 +512,11 @@ peer_session_up(struct peer *p, const struct peer_session *s)
 	}
 	peer_fwd_params(p, &fp);
 	if ((f = fwd_spawn(p, s->fd, s->keys, &fp)) == NULL) {
+		peer_error(p, "cannot start a forwarder");
 		if (p->state == PEER_STATE_CONNECTING) {
+			/* Our own dial, still running, would race the timer. */
+			dial_abort(p);
+			p->dial_failures++;
 			peer_backoff(p);
 			peer_set_state(p, PEER_STATE_BACKOFF,
 			    PEER_EV_DIAL_FAILED);
@@ -521,9 +531,9 @@ peer_session_up(struct peer *p, const struct peer_session *s)
 		peer_session_end(p);
 	}
 	uv_timer_stop(&p->timer);
-	if (p->dial != NULL)
-		hsconn_abort(p->dial);
+	dial_abort(p);
 	p->fwd = f;
+	p->dial_failures = 0;
 	p->session_start_ms = now_ms();
 	p->session_initiator = s->initiator;
 	p->cipher = s->keys->cipher;
@@ -554,8 +564,7 @@ peer_reconfigure(struct peer *p, const struct peer_conf *pc)
 static void
 peer_restart(struct peer *p, const struct peer_conf *pc)
 {
-	if (p->dial != NULL)
-		hsconn_abort(p->dial);
+	dial_abort(p);
 	uv_timer_stop(&p->timer);
 	if (p->fwd != NULL) {
 		fwd_wait(p->fwd);
@@ -574,8 +583,7 @@ peer_restart(struct peer *p, const struct peer_conf *pc)
 static void
 peer_delete(struct peer *p, const char *reason)
 {
-	if (p->dial != NULL)
-		hsconn_abort(p->dial);
+	dial_abort(p);
 	uv_timer_stop(&p->timer);
 	if (p->fwd != NULL) {
 		/* It holds the TUN too: the interface goes when it does. */
@@ -612,6 +620,7 @@ peer_fsm(struct peer *p, enum peer_event ev, const void *arg)
 		break;
 	case PEER_EV_DIAL_FAILED:
 		if (p->state == PEER_STATE_CONNECTING) {
+			p->dial_failures++;
 			next = PEER_STATE_BACKOFF;
 			peer_backoff(p);
 		}
@@ -663,8 +672,7 @@ peer_fsm(struct peer *p, enum peer_event ev, const void *arg)
 		break;
 	case PEER_EV_STOP:
 		uv_timer_stop(&p->timer);
-		if (p->dial != NULL)
-			hsconn_abort(p->dial);
+		dial_abort(p);
 		if (p->fwd != NULL)
 			fwd_stop(p->fwd, arg);
 		next = PEER_STATE_STOPPED;

@@ -95,6 +95,7 @@ packet_poll_cb(uv_poll_t *h, int status, int events)
 		if (buf == NULL) {
 			if (stream_data_sparse(f, p, n) == -1) {
 				f->st.tx_dropped++;
+				f->st.drop_queue_full++;
 				continue;
 			}
 		} else
@@ -199,6 +200,7 @@ packet_deliver(struct fwd *f, uint8_t *p, size_t len)
 		    pkt.src))
 			break;
 	if (i == f->params.n_allowed && !link_local(&pkt)) {
+		f->st.drop_source++;
 		packet_drop(f, "source not in allowed-ips", pkt.family,
 		    pkt.src);
 		return;
@@ -211,6 +213,7 @@ packet_deliver(struct fwd *f, uint8_t *p, size_t len)
 		if (errno == EAGAIN || errno == EWOULDBLOCK ||
 		    errno == ENOBUFS) {
 			f->st.rx_dropped++;
+			f->st.drop_queue_full++;
 			return;
 		}
 		packet_drop(f, strerror(errno), pkt.family, pkt.src);

@@ -411,8 +411,11 @@ stream_parse(struct fwd *f)
 		need = FRAME_HDR_LEN + body;
 		if (f->ilen - f->ioff < need)
 			break;
-		if (frame_open(&f->rx, frame, need, &payload, &plen) == -1)
+		if (frame_open(&f->rx, frame, need, &payload, &plen) == -1) {
+			/* Counted, so that ipcpd can say why the peer went. */
+			f->st.drop_auth++;
 			fwd_end(f, 0, 1, "authentication failed");
+		}
 		f->ioff += need;
 		opened = 1;
 		stream_dispatch(f, type, payload, plen);

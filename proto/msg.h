@@ -34,7 +34,9 @@
 #include "wire.h"
 
 /* Bounds checked by the validators. */
-#define MSG_MAX_NAME		64	/* short strings: states, endpoints */
+#define MSG_MAX_NAME		64	/* short strings: states, addresses */
+#define MSG_MAX_ENDPOINT	300	/* "[host%scope]:port", host a name */
+#define MSG_MAX_COUNTERS	64	/* named counts in one list */
 #define MSG_MAX_TEXT		1024	/* log lines, reasons, errors */
 #define MSG_NODE_NAME_MAX	32	/* node and peer names, as in config */
 #define MSG_MAX_PREFIXES	256	/* allowed-ips in one message */
@@ -171,6 +173,10 @@ struct fwd_counters {
 	uint64_t	control_tx_bytes;
 	uint64_t	control_invalid;
 	uint64_t	control_flood;
+	/* Drops by reason, each also in rx_ or tx_dropped (not auth). */
+	uint64_t	drop_source;	/* source outside allowed-ips */
+	uint64_t	drop_queue_full; /* TUN or TCP queue full */
+	uint64_t	drop_auth;	/* a frame failed to open */
 };
 
 /* Room for the parts of a FwdSetup or FwdUpdate being built. */

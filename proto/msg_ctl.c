@@ -35,6 +35,7 @@ request_ok(const Ipcp__Request *r)
 	case IPCP__COMMAND__CMD_ROUTES:
 	case IPCP__COMMAND__CMD_CONFIRM:
 	case IPCP__COMMAND__CMD_GOODBYE:
+	case IPCP__COMMAND__CMD_METRICS:
 	case IPCP__COMMAND__CMD_RESTART:
 		return 1;
 	case IPCP__COMMAND__CMD_RELOAD:
@@ -48,6 +49,20 @@ request_ok(const Ipcp__Request *r)
 	}
 }
 
+/* Names become metric label values: short, and printable. */
+static int
+counters_ok(Ipcp__Counter *const *c, size_t n)
+{
+	size_t	i;
+
+	if (n > MSG_MAX_COUNTERS)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (c[i] == NULL || !msg_name_ok(c[i]->name))
+			return 0;
+	return 1;
+}
+
 static int
 status_ok(const Ipcp__Status *s)
 {
@@ -55,7 +70,7 @@ status_ok(const Ipcp__Status *s)
 	    msg_str_ok(s->public_key, MSG_MAX_NAME) &&
 	    msg_str_ok(s->config, MSG_MAX_TEXT) &&
 	    strs_ok(s->listeners, s->n_listeners, MSG_MAX_LISTENERS,
-	    MSG_MAX_NAME);
+	    MSG_MAX_NAME) && counters_ok(s->handshakes, s->n_handshakes);
 }
 
 static int
@@ -63,12 +78,14 @@ peer_ok(const Ipcp__PeerInfo *p)
 {
 	return p != NULL && msg_str_ok(p->name, MSG_MAX_NAME) &&
 	    msg_str_ok(p->public_key, MSG_MAX_NAME) &&
-	    msg_str_ok(p->endpoint, MSG_MAX_NAME) &&
+	    msg_str_ok(p->endpoint, MSG_MAX_ENDPOINT) &&
 	    msg_str_ok(p->state, MSG_MAX_NAME) &&
 	    msg_str_ok(p->interface, MSG_MAX_NAME) &&
 	    msg_str_ok(p->cipher, MSG_MAX_NAME) &&
-	    msg_str_ok(p->remote, MSG_MAX_NAME) &&
-	    msg_str_ok(p->node, MSG_MAX_NAME);
+	    msg_str_ok(p->remote, MSG_MAX_ENDPOINT) &&
+	    msg_str_ok(p->node, MSG_MAX_NAME) &&
+	    msg_str_ok(p->last_error, MSG_MAX_TEXT) &&
+	    msg_str_ok(p->last_handshake_result, MSG_MAX_NAME);
 }
 
 static int

@@ -162,6 +162,9 @@ msg_fwd_stats_build(Ipcp__Envelope *env, Ipcp__FwdStats *st,
 	st->control_tx_bytes = c->control_tx_bytes;
 	st->control_invalid = c->control_invalid;
 	st->control_flood = c->control_flood;
+	st->drop_source = c->drop_source;
+	st->drop_queue_full = c->drop_queue_full;
+	st->drop_auth = c->drop_auth;
 	env->body_case = IPCP__ENVELOPE__BODY_FWD_STATS;
 	env->fwd_stats = st;
 }
@@ -180,6 +183,9 @@ msg_fwd_stats_read(const Ipcp__FwdStats *st, struct fwd_counters *c)
 	c->control_tx_bytes = st->control_tx_bytes;
 	c->control_invalid = st->control_invalid;
 	c->control_flood = st->control_flood;
+	c->drop_source = st->drop_source;
+	c->drop_queue_full = st->drop_queue_full;
+	c->drop_auth = st->drop_auth;
 }
 
 /* ---- FwdLog and FwdClose ----------------------------------------------- */

@@ -5,6 +5,7 @@
  */
 #include <sys/stat.h>
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -369,8 +370,18 @@ endpoint_format(const struct sockaddr *sa, char out[ENDPOINT_STRLEN])
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *sin6 = (const void *)sa;
 
+		char	scope[IF_NAMESIZE + 1] = "";
+
 		inet_ntop(AF_INET6, &sin6->sin6_addr, addr, sizeof(addr));
-		snprintf(out, ENDPOINT_STRLEN, "[%s]:%u", addr,
+		/* A link-local address means nothing without its link. */
+		if (sin6->sin6_scope_id != 0) {
+			scope[0] = '%';
+			if (if_indextoname(sin6->sin6_scope_id, scope + 1) ==
+			    NULL)
+				snprintf(scope + 1, sizeof(scope) - 1, "%u",
+				    sin6->sin6_scope_id);
+		}
+		snprintf(out, ENDPOINT_STRLEN, "[%s%s]:%u", addr, scope,
 		    ntohs(sin6->sin6_port));
 	} else
 		snprintf(out, ENDPOINT_STRLEN, "-");

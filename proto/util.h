@@ -30,8 +30,8 @@ struct prefix {
 
 /* Longest text form of a prefix, "addr/128". */
 #define PREFIX_STRLEN	(INET6_ADDRSTRLEN + 4)
-/* Longest text form of an endpoint, "[addr]:65535". */
-#define ENDPOINT_STRLEN	(INET6_ADDRSTRLEN + 8)
+/* Longest text form of an address and port, "[addr%ifname]:65535". */
+#define ENDPOINT_STRLEN	(INET6_ADDRSTRLEN + 8 + 16)
 
 /* util.c */
 void	 key_to_base64(char out[KEY_B64_LEN], const uint8_t key[KEY_LEN]);
