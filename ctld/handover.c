@@ -160,6 +160,14 @@ add_peer(struct hbuf *b, size_t i, struct peer *p)
 	hp->last_ts.data = p->last_ts;
 	hp->last_ts.len = sizeof(p->last_ts);
 	hp->backoff_ms = p->backoff_ms;
+	hp->last_error = p->last_error;
+	hp->last_error_ms = p->last_error_ms;
+	hp->last_hs_ms = p->last_hs_ms;
+	hp->last_hs_result = p->last_hs_result;
+	hp->dial_failures = p->dial_failures;
+	hp->drop_source = p->drop_source;
+	hp->drop_queue_full = p->drop_queue_full;
+	hp->drop_auth = p->drop_auth;
 	if (p->state == PEER_STATE_UP && p->fwd != NULL) {
 		hp->fwd_pid = fwd_pid(p->fwd);
 		hp->chan_fd = fwd_chan_fd(p->fwd);
@@ -217,6 +225,8 @@ build(struct hbuf *b, int client_fd)
 	b->h.client_fd = client_fd;
 	b->h.client_req = ho.has_req && client_fd != -1 ? ho.req.id : 0;
 	b->h.from_version = IPCP_VERSION;
+	b->h.hs_results = ipcpd->hs_results;
+	b->h.n_hs_results = HS_RESULT_N;
 	return 0;
 }
 

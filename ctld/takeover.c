@@ -80,6 +80,9 @@ takeover_peers(const Ipcp__Handover *h)
 	size_t				 i;
 
 	ipcpd->start_ms = h->start_ms;
+	/* A result this binary does not know of is left out. */
+	for (i = 0; i < h->n_hs_results && i < HS_RESULT_N; i++)
+		ipcpd->hs_results[i] = h->hs_results[i];
 	if (h->verbose > log_getverbose())
 		log_setverbose(h->verbose);
 	for (i = 0; i < h->n_peers; i++) {
@@ -90,6 +93,16 @@ takeover_peers(const Ipcp__Handover *h)
 			memcpy(p->last_ts, hp->last_ts.data, HS_TAI64N_LEN);
 		p->reconnects = hp->reconnects;
 		p->backoff_ms = hp->backoff_ms;
+		snprintf(p->last_error, sizeof(p->last_error), "%s",
+		    hp->last_error);
+		p->last_error_ms = hp->last_error_ms;
+		p->last_hs_ms = hp->last_hs_ms;
+		if (hp->last_hs_result < HS_RESULT_N)
+			p->last_hs_result = hp->last_hs_result;
+		p->dial_failures = hp->dial_failures;
+		p->drop_source = hp->drop_source;
+		p->drop_queue_full = hp->drop_queue_full;
+		p->drop_auth = hp->drop_auth;
 		if (hp->tun_fd >= 3) {
 			fcntl(hp->tun_fd, F_SETFD, FD_CLOEXEC);
 			p->tun_fd = hp->tun_fd;
