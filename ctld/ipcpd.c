@@ -21,6 +21,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <signal.h>
@@ -47,7 +48,7 @@ usage(void)
 {
 	fprintf(stderr,
 	    "usage: ipcpd [-dnv] [-c file]\n"
-	    "       ipcpd IFNAME IP PORT SERVERFLAG SECRETFILE\n");
+	    "       ipcpd [--legacy] IFNAME IP PORT SERVERFLAG SECRETFILE\n");
 	exit(2);
 }
 
@@ -228,7 +229,12 @@ main(int argc, char *argv[])
 	struct peer	*p;
 	char		 err[1024];
 	size_t		 i;
-	int		 ch, debug = 0, verbose = 0, check = 0;
+	int		 ch, debug = 0, verbose = 0, check = 0, legacy = 0;
+	/* Only with the seed command line: the original ipcp's wire. */
+	static const struct option longopts[] = {
+		{ "legacy", no_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 }
+	};
 
 	if (sodium_init() == -1) {
 		fprintf(stderr, "ipcpd: cannot initialise libsodium\n");
@@ -237,8 +243,12 @@ main(int argc, char *argv[])
 	log_procinit("ipcpd");
 	log_init(1, 0, LOG_DAEMON);
 
-	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:dnv", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
+		case 'L':
+			legacy = 1;
+			break;
 		case 'c':
 			file = optarg;
 			break;
@@ -261,9 +271,9 @@ main(int argc, char *argv[])
 	if (argc == 5) {
 		/* The original ipcp command line runs in the foreground. */
 		ipcpd->conf = config_compat(argv[0], argv[1], argv[2],
-		    argv[3], argv[4], err, sizeof(err));
+		    argv[3], argv[4], legacy, err, sizeof(err));
 		debug = 1;
-	} else if (argc == 0)
+	} else if (argc == 0 && !legacy)
 		ipcpd->conf = config_parse(file, err, sizeof(err));
 	else
 		usage();
