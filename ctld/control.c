@@ -228,7 +228,8 @@ cmd_peers(struct ctl_client *c, const Ipcp__Request *r,
 
 		key_to_base64(pub, p->conf.pubkey);
 		pi.name = p->conf.name;
-		pi.public_key = pub;
+		/* A legacy peer has no public key, only a secret's hash. */
+		pi.public_key = p->conf.wire == CONFIG_WIRE_LEGACY ? "" : pub;
 		pi.endpoint = p->conf.has_endpoint ? p->conf.endpoint.text :
 		    "";
 		pi.state = (char *)peer_state_name(p->state);
@@ -240,6 +241,8 @@ cmd_peers(struct ctl_client *c, const Ipcp__Request *r,
 		pi.routes_rejected = p->routes_rejected;
 		pi.cipher = "";
 		pi.remote = "";
+		pi.wire = p->conf.wire == CONFIG_WIRE_LEGACY ? "legacy" :
+		    "ipcp";
 		pi.node = p->node;
 		if (up && p->fwd != NULL) {
 			pi.session_uptime_s =
@@ -256,7 +259,9 @@ cmd_peers(struct ctl_client *c, const Ipcp__Request *r,
 			    p->stats.control_flood + p->control_dropped;
 			pi.rtt_us = p->stats.rtt_us;
 			pi.fwd_pid = fwd_pid(p->fwd);
-			pi.cipher = (char *)frame_cipher_name(p->cipher);
+			pi.cipher = p->conf.wire == CONFIG_WIRE_LEGACY ?
+			    "xsalsa20-poly1305" :
+			    (char *)frame_cipher_name(p->cipher);
 			pi.remote = p->remote;
 		}
 		env.body_case = IPCP__ENVELOPE__BODY_PEER;
