@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
 libsodium-dev libgcrypt20-dev libuv1-dev libinih-dev libmnl-dev libseccomp-dev
 libjson-c-dev libcmocka-dev iproute2 iperf3 iputils-ping nftables procps
-python3 babeld clang libclang-rt-14-dev llvm"
+python3 python3-nacl babeld clang libclang-rt-14-dev llvm"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
