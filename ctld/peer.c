@@ -569,6 +569,10 @@ peer_restart(struct peer *p, const struct peer_conf *pc)
 	p->conf = *pc;
 	p->gen = ++generations;
 	p->backoff_ms = 0;
+	/* To or from wire = legacy: its TUN's offloads go or come. */
+	if (p->tun_fd != -1 && tun_set_offload(p->tun_fd,
+	    peer_offload(p, ipcpd->conf)) == -1)
+		log_warn("peer %s: offload", p->conf.name);
 }
 
 static void
