@@ -128,6 +128,15 @@ ping_ok "$NS_A" 10.99.0.2 || fail "$L1: ping ipcpd -> reference failed"
 ip netns exec "$NS_A" ping -q -c 2 -s 1400 -W 2 10.99.0.2 >/dev/null ||
     fail "$L1: 1400-byte ping failed"
 check_insecure_said "$L1" "$SOCK_A" "$TMP/server.log"
+# A legacy forwarder is confined like any other (t_sandbox.sh).
+pid=$(legacy_peer "$SOCK_A" fwd_pid)
+echo "$pid" >>"$TMP/fwd_seen"
+grep -q '^Seccomp:[[:space:]]*2$' "/proc/$pid/status" ||
+    fail "$L1: legacy forwarder $pid has no seccomp filter"
+awk '/^Uid:/ { exit ($2 == 0 || $3 == 0) }' "/proc/$pid/status" ||
+    fail "$L1: legacy forwarder $pid runs as root"
+[ "$(readlink "/proc/$pid/root")" = /run/ipcp/empty ] ||
+    fail "$L1: legacy forwarder $pid is not in /run/ipcp/empty"
 # Quiet for 5 s, the reference asks; ipcpd must answer.
 wait_until 15 ref_at_least hb_ack_rx 1 ||
     fail "$L1: no heartbeat ack from ipcpd in 15 s"
