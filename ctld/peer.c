@@ -390,7 +390,8 @@ peer_fwd_control(struct peer *p, const Ipcp__Control *c)
 int
 peer_send_control(struct peer *p, const Ipcp__Control *c)
 {
-	if (p->fwd == NULL)
+	/* The original ipcp's wire has no CONTROL frames to carry it. */
+	if (p->fwd == NULL || p->conf.wire == CONFIG_WIRE_LEGACY)
 		return -1;
 	return fwd_send_control(p->fwd, c);
 }
