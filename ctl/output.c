@@ -135,7 +135,11 @@ text_peer(const Ipcp__PeerInfo *p)
 	printf("peer: ");
 	print_str(p->name);
 	putchar('\n');
-	print_field("public key", p->public_key);
+	if (p->wire != NULL && strcmp(p->wire, "legacy") == 0)
+		printf("  wire: legacy (the original ipcp's: NO replay "
+		    "protection, NO forward secrecy)\n");
+	else
+		print_field("public key", p->public_key);
 	print_field("state", p->state);
 	print_field("endpoint", p->endpoint);
 	print_field("remote", p->remote);

@@ -11,6 +11,7 @@
  */
 
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include <json.h>
@@ -146,6 +147,13 @@ json_peer(const Ipcp__PeerInfo *p)
 	obj = checked(json_object_new_object());
 	add_str(obj, "name", p->name);
 	add_str(obj, "public_key", p->public_key);
+	add_str(obj, "wire", p->wire != NULL && p->wire[0] != '\0' ? p->wire :
+	    "ipcp");
+	/* Said in the data too, for scripts that look only at booleans. */
+	add(obj, "replay_protection", checked(json_object_new_boolean(
+	    p->wire == NULL || strcmp(p->wire, "legacy") != 0)));
+	add(obj, "forward_secrecy", checked(json_object_new_boolean(
+	    p->wire == NULL || strcmp(p->wire, "legacy") != 0)));
 	add_opt_str(obj, "endpoint", p->endpoint);
 	add_opt_str(obj, "remote", p->remote);
 	add_str(obj, "state", p->state);

@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "legacy.h"
 
 #define CONFIG_HEARTBEAT_MAX	3600
 #define CONFIG_DEAD_MAX		86400
@@ -38,6 +39,10 @@
 #define CONFIG_COMPAT_NAME	"compat"
 #define CONFIG_COMPAT_LABEL	"ipcp compat static"
 #define CONFIG_COMPAT_USER2	"nobody"
+/* A legacy peer's identity: BLAKE2b(key = label, its secret). */
+#define CONFIG_LEGACY_LABEL	"ipcp legacy peer"
+/* Legacy peers an accepted connection's first frame is tried against. */
+#define CONFIG_LEGACY_WAITING_MAX 16
 /* Elements one line can hold: "a,b,...", each at least one character. */
 #define LINE_ELEMS		(INI_MAX_LINE / 2 + 1)
 /* A secret file larger than this is not worth reading to the end. */
@@ -68,6 +73,7 @@ enum key {
 	KEY_ANNOUNCE,
 	KEY_METRIC,
 	KEY_MAX_ROUTES,
+	KEY_WIRE,
 	KEY_MAX
 };
 
@@ -84,6 +90,7 @@ struct parse {
 	struct peer_conf *peer;		/* the current [peer] */
 	int		 keyline[KEY_MAX];	/* in this section */
 	int		 node_line;	/* of [node], 0 until seen */
+	int		 offload_line;	/* offload = on, said in so many words */
 };
 
 struct keyword {
@@ -112,6 +119,7 @@ static int	set_offload(struct parse *, const char *, char *);
 static int	set_announce(struct parse *, const char *, char *);
 static int	set_metric(struct parse *, const char *, char *);
 static int	set_max_routes(struct parse *, const char *, char *);
+static int	set_wire(struct parse *, const char *, char *);
 
 static const struct keyword keywords[] = {
 	{ "name", SEC_NODE, KEY_NAME, 0, set_name },
@@ -132,6 +140,7 @@ static const struct keyword keywords[] = {
 	{ "mtu", SEC_PEER, KEY_MTU, 0, set_mtu },
 	{ "metric", SEC_PEER, KEY_METRIC, 0, set_metric },
 	{ "max-routes", SEC_PEER, KEY_MAX_ROUTES, 0, set_max_routes },
+	{ "wire", SEC_PEER, KEY_WIRE, 0, set_wire },
 };
 
 #define ALNUM \
@@ -603,9 +612,10 @@ set_dead_after(struct parse *p, const char *key, char *value)
 static int
 set_offload(struct parse *p, const char *key, char *value)
 {
-	if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0)
+	if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0) {
 		p->conf->offload = 1;
-	else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0)
+		p->offload_line = p->line;
+	} else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0)
 		p->conf->offload = 0;
 	else
 		return perr(p, p->line, "%s: \"%s\" is not on or off", key,
@@ -752,6 +762,67 @@ set_max_routes(struct parse *p, const char *key, char *value)
 }
 
 static int
+set_wire(struct parse *p, const char *key, char *value)
+{
+	if (strcmp(value, "ipcp") == 0)
+		p->peer->wire = CONFIG_WIRE_IPCP;
+	else if (strcmp(value, "legacy") == 0)
+		p->peer->wire = CONFIG_WIRE_LEGACY;
+	else
+		return perr(p, p->line, "%s: \"%s\" is not ipcp or legacy", key,
+		    value);
+	return 0;
+}
+
+/*
+ * wire = legacy: the original ipcp has no public keys, no offloads and
+ * frames of at most 4 KiB, and its secret is all there is to a peer.
+ * The peer's identity (for reload's diff, never for a handshake) is a
+ * hash of that secret, so two legacy peers cannot share one.
+ */
+static int
+legacy_peer_end(struct parse *p)
+{
+	struct peer_conf	*pc = p->peer, *o;
+	size_t			 waiting = 0;
+	int			 line;
+
+	if ((line = p->keyline[KEY_PUBLIC_KEY]) != 0)
+		return perr(p, line, "public-key: a peer with wire = legacy "
+		    "has none (the original ipcp has no public keys; its psk "
+		    "is the whole key)");
+	if (!pc->has_psk)
+		return perr(p, p->keyline[KEY_WIRE], "wire = legacy needs psk "
+		    "(the file with the secret both sides share)");
+	if (pc->mtu > LEGACY_MTU_MAX)
+		return perr(p, p->keyline[KEY_MTU], "mtu: %u is more than a "
+		    "legacy frame carries (at most %d)", pc->mtu,
+		    LEGACY_MTU_MAX);
+	crypto_generichash(pc->pubkey, KEY_LEN,
+	    (const uint8_t *)CONFIG_LEGACY_LABEL, strlen(CONFIG_LEGACY_LABEL),
+	    pc->psk, KEY_LEN);
+	TAILQ_FOREACH(o, &p->conf->peers, entry) {
+		if (o == pc)
+			continue;
+		if (sodium_memcmp(o->pubkey, pc->pubkey, KEY_LEN) == 0)
+			return perr(p, p->keyline[KEY_PSK], "psk: the same "
+			    "secret as legacy peer %s (line %d); nothing "
+			    "would tell them apart", o->name, o->line);
+		if (o->wire == CONFIG_WIRE_LEGACY && !o->has_endpoint)
+			waiting++;
+	}
+	if (!pc->has_endpoint && waiting >= CONFIG_LEGACY_WAITING_MAX)
+		return perr(p, p->sec_line, "[peer %s]: more than %d legacy "
+		    "peers without an endpoint (each connection is tried "
+		    "against every one)", pc->name, CONFIG_LEGACY_WAITING_MAX);
+	if (p->offload_line != 0)
+		pwarn(p, p->offload_line, "offload: not for legacy peer %s "
+		    "(line %d): its interface runs without offloads", pc->name,
+		    p->sec_line);
+	return 0;
+}
+
+static int
 section_end(struct parse *p)
 {
 	struct config		*conf = p->conf;
@@ -783,7 +854,10 @@ section_end(struct parse *p)
 		    "%u must be less than dead-after (%u, the default)",
 		    conf->heartbeat_interval, conf->dead_after);
 	case SEC_PEER:
-		if (p->keyline[KEY_PUBLIC_KEY] == 0)
+		if (pc->wire == CONFIG_WIRE_LEGACY) {
+			if (legacy_peer_end(p) == -1)
+				return -1;
+		} else if (p->keyline[KEY_PUBLIC_KEY] == 0)
 			return perr(p, p->sec_line, "[peer %s]: missing "
 			    "public-key (expected public-key = the peer's "
 			    "base64 public key)", pc->name);
@@ -1215,7 +1289,8 @@ out:
 
 struct config *
 config_compat(const char *ifname, const char *ip, const char *port,
-    const char *server, const char *secret, char *err, size_t errlen)
+    const char *server, const char *secret, int legacy, char *err,
+    size_t errlen)
 {
 	struct config		*conf = NULL;
 	struct peer_conf	*pc;
@@ -1323,6 +1398,15 @@ config_compat(const char *ifname, const char *ip, const char *port,
 	pc->mtu = CONFIG_DEFAULT_MTU;
 	pc->metric = CONFIG_DEFAULT_METRIC;
 	pc->max_routes = CONFIG_DEFAULT_MAX_ROUTES;
+	if (legacy) {
+		/* The original's secret is its frame key, as it is. */
+		pc->wire = CONFIG_WIRE_LEGACY;
+		crypto_generichash(pc->pubkey, KEY_LEN,
+		    (const uint8_t *)CONFIG_LEGACY_LABEL,
+		    strlen(CONFIG_LEGACY_LABEL), psk, KEY_LEN);
+		/* No offloads: TSO super-packets do not fit its frames. */
+		conf->offload = 0;
+	}
 	sodium_memzero(psk, sizeof(psk));
 	return conf;
 fail:

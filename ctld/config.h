@@ -49,8 +49,17 @@ struct listen_conf {
 	char			text[ENDPOINT_STRLEN];
 };
 
+/* Which protocol a peer speaks. */
+#define CONFIG_WIRE_IPCP	0	/* ours: Noise handshake, AEAD frames */
+#define CONFIG_WIRE_LEGACY	1	/* the original ipcp's (legacy.h) */
+
 struct peer_conf {
 	TAILQ_ENTRY(peer_conf)	entry;
+	/*
+	 * CONFIG_WIRE_LEGACY: no public key (pubkey is a hash of the psk,
+	 * an identity for reload only); psk is the one key both ways.
+	 */
+	int			wire;
 	char			name[CONFIG_NAME_MAX + 1];
 	uint8_t			pubkey[KEY_LEN];
 	int			has_endpoint;
@@ -147,11 +156,12 @@ struct reconf {
 struct config	*config_parse(const char *path, char *err, size_t errlen);
 /*
  * The seed command line.  `server' is "1" (listen on ip:port) or "0"
- * (dial ip:port); the secret file holds exactly 32 raw bytes.
+ * (dial ip:port); the secret file holds exactly 32 raw bytes.  legacy:
+ * speak the original ipcp's wire with that secret as its key (--legacy).
  */
 struct config	*config_compat(const char *ifname, const char *ip,
 		    const char *port, const char *server, const char *secret,
-		    char *err, size_t errlen);
+		    int legacy, char *err, size_t errlen);
 void		 config_free(struct config *);
 /* Make conf->file absolute, so a reload finds it from anywhere. */
 int		 config_absolute(struct config *);

@@ -121,7 +121,7 @@ classify(const struct peer_conf *o, const struct peer_conf *n,
 {
 	if ((node & (RECONF_NODE_KEY | RECONF_NODE_USER)) ||
 	    sodium_memcmp(o->pubkey, n->pubkey, KEY_LEN) != 0 ||
-	    o->has_psk != n->has_psk ||
+	    o->wire != n->wire || o->has_psk != n->has_psk ||
 	    (o->has_psk && sodium_memcmp(o->psk, n->psk, KEY_LEN) != 0) ||
 	    o->has_endpoint != n->has_endpoint ||
 	    (o->has_endpoint &&

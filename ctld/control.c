@@ -246,7 +246,8 @@ peer_info_fill(Ipcp__PeerInfo *pi, const struct peer *p,
 
 	key_to_base64(pub, p->conf.pubkey);
 	pi->name = (char *)p->conf.name;
-	pi->public_key = pub;
+	/* A legacy peer has no public key, only a secret's hash. */
+	pi->public_key = p->conf.wire == CONFIG_WIRE_LEGACY ? "" : pub;
 	pi->endpoint = (char *)(p->conf.has_endpoint ?
 	    p->conf.endpoint.text : "");
 	pi->state = (char *)peer_state_name(p->state);
@@ -259,6 +260,7 @@ peer_info_fill(Ipcp__PeerInfo *pi, const struct peer *p,
 	pi->cipher = "";
 	pi->remote = "";
 	pi->node = (char *)p->node;
+	pi->wire = p->conf.wire == CONFIG_WIRE_LEGACY ? "legacy" : "ipcp";
 	if (up && p->fwd != NULL) {
 		pi->session_uptime_s = (now - p->session_start_ms) / 1000;
 		pi->rx_bytes = p->stats.rx_bytes;
@@ -273,7 +275,8 @@ peer_info_fill(Ipcp__PeerInfo *pi, const struct peer *p,
 		    p->stats.control_flood + p->control_dropped;
 		pi->rtt_us = p->stats.rtt_us;
 		pi->fwd_pid = fwd_pid(p->fwd);
-		pi->cipher = (char *)frame_cipher_name(p->cipher);
+		pi->cipher = p->conf.wire == CONFIG_WIRE_LEGACY ?
+		    "xsalsa20-poly1305" : (char *)frame_cipher_name(p->cipher);
 		pi->remote = (char *)p->remote;
 	}
 	/* Why it is down, or was last. */

@@ -394,18 +394,24 @@ fwd_pidfd_cb(uv_poll_t *h, int st, int events)
 }
 
 static int
-fwd_send_setup(struct fwdproc *f, int tun_fd, int tcp_fd,
-    const struct hs_session *s, const struct fwd_params *fp)
+fwd_send_setup(struct fwdproc *f, const struct peer *p,
+    const struct peer_session *s, const struct fwd_params *fp)
 {
 	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT;
 	Ipcp__FwdStream		 stream;
 	static struct msg_fwd_buf b;
 
 	msg_fwd_setup_build(&env, &b, fp);
-	if (fwd_send(f, &env, tun_fd) == -1)
+	if (fwd_send(f, &env, p->tun_fd) == -1)
 		return -1;
-	msg_fwd_stream_build(&env, &stream, s->cipher, s->tx_key, s->rx_key);
-	return fwd_send(f, &env, tcp_fd);
+	/* Legacy: the one static key; the side that dialed is the client. */
+	if (s->keys == NULL)
+		msg_fwd_stream_legacy_build(&env, &stream, p->conf.psk,
+		    s->initiator, s->first, s->first_len);
+	else
+		msg_fwd_stream_build(&env, &stream, s->keys->cipher,
+		    s->keys->tx_key, s->keys->rx_key);
+	return fwd_send(f, &env, s->fd);
 }
 
 static struct fwdproc *
@@ -514,7 +520,7 @@ fwd_flush_all_sync(unsigned ms)
 }
 
 struct fwdproc *
-fwd_spawn(struct peer *p, int tcp_fd, const struct hs_session *s,
+fwd_spawn(struct peer *p, const struct peer_session *s,
     const struct fwd_params *fp)
 {
 	struct fwdproc		*f;
@@ -526,13 +532,13 @@ fwd_spawn(struct peer *p, int tcp_fd, const struct hs_session *s,
 
 	if ((f = fwd_new(p)) == NULL) {
 		log_warn("forwarder for %s", p->conf.name);
-		close(tcp_fd);
+		close(s->fd);
 		return NULL;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
 		log_warn("forwarder for %s: socketpair", p->conf.name);
 		free(f);
-		close(tcp_fd);
+		close(s->fd);
 		return NULL;
 	}
 	memset(&opts, 0, sizeof(opts));
@@ -555,14 +561,14 @@ fwd_spawn(struct peer *p, int tcp_fd, const struct hs_session *s,
 		    ipcpd->fwd_path, uv_strerror(r));
 		close(sv[0]);
 		close(sv[1]);
-		close(tcp_fd);
+		close(s->fd);
 		free(f);
 		return NULL;
 	}
 	close(sv[1]);
 	fwd_attach(f, p, f->proc.pid, sv[0]);
-	r = fwd_send_setup(f, p->tun_fd, tcp_fd, s, fp);
-	close(tcp_fd);
+	r = fwd_send_setup(f, p, s, fp);
+	close(s->fd);
 	if (r == -1) {
 		log_warnx("forwarder %s (pid %d): setup failed", f->name,
 		    f->pid);

@@ -12,6 +12,16 @@
  * failure closes the connection and logs why, rate-limited since a remote
  * party can trigger it; nothing a connection does affects another.
  *
+ * A peer with wire = legacy (the original ipcp's, proto/legacy.h) has no
+ * handshake: a dial hands the socket on as soon as it connects.  While
+ * such peers wait for connections, an accepted connection's first four
+ * bytes tell the wires apart (msg1 begins 01 01 00 00, far above a
+ * legacy frame's length of at most 4096), and a legacy frame is read
+ * whole, bounded, and opened with each waiting legacy peer's key in turn
+ * (at most CONFIG_LEGACY_WAITING_MAX): the one it opens for is the peer,
+ * and the frame goes to its forwarder with the socket.  Nothing else of
+ * a legacy session is ever read here.
+ *
  * A handshake keeps its own copy of what it needs: the initiator's keys
  * and endpoint are copied when it dials (and its peer aborts it if the
  * peer goes), the responder keeps the peer's public key and generation
@@ -126,16 +136,26 @@ hs_timeout(uv_timer_t *t)
 {
 	struct hsconn	*hc = t->data;
 	uint64_t	 age = now_ms() - hc->start_ms;
+	/* A late first message (legacy peers wait) moves the end too. */
+	uint64_t	 limit = HSCONN_TIMEOUT_MS + hc->first_ms - HSCONN_MSG1_MS;
 
 	if (hc->role == HS_RESPONDER && !hc->got_msg1 && !hc->authenticated) {
-		hsconn_fail(hc, HS_RESULT_TIMEOUT, "no first message in time");
+		if (age < hc->first_ms) {
+			uv_timer_start(&hc->timer, hs_timeout,
+			    hc->first_ms - age, 0);
+			return;
+		}
+		hsconn_fail(hc, HS_RESULT_TIMEOUT,
+		    hc->sniff == HSCONN_SNIFF_FRAME ?
+		    "no whole legacy frame in time" :
+		    "no first message in time");
 		return;
 	}
-	if (age >= HSCONN_TIMEOUT_MS) {
+	if (age >= limit) {
 		hsconn_fail(hc, HS_RESULT_TIMEOUT, "timed out");
 		return;
 	}
-	uv_timer_start(&hc->timer, hs_timeout, HSCONN_TIMEOUT_MS - age, 0);
+	uv_timer_start(&hc->timer, hs_timeout, limit - age, 0);
 }
 
 static struct hsconn *
@@ -158,6 +178,7 @@ hs_new(int fd, enum hs_role role, const struct sockaddr *sa)
 	hc->poll.data = hc->timer.data = hc;
 	hc->handles = 2;
 	hc->start_ms = now_ms();
+	hc->first_ms = HSCONN_MSG1_MS;
 	TAILQ_INSERT_TAIL(&hsconns, hc, entry);
 	n_hsconns++;
 	uv_timer_start(&hc->timer, hs_timeout, role == HS_RESPONDER ?
@@ -232,6 +253,109 @@ hs_complete(struct hsconn *hc, struct hs_session *s)
 }
 
 /*
+ * A legacy session: no handshake, so nothing to wait for.  Consumes hc.
+ * first is the frame read from an accepted connection (NULL for a dial).
+ */
+static void
+hs_complete_legacy(struct hsconn *hc, struct peer *p, const uint8_t *first,
+    size_t first_len)
+{
+	struct peer_session	 ps;
+	char			 remote[ENDPOINT_STRLEN];
+	uint8_t			 frame[LEGACY_FRAME_MAX];
+	int			 fd = hc->fd;
+	int			 initiator = hc->role == HS_INITIATOR;
+
+	/* hc goes with hs_release; the frame must outlive it. */
+	if (first_len > 0)
+		memcpy(frame, first, first_len);
+	memcpy(remote, hc->remote_text, sizeof(remote));
+	hs_result_count(p, HS_RESULT_OK);
+	hs_release(hc, 1);
+	hs_set_sockopts(fd);
+	log_warnx("peer %s: legacy session with %s (%s): the original ipcp's "
+	    "wire, with no replay protection and no forward secrecy",
+	    p->conf.name, remote, initiator ? "we dialed, client" :
+	    "server");
+	memset(&ps, 0, sizeof(ps));
+	ps.fd = fd;
+	ps.initiator = initiator;
+	ps.keys = NULL;
+	ps.remote = remote;
+	ps.first = frame;
+	ps.first_len = first_len;
+	peer_fsm(p, PEER_EV_HANDSHAKE_DONE, &ps);
+	sodium_memzero(frame, sizeof(frame));
+}
+
+/* Legacy peers that wait for connections (no endpoint); how many. */
+static size_t
+legacy_waiting(void)
+{
+	struct peer	*p;
+	size_t		 n = 0;
+
+	TAILQ_FOREACH(p, &ipcpd->peers, entry)
+		if (p->conf.wire == CONFIG_WIRE_LEGACY &&
+		    !p->conf.has_endpoint)
+			n++;
+	return n;
+}
+
+/*
+ * The first bytes of a connection while legacy peers wait: a handshake
+ * goes on as one; a legacy frame, once whole, must open with the key of
+ * one of them.
+ */
+static void
+hs_sniffed(struct hsconn *hc)
+{
+	uint8_t		 plain[LEGACY_PLAIN_MAX], type;
+	size_t		 body, n;
+	struct peer	*p, *found = NULL;
+
+	if (hc->sniff == HSCONN_SNIFF_HDR) {
+		if (legacy_frame_len(hc->in, &body) == -1) {
+			/* Not a legacy length: a handshake, or garbage. */
+			hc->sniff = HSCONN_SNIFF_NONE;
+			hc->in_need = HS_MSG1_LEN;
+			return;
+		}
+		hc->sniff = HSCONN_SNIFF_FRAME;
+		hc->in_need = LEGACY_LEN_LEN + body;
+		return;
+	}
+	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
+		if (p->conf.wire != CONFIG_WIRE_LEGACY ||
+		    p->conf.has_endpoint)
+			continue;
+		if (legacy_open(p->conf.psk, hc->in, hc->in_need, plain, &type,
+		    &n) == LEGACY_OK) {
+			found = p;
+			break;
+		}
+	}
+	sodium_memzero(plain, sizeof(plain));
+	if (found == NULL) {
+		hsconn_fail(hc, HS_RESULT_DECRYPT, "legacy frame for no "
+		    "legacy peer (wrong secret, or corrupted)");
+		return;
+	}
+	snprintf(hc->peer_name, sizeof(hc->peer_name), "%s",
+	    found->conf.name);
+	if (found->state == PEER_STATE_STOPPED) {
+		hsconn_fail(hc, HS_RESULT_REFUSED, "shutting down");
+		return;
+	}
+	if (found->state == PEER_STATE_NOTUN) {
+		hsconn_fail(hc, HS_RESULT_REFUSED,
+		    "its interface is not set up yet");
+		return;
+	}
+	hs_complete_legacy(hc, found, hc->in, hc->in_need);
+}
+
+/*
  * msg1's Diffie-Hellman and what follows: who sent it, replay, msg2.
  * Run when the guard's budget allows (hsguard.c).
  */
@@ -289,6 +413,10 @@ hs_got_message(struct hsconn *hc)
 {
 	struct hs_session	 s;
 
+	if (hc->sniff != HSCONN_SNIFF_NONE) {
+		hs_sniffed(hc);
+		return;
+	}
 	if (hc->role == HS_RESPONDER && !hc->authenticated) {
 		/* msg1: the cheap MAC first; the DH work when budgeted. */
 		if (hs_check_mac1(hc->in, HS_MSG1_LEN, hc->local.pub) == -1) {
@@ -384,6 +512,10 @@ hs_poll_cb(uv_poll_t *h, int status, int events)
 			hsconn_fail(hc, res, strerror(err));
 			return;
 		}
+		if (hc->legacy) {
+			hs_complete_legacy(hc, hc->peer, NULL, 0);
+			return;
+		}
 		if (hs_write_msg1(&hc->hs, hc->out) == -1) {
 			hsconn_fail(hc, HS_RESULT_ERROR,
 			    "cannot build first message");
@@ -457,7 +589,14 @@ hsconn_accept(int fd, const struct sockaddr_storage *ss)
 	}
 	hc->local = ipcpd->conf->key;
 	hs_responder_init(&hc->hs, &hc->local, ipcpd->local_caps);
-	hs_want(hc, HSIO_READ, HS_MSG1_LEN);
+	if (legacy_waiting() > 0) {
+		/* Four bytes tell the wires apart (hs_sniffed). */
+		hc->sniff = HSCONN_SNIFF_HDR;
+		hc->first_ms = HSCONN_LEGACY_FIRST_MS;
+		uv_timer_start(&hc->timer, hs_timeout, hc->first_ms, 0);
+		hs_want(hc, HSIO_READ, LEGACY_LEN_LEN);
+	} else
+		hs_want(hc, HSIO_READ, HS_MSG1_LEN);
 	if (log_getverbose() && log_ratelimit(&hs_rl))
 		log_debug("connection from %s", hc->remote_text);
 }
@@ -493,6 +632,13 @@ hsconn_dial(struct peer *p, const struct sockaddr *sa, socklen_t salen)
 	snprintf(hc->peer_name, sizeof(hc->peer_name), "%s", p->conf.name);
 	p->dial = hc;
 	hc->local = ipcpd->conf->key;
+	if (p->conf.wire == CONFIG_WIRE_LEGACY) {
+		hc->legacy = 1;
+		log_debug("peer %s: dialing %s (legacy wire)", p->conf.name,
+		    text);
+		hs_want(hc, HSIO_CONNECT, 0);
+		return 0;
+	}
 	if (hs_initiator_init(&hc->hs, &hc->local, p->conf.pubkey,
 	    p->conf.has_psk ? p->conf.psk : NULL, ipcpd->local_caps) == -1) {
 		peer_error(p, "handshake with %s: cannot start", text);

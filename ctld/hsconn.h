@@ -15,7 +15,12 @@
 
 #include "config.h"
 #include "handshake.h"
+#include "legacy.h"
 #include "util.h"
+
+/* Room for msg1, or for the first frame of a legacy peer. */
+#define HSCONN_IN_MAX	(HS_MSG_MAX > LEGACY_FRAME_MAX ? HS_MSG_MAX : \
+			    LEGACY_FRAME_MAX)
 
 enum hs_io {
 	HSIO_CONNECT,		/* waiting for connect() to finish */
@@ -40,13 +45,21 @@ struct hsconn {
 	struct hs_state		 hs;
 	/* Our key pair, copied: a reload may free the config it came from. */
 	struct hs_keypair	 local;
-	uint8_t			 in[HS_MSG_MAX];
+	uint8_t			 in[HSCONN_IN_MAX];
 	size_t			 in_have, in_need;
 	uint8_t			 out[HS_MSG_MAX];
 	size_t			 out_off, out_len;
 	struct sockaddr_storage	 remote;
 	char			 remote_text[ENDPOINT_STRLEN];
 	int			 authenticated;	/* msg1 checked */
+	/* Initiator: the peer has wire = legacy; no handshake at all. */
+	int			 legacy;
+	/*
+	 * Responder while legacy peers wait: the first bytes may be a
+	 * legacy frame (HSCONN_SNIFF_*) and may come this late.
+	 */
+	int			 sniff;
+	unsigned		 first_ms;
 	int			 done;		/* closing */
 	/* Initiator: keys from msg2, installed once msg3 is sent. */
 	struct hs_session	 session;
@@ -62,6 +75,10 @@ struct hsconn {
 
 
 TAILQ_HEAD(hsconn_head, hsconn);
+
+#define HSCONN_SNIFF_NONE	0	/* an ipcp handshake */
+#define HSCONN_SNIFF_HDR	1	/* reading the first 4 bytes */
+#define HSCONN_SNIFF_FRAME	2	/* a legacy frame's length: its body */
 
 /* hsconn.c */
 /* Every handshake in progress, oldest first, and how many. */

@@ -52,6 +52,8 @@ static uv_timer_t	 stop_timer;
 static const struct option longopts[] = {
 	{ "help",	no_argument,	NULL, 'h' },
 	{ "version",	no_argument,	NULL, 'V' },
+	/* The original ipcp's wire, on its command line (config_compat). */
+	{ "legacy",	no_argument,	NULL, 'L' },
 	{ NULL,		0,		NULL, 0 }
 };
 
@@ -59,7 +61,7 @@ static void
 help(void)
 {
 	printf("usage: ipcpd [-dnv] [-c file] [-s socket]\n"
-	    "       ipcpd IFNAME IP PORT SERVERFLAG SECRETFILE\n"
+	    "       ipcpd [--legacy] IFNAME IP PORT SERVERFLAG SECRETFILE\n"
 	    "  -c file     configuration file (default %s)\n"
 	    "  -d          stay in the foreground, log to stderr\n"
 	    "  -n          check the configuration, print it, exit\n"
@@ -324,8 +326,8 @@ main(int argc, char *argv[])
 	struct peer	*p;
 	char		 err[1024];
 	size_t		 i;
-	int		 ch, debug = 0, verbose = 0, check = 0;
-
+	int		 ch, debug = 0, verbose = 0, check = 0, legacy = 0;
+	/* Only with the seed command line: the original ipcp's wire. */
 	if (sodium_init() == -1) {
 		fprintf(stderr, "ipcpd: cannot initialise libsodium\n");
 		return 1;
@@ -340,6 +342,9 @@ main(int argc, char *argv[])
 		switch (ch) {
 		case 'U':
 			h = takeover_arg(optarg);
+			break;
+		case 'L':
+			legacy = 1;
 			break;
 		case 'c':
 			file = optarg;
@@ -385,9 +390,9 @@ main(int argc, char *argv[])
 	if (argc == 5) {
 		/* The original ipcp command line runs in the foreground. */
 		ipcpd->conf = config_compat(argv[0], argv[1], argv[2],
-		    argv[3], argv[4], err, sizeof(err));
+		    argv[3], argv[4], legacy, err, sizeof(err));
 		debug = 1;
-	} else if (argc == 0)
+	} else if (argc == 0 && !legacy)
 		ipcpd->conf = config_parse(file, err, sizeof(err));
 	else {
 		snprintf(err, sizeof(err), "expected no arguments, or the "

@@ -36,6 +36,11 @@
 #define HSCONN_MAX_PER_SRC	8	/* ... from one source address */
 #define HSCONN_TIMEOUT_MS	5000	/* connect + handshake must finish */
 #define HSCONN_MSG1_MS		1000	/* the first message must be in */
+/*
+ * ... or, while a legacy peer waits, its first frame: the original's
+ * client sends one only with data or after 5 s of quiet (a heartbeat).
+ */
+#define HSCONN_LEGACY_FIRST_MS	8000
 /* First messages whose X25519 may run: at most 7% of a core here. */
 #define HSCONN_DH_PER_S		1000
 #define HSCONN_DH_BURST		100
@@ -122,8 +127,11 @@ struct dialreq;
 struct peer_session {
 	int			 fd;		/* the connected socket */
 	int			 initiator;	/* we dialed */
-	const struct hs_session	*keys;
+	const struct hs_session	*keys;		/* NULL: wire = legacy */
 	const char		*remote;	/* "addr:port" */
+	/* Legacy: the first frame, read to tell which peer it was from. */
+	const uint8_t		*first;
+	size_t			 first_len;
 };
 
 struct peer {
@@ -300,8 +308,9 @@ void		 listener_foreach(void (*)(int fd, const struct listen_conf *,
 int		 listener_adopt(int fd, const struct listen_conf *);
 
 /* fwdproc.c */
-struct fwdproc	*fwd_spawn(struct peer *, int tcp_fd,
-		    const struct hs_session *, const struct fwd_params *);
+/* Consumes s->fd. */
+struct fwdproc	*fwd_spawn(struct peer *, const struct peer_session *s,
+		    const struct fwd_params *);
 /* Ask the forwarder to say goodbye and exit; it is reaped later. */
 void		 fwd_stop(struct fwdproc *, const char *reason);
 /* Forget the peer and stop: the session is over for ipcpd now. */

@@ -80,6 +80,13 @@ peer_tun_close(struct peer *p)
 	p->ifindex = 0;
 }
 
+/* The original ipcp's frames carry no virtio-net offloads. */
+static int
+peer_offload(const struct peer *p, const struct config *conf)
+{
+	return conf->offload && p->conf.wire != CONFIG_WIRE_LEGACY;
+}
+
 static int
 peer_tun_setup(struct peer *p)
 {
@@ -94,7 +101,7 @@ peer_tun_setup(struct peer *p)
 	int			 existed = if_nametoindex(p->conf.ifname) != 0;
 
 	if ((p->tun_fd = tun_open(p->conf.ifname, &p->ifindex,
-	    conf->offload)) == -1) {
+	    peer_offload(p, conf))) == -1) {
 		if (log_ratelimit(&p->tun_rl))
 			log_warn("peer %s: tun %s (retrying)", p->conf.name,
 			    p->conf.ifname);
@@ -174,7 +181,8 @@ peer_offload_sync(void)
 
 	TAILQ_FOREACH(p, &ipcpd->peers, entry)
 		if (p->tun_fd != -1 &&
-		    tun_set_offload(p->tun_fd, ipcpd->conf->offload) == -1)
+		    tun_set_offload(p->tun_fd, peer_offload(p,
+		    ipcpd->conf)) == -1)
 			log_warn("peer %s: offload", p->conf.name);
 }
 
@@ -258,8 +266,10 @@ peer_by_key(const uint8_t pubkey[KEY_LEN])
 {
 	struct peer	*p;
 
+	/* A legacy peer's "key" is a hash: no handshake may claim it. */
 	TAILQ_FOREACH(p, &ipcpd->peers, entry)
-		if (sodium_memcmp(p->conf.pubkey, pubkey, KEY_LEN) == 0)
+		if (p->conf.wire != CONFIG_WIRE_LEGACY &&
+		    sodium_memcmp(p->conf.pubkey, pubkey, KEY_LEN) == 0)
 			return p;
 	return NULL;
 }
@@ -393,7 +403,8 @@ peer_fwd_control(struct peer *p, const Ipcp__Control *c)
 int
 peer_send_control(struct peer *p, const Ipcp__Control *c)
 {
-	if (p->fwd == NULL)
+	/* The original ipcp's wire has no CONTROL frames to carry it. */
+	if (p->fwd == NULL || p->conf.wire == CONFIG_WIRE_LEGACY)
 		return -1;
 	return fwd_send_control(p->fwd, c);
 }
@@ -511,7 +522,7 @@ peer_session_up(struct peer *p, const struct peer_session *s)
 		return;
 	}
 	peer_fwd_params(p, &fp);
-	if ((f = fwd_spawn(p, s->fd, s->keys, &fp)) == NULL) {
+	if ((f = fwd_spawn(p, s, &fp)) == NULL) {
 		peer_error(p, "cannot start a forwarder");
 		if (p->state == PEER_STATE_CONNECTING) {
 			/* Our own dial, still running, would race the timer. */
@@ -536,12 +547,15 @@ peer_session_up(struct peer *p, const struct peer_session *s)
 	p->dial_failures = 0;
 	p->session_start_ms = now_ms();
 	p->session_initiator = s->initiator;
-	p->cipher = s->keys->cipher;
+	p->cipher = s->keys != NULL ? s->keys->cipher : 0;
 	memset(&p->stats, 0, sizeof(p->stats));
 	snprintf(p->remote, sizeof(p->remote), "%s", s->remote);
 	if (tun_set_carrier(p->tun_fd, 1) == -1)
 		log_warn("peer %s: carrier on", p->conf.name);
 	peer_set_state(p, PEER_STATE_UP, PEER_EV_HANDSHAKE_DONE);
+	/* The original ipcp has no CONTROL: no hello, no routes. */
+	if (p->conf.wire == CONFIG_WIRE_LEGACY)
+		return;
 	/* Our hello goes first; the peer's hello brings its table. */
 	route_send_hello(p);
 }
@@ -578,6 +592,10 @@ peer_restart(struct peer *p, const struct peer_conf *pc)
 	p->conf = *pc;
 	p->gen = ++generations;
 	p->backoff_ms = 0;
+	/* To or from wire = legacy: its TUN's offloads go or come. */
+	if (p->tun_fd != -1 && tun_set_offload(p->tun_fd,
+	    peer_offload(p, ipcpd->conf)) == -1)
+		log_warn("peer %s: offload", p->conf.name);
 }
 
 static void

@@ -88,8 +88,12 @@ config_print(FILE *fp, const struct config *conf)
 
 	TAILQ_FOREACH(pc, &conf->peers, entry) {
 		fprintf(fp, "\n[peer %s]\n", pc->name);
-		key_to_base64(b64, pc->pubkey);
-		fprintf(fp, "public-key = %s\n", b64);
+		if (pc->wire == CONFIG_WIRE_LEGACY)
+			fprintf(fp, "wire = legacy\n");
+		else {
+			key_to_base64(b64, pc->pubkey);
+			fprintf(fp, "public-key = %s\n", b64);
+		}
 		if (pc->has_endpoint)
 			fprintf(fp, "endpoint = %s\n", pc->endpoint.text);
 		if (pc->has_psk)

@@ -191,7 +191,8 @@ control_out(struct fwd *f, Ipcp__Envelope *env)
 	uint8_t	buf[FRAME_MAX_CONTROL];
 	size_t	n;
 
-	if (f->closing)
+	/* The original ipcp has no CONTROL: routes are the user's. */
+	if (f->closing || f->legacy)
 		return 0;
 	if ((n = msg_control_pack(env->control, buf, sizeof(buf))) == 0) {
 		log_warnx("CONTROL from ipcpd does not fit a frame; dropped");
@@ -322,6 +323,16 @@ stream_apply(struct fwd *f, Ipcp__FwdStream *s, int tcpfd)
 	int	r;
 
 	f->tcp_fd = tcpfd;
+	if (s->legacy) {
+		r = legacy_setup(f, s->legacy_key.data, s->legacy_client,
+		    s->legacy_first.data, s->legacy_first.len);
+		sodium_memzero(s->legacy_key.data, s->legacy_key.len);
+		sodium_memzero(s->legacy_first.data, s->legacy_first.len);
+		if (r == -1)
+			fwd_end(f, 1, 0, "legacy stream: %s", strerror(errno));
+		f->keys_ready = 1;
+		return;
+	}
 	r = frame_key_init(&f->tx, s->cipher, s->tx_key.data);
 	if (r == 0)
 		r = frame_key_init(&f->rx, s->cipher, s->rx_key.data);

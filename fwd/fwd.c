@@ -35,6 +35,7 @@ fwd_exit(struct fwd *f, int status)
 {
 	frame_key_wipe(&f->tx);
 	frame_key_wipe(&f->rx);
+	legacy_wipe(f);
 	exit(status);
 }
 
@@ -51,6 +52,9 @@ fwd_shutdown(struct fwd *f, const char *why)
 {
 	if (f->closing)
 		return;
+	/* The original has no goodbye: the socket closing is all it gets. */
+	if (f->legacy)
+		fwd_end(f, 0, 0, "closed by ipcpd: %s", why);
 	snprintf(f->close_reason, sizeof(f->close_reason),
 	    "closed by ipcpd: %s", why);
 	if (stream_send(f, FRAME_CLOSE, why, strlen(why)) == -1)
@@ -90,6 +94,11 @@ dead_cb(uv_timer_t *t)
 void
 fwd_timers_start(struct fwd *f)
 {
+	/* The original's timers are fixed: a reload does not move them. */
+	if (f->legacy) {
+		legacy_timers_start(f);
+		return;
+	}
 	uv_timer_start(&f->hb_timer, heartbeat_cb, f->params.heartbeat_ms,
 	    f->params.heartbeat_ms);
 	uv_timer_start(&f->dead_timer, dead_cb, f->params.dead_after_ms, 0);
@@ -101,6 +110,8 @@ stats_cb(uv_timer_t *t)
 	struct fwd	*f = t->data;
 
 	chan_stats(f, 0);
+	if (f->legacy)
+		return;
 	stream_trim(f);
 	stream_rekey_check(f);
 	stream_flush(f);
@@ -123,7 +134,7 @@ loop_init(struct fwd *f)
 	    sizeof(one));
 	(void)setsockopt(f->tcp_fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &lowat,
 	    sizeof(lowat));
-	if (stream_init(f) == -1)
+	if (!f->legacy && stream_init(f) == -1)
 		fwd_end(f, 1, 0, "buffers: %s", strerror(errno));
 	/* uv_poll_init also makes each fd non-blocking. */
 	if ((r = uv_loop_init(&f->loop)) != 0 ||
@@ -197,9 +208,13 @@ fwd_main(void)
 	f->rekey_at_ms = f->last_rx_ms + FWD_REKEY_MS;
 	f->running = 1;
 	chan_flush(f);
-	stream_update_poll(f);
-	packet_update_poll(f);
-	fwd_timers_start(f);
+	if (f->legacy)
+		legacy_start(f);
+	else {
+		stream_update_poll(f);
+		packet_update_poll(f);
+		fwd_timers_start(f);
+	}
 	uv_timer_start(&f->stats_timer, stats_cb, FWD_STATS_MS, FWD_STATS_MS);
 	log_debug("session up, pid %d", (int)getpid());
 

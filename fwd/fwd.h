@@ -177,6 +177,10 @@ struct fwd {
 	struct log_ratelimit	 drop_rl;
 	struct log_ratelimit	 ctl_rl;	/* bad CONTROL from the peer */
 	struct log_ratelimit	 ctl_rate;	/* CONTROL the peer may send */
+
+	/* wire = legacy: legacy.c runs the session instead of stream.c. */
+	int			 legacy;
+	struct fwd_legacy	*lg;
 };
 
 /* fwd.c */
@@ -242,6 +246,17 @@ void	 stream_goodbye(struct fwd *, const char *reason);
 void	 stream_poll_cb(uv_poll_t *, int, int);
 /* Give the pages of empty buffers back after a quiet spell. */
 void	 stream_trim(struct fwd *);
+
+/* legacy.c */
+/* From FwdStream, before the sandbox; 0, or -1 with errno. */
+int	 legacy_setup(struct fwd *, const uint8_t *key, int client,
+	    const uint8_t *first, size_t first_len);
+void	 legacy_wipe(struct fwd *);
+/* Polls, timers and the first frame, once confined. */
+void	 legacy_start(struct fwd *);
+void	 legacy_timers_start(struct fwd *);
+/* stream_flush for a legacy session. */
+void	 legacy_flush(struct fwd *);
 
 /* packet.c */
 void	 packet_update_poll(struct fwd *);

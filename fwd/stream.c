@@ -331,6 +331,10 @@ stream_write(struct fwd *f)
 void
 stream_flush(struct fwd *f)
 {
+	if (f->legacy) {
+		legacy_flush(f);
+		return;
+	}
 	if (stream_write(f) == -1) {
 		/* Saying goodbye to a peer that has gone: it ended anyway. */
 		if (f->closing)
@@ -352,6 +356,9 @@ stream_goodbye(struct fwd *f, const char *reason)
 {
 	size_t	len = strnlen(reason, FRAME_MAX_CLOSE);
 
+	/* The original ipcp has no CLOSE frame. */
+	if (f->legacy)
+		return;
 	/* Best effort: the session ends whether or not this gets out. */
 	if (stream_send(f, FRAME_CLOSE, reason, len) == 0) {
 		f->closing = 1;

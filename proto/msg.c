@@ -297,6 +297,11 @@ msg_free(Ipcp__Envelope *env)
 			sodium_memzero(s->tx_key.data, s->tx_key.len);
 		if (s->rx_key.data != NULL)
 			sodium_memzero(s->rx_key.data, s->rx_key.len);
+		if (s->legacy_key.data != NULL)
+			sodium_memzero(s->legacy_key.data, s->legacy_key.len);
+		if (s->legacy_first.data != NULL)
+			sodium_memzero(s->legacy_first.data,
+			    s->legacy_first.len);
 	}
 	ipcp__envelope__free_unpacked(env, NULL);
 }

@@ -203,6 +203,13 @@ void		 msg_fwd_stats_read(const Ipcp__FwdStats *,
 /* Keys are pointed to, not copied: keep them until the envelope is sent. */
 void		 msg_fwd_stream_build(Ipcp__Envelope *, Ipcp__FwdStream *,
 		    int cipher, const uint8_t *tx_key, const uint8_t *rx_key);
+/*
+ * The same for wire = legacy: the peer's static key, whether we are the
+ * client (we dialed), and the first frame if ipcpd has read it already.
+ */
+void		 msg_fwd_stream_legacy_build(Ipcp__Envelope *,
+		    Ipcp__FwdStream *, const uint8_t *key, int client,
+		    const uint8_t *first, size_t first_len);
 void		 msg_fwd_log_build(Ipcp__Envelope *, Ipcp__FwdLog *,
 		    int priority, const char *text);
 void		 msg_fwd_close_build(Ipcp__Envelope *, Ipcp__FwdClose *,

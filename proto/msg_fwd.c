@@ -9,6 +9,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "legacy.h"
 #include "msg.h"
 
 /* ---- FwdSetup and FwdUpdate: FwdParams, the forwarder's view of its peer */
@@ -135,10 +136,41 @@ msg_fwd_stream_build(Ipcp__Envelope *env, Ipcp__FwdStream *s, int cipher,
 	env->fwd_stream = s;
 }
 
+void
+msg_fwd_stream_legacy_build(Ipcp__Envelope *env, Ipcp__FwdStream *s,
+    const uint8_t *key, int client, const uint8_t *first, size_t first_len)
+{
+	ipcp__fwd_stream__init(s);
+	s->legacy = 1;
+	s->legacy_key.data = (uint8_t *)key;
+	s->legacy_key.len = LEGACY_KEY_LEN;
+	s->legacy_client = client != 0;
+	s->legacy_first.data = (uint8_t *)first;
+	s->legacy_first.len = first_len;
+	env->body_case = IPCP__ENVELOPE__BODY_FWD_STREAM;
+	env->fwd_stream = s;
+}
+
+/*
+ * A legacy stream has its one key and nothing of ours; its first frame,
+ * if any, is one whole frame at most.
+ */
+static int
+stream_legacy_ok(const Ipcp__FwdStream *s)
+{
+	return s->legacy_key.len == LEGACY_KEY_LEN && s->tx_key.len == 0 &&
+	    s->rx_key.len == 0 && s->cipher == 0 &&
+	    s->legacy_first.len <= LEGACY_FRAME_MAX;
+}
+
 static int
 stream_ok(const Ipcp__FwdStream *s)
 {
-	return s != NULL && s->tx_key.len == FRAME_KEY_LEN &&
+	if (s != NULL && s->legacy)
+		return stream_legacy_ok(s);
+	return s != NULL && s->legacy_key.len == 0 &&
+	    s->legacy_first.len == 0 && !s->legacy_client &&
+	    s->tx_key.len == FRAME_KEY_LEN &&
 	    s->rx_key.len == FRAME_KEY_LEN &&
 	    (s->cipher == FRAME_CIPHER_CHACHA20POLY1305 ||
 	    s->cipher == FRAME_CIPHER_AES256GCM);

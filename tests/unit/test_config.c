@@ -931,20 +931,43 @@ test_compat(void **state)
 	char		 err[512], path[256];
 
 	snprintf(path, sizeof(path), "%s/secret", dir);
-	conf = config_compat("tun0", "10.0.0.1", "5000", "1", path, err,
-	    sizeof(err));
+	conf = config_compat("tun0", "10.0.0.1", "5000", "1", path, 0,
+	    err, sizeof(err));
 	if (conf == NULL)
 		fail_msg("%s", err);
 	compat_expect(conf, "tun0", 1, "10.0.0.1:5000");
 	assert_string_equal(conf->control, "/run/ipcp/ipcpd-tun0.sock");
 	config_free(conf);
 
-	conf = config_compat("ipcp0", "fd00::2", "65535", "0", path, err,
-	    sizeof(err));
+	conf = config_compat("ipcp0", "fd00::2", "65535", "0", path, 0,
+	    err, sizeof(err));
 	if (conf == NULL)
 		fail_msg("%s", err);
 	compat_expect(conf, "ipcp0", 0, "[fd00::2]:65535");
 	assert_string_equal(conf->control, "/run/ipcp/ipcpd-ipcp0.sock");
+	config_free(conf);
+}
+
+/* --legacy: the secret is the original's frame key, offloads off. */
+static void
+test_compat_legacy(void **state)
+{
+	struct config		*conf;
+	struct peer_conf	*pc;
+	char			 err[512], path[256];
+
+	snprintf(path, sizeof(path), "%s/secret", dir);
+	conf = config_compat("tun0", "10.0.0.1", "5000", "0", path, 1, err,
+	    sizeof(err));
+	if (conf == NULL)
+		fail_msg("%s", err);
+	pc = TAILQ_FIRST(&conf->peers);
+	assert_int_equal(pc->wire, CONFIG_WIRE_LEGACY);
+	assert_true(pc->has_endpoint);
+	assert_memory_equal(pc->psk, secret, sizeof(secret));
+	assert_int_equal(conf->offload, 0);
+	/* Its identity is not the node's key, which ipcp handshakes use. */
+	assert_memory_not_equal(pc->pubkey, conf->key.pub, KEY_LEN);
 	config_free(conf);
 }
 
@@ -956,8 +979,8 @@ compat_error(const char *ifname, const char *ip, const char *port,
 	char		 err[512], path[256];
 
 	snprintf(path, sizeof(path), "%s/%s", dir, file);
-	conf = config_compat(ifname, ip, port, server, path, err,
-	    sizeof(err));
+	conf = config_compat(ifname, ip, port, server, path, 0,
+	    err, sizeof(err));
 	assert_null(conf);
 	if (strncmp(want, "@F@", 3) == 0) {
 		assert_int_equal(strncmp(err, path, strlen(path)), 0);
@@ -1040,7 +1063,7 @@ teardown(void **state)
 }
 
 #define N_ERRORS	(sizeof(error_cases) / sizeof(error_cases[0]))
-#define N_FIXED		12	/* entries of fixed[] in main */
+#define N_FIXED		13	/* entries of fixed[] in main */
 
 int
 main(void)
@@ -1058,6 +1081,7 @@ main(void)
 		cmocka_unit_test(test_file_errors),
 		cmocka_unit_test(test_longest_line),
 		cmocka_unit_test(test_compat),
+		cmocka_unit_test(test_compat_legacy),
 		cmocka_unit_test(test_compat_errors),
 	};
 	size_t			i;
