@@ -12,7 +12,7 @@
 #      with the wrong secret is turned away by ipcpd, not by a forwarder
 #
 # Each way: ping both ways, a heartbeat answered, ipcpctl and the log say
-# the session is insecure; then the reference sends a corrupted frame, a
+# the session is insecure (and, as client, ipcpctl restart keeps it); then the reference sends a corrupted frame, a
 # frame of bad length and one of unknown type, one at a time: each must
 # end the session (with the reason in ipcpd's log) while ipcpd runs on,
 # and a new session must carry pings again.
@@ -166,6 +166,13 @@ check_insecure_said "$L2" "$SOCK_B" "$TMP/client.log"
 wait_until 15 ref_at_least hb_req_rx 1 ||
     fail "$L2: no heartbeat request from ipcpd in 15 s"
 info "$L2: pings, heartbeat asked, insecure said"
+# ipcpctl restart on the original's command line keeps the legacy
+# session: the same forwarder, pings through.
+pid=$(legacy_peer "$SOCK_B" fwd_pid)
+"$IPCPCTL" -s "$SOCK_B" restart >/dev/null || fail "$L2: restart failed"
+[ "$(legacy_peer "$SOCK_B" fwd_pid)" = "$pid" ] ||
+    fail "$L2: the restart replaced the forwarder"
+ping_ok "$NS_B" 10.99.0.1 || fail "$L2: no ping after the restart"
 faults "$L2" "$SOCK_B" client "$NS_A" 10.99.0.2
 stop_daemon client || fail "$L2: ipcpd did not stop on SIGTERM"
 [ "$STOP_RC" = 0 ] || fail "$L2: ipcpd exited $STOP_RC"
