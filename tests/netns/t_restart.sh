@@ -82,8 +82,9 @@ wait_until 5 match "bytes from" "$TMP/ping.a-g" || fail "ping alpha->gamma"
 install_new
 match deleted < <(readlink "/proc/$BPID/exe") ||
     fail "the binary was not replaced"
+t0=$(now_us)
 out=$(ctl beta restart 2>&1) || fail "ipcpctl restart failed: $out"
-info "restart: $out"
+info "restart in $(( ($(now_us) - t0) / 1000 )) ms: $out"
 proc_alive "$BPID" || fail "beta's ipcpd is gone"
 ! match deleted < <(readlink "/proc/$BPID/exe") ||
     fail "beta still runs the old binary"
