@@ -296,11 +296,8 @@ legacy_parse(struct fwd *f)
 	while (lg->ilen - lg->ioff >= LEGACY_LEN_LEN) {
 		/* Bounded before a byte of the body is waited for. */
 		if (legacy_frame_len(lg->ibuf + lg->ioff, &body) == -1) {
-			const uint8_t *h = lg->ibuf + lg->ioff;
-
 			fwd_end(f, 0, 0, "bad frame from peer: length %u out "
-			    "of bounds (%d..%d)", (unsigned)h[0] << 24 |
-			    (unsigned)h[1] << 16 | (unsigned)h[2] << 8 | h[3],
+			    "of bounds (%d..%d)", be32_get(lg->ibuf + lg->ioff),
 			    LEGACY_BODY_MIN, LEGACY_BODY_MAX);
 		}
 		if (lg->ilen - lg->ioff < LEGACY_LEN_LEN + body)

@@ -107,13 +107,6 @@ packet_poll_cb(uv_poll_t *h, int status, int events)
 	stream_flush(f);
 }
 
-static uint32_t
-load32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 /*
  * Addresses, protocol and, for TCP and UDP, ports: enough to keep one
  * flow's packets in order without parsing more than the sender's own
@@ -133,7 +126,7 @@ packet_flow(const uint8_t *p, size_t len)
 	if (ip[0] >> 4 == 4) {
 		proto = ip[9];
 		l4 = (size_t)(ip[0] & 0x0f) * 4;
-		h = load32(ip + 12) * 0x9e3779b1U ^ load32(ip + 16) ^ proto;
+		h = be32_get(ip + 12) * 0x9e3779b1U ^ be32_get(ip + 16) ^ proto;
 		/* A later fragment has no ports: the whole pair is one. */
 		if ((ip[6] & 0x3f) != 0 || ip[7] != 0)
 			proto = 0;
@@ -141,11 +134,11 @@ packet_flow(const uint8_t *p, size_t len)
 		proto = ip[6];
 		l4 = 40;
 		for (h = proto, i = 8; i < 40; i += 4)
-			h = (h ^ load32(ip + i)) * 0x9e3779b1U;
+			h = (h ^ be32_get(ip + i)) * 0x9e3779b1U;
 	} else
 		return 0;
 	if ((proto == 6 || proto == 17) && l4 + 4 <= plen)
-		h ^= load32(ip + l4) * 0x85ebca6bU;
+		h ^= be32_get(ip + l4) * 0x85ebca6bU;
 	h *= 0x9e3779b1U;
 	return h >> (32 - FWD_FLOW_BITS);
 }

@@ -41,6 +41,7 @@
 
 #include "wire.h"
 #include "handshake.h"
+#include "util.h"
 
 #define HASH_LEN	32
 #define HMAC_BLOCK	128
@@ -251,22 +252,6 @@ header_write(uint8_t *msg, uint8_t type)
 	msg[3] = 0;
 }
 
-static void
-put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static uint32_t
-get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Fails the handshake: nothing of it may be used again. */
 static int
 fail(struct hs_state *s, int error)
@@ -327,9 +312,9 @@ hs_tai64n_now(uint8_t out[HS_TAI64N_LEN])
 
 	sec = now / 1000000000ULL + (1ULL << 62) + 10;
 	nsec = now % 1000000000ULL;
-	put_be32(out, sec >> 32);
-	put_be32(out + 4, (uint32_t)sec);
-	put_be32(out + 8, nsec);
+	be32_put(out, sec >> 32);
+	be32_put(out + 4, (uint32_t)sec);
+	be32_put(out + 8, nsec);
 }
 
 static void
@@ -410,7 +395,7 @@ hs_write_msg1(struct hs_state *s, uint8_t out[HS_MSG1_LEN])
 	if (mix_dh(s, &cs, s->local->priv, s->rs_pub) == -1)
 		goto done;
 	hs_tai64n_now(payload);
-	put_be32(payload + HS_TAI64N_LEN, s->local_caps);
+	be32_put(payload + HS_TAI64N_LEN, s->local_caps);
 	encrypt_and_hash(s, &cs, out + M1_P, payload, sizeof(payload));
 
 	mac1_compute(out + M1_MAC, out, M1_MAC, s->rs_pub);
@@ -500,7 +485,7 @@ hs_read_msg1(struct hs_state *s, const uint8_t in[HS_MSG1_LEN],
 	    sizeof(payload)) == -1)
 		goto done;
 
-	s->remote_caps = get_be32(payload + HS_TAI64N_LEN);
+	s->remote_caps = be32_get(payload + HS_TAI64N_LEN);
 	memcpy(remote_pub, s->rs_pub, HS_KEY_LEN);
 	memcpy(ts, payload, HS_TAI64N_LEN);
 	s->step = STEP_MSG2;
@@ -545,7 +530,7 @@ hs_write_msg2(struct hs_state *s, const uint8_t *psk,
 	/* psk */
 	mix_key_and_hash(s, &cs, s->psk, HS_KEY_LEN);
 	sodium_memzero(s->psk, sizeof(s->psk));
-	put_be32(payload, s->cipher);
+	be32_put(payload, s->cipher);
 	encrypt_and_hash(s, &cs, out + M2_P, payload, sizeof(payload));
 
 	mac1_compute(out + M2_MAC, out, M2_MAC, s->rs_pub);
@@ -592,7 +577,7 @@ hs_read_msg2(struct hs_state *s, const uint8_t in[HS_MSG2_LEN])
 		goto done;
 
 	/* The responder may only pick what we offered. */
-	cipher = get_be32(payload);
+	cipher = be32_get(payload);
 	if (cipher == FRAME_CIPHER_AES256GCM &&
 	    (s->local_caps & HS_CAP_AESGCM))
 		s->cipher = cipher;

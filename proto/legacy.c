@@ -10,27 +10,12 @@
 #include <sodium.h>
 
 #include "legacy.h"
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
+#include "util.h"
 
 int
 legacy_frame_len(const uint8_t hdr[LEGACY_LEN_LEN], size_t *body)
 {
-	uint32_t	l = get32(hdr);
+	uint32_t	l = be32_get(hdr);
 
 	if (l < LEGACY_BODY_MIN || l > LEGACY_BODY_MAX)
 		return -1;
@@ -70,14 +55,14 @@ legacy_seal(const uint8_t key[LEGACY_KEY_LEN], uint8_t type,
 		return 0;
 	}
 	plain[0] = type;
-	put32(plain + 1, n);
+	be32_put(plain + 1, n);
 	if (n > 0)
 		memcpy(plain + LEGACY_MSG_HDR_LEN, payload, n);
 	randombytes_buf(nonce, LEGACY_NONCE_LEN);
 	crypto_secretbox_easy(nonce + LEGACY_NONCE_LEN, plain, plen, nonce,
 	    key);
 	sodium_memzero(plain, plen);
-	put32(out, LEGACY_NONCE_LEN + LEGACY_TAG_LEN + plen);
+	be32_put(out, LEGACY_NONCE_LEN + LEGACY_TAG_LEN + plen);
 	return LEGACY_LEN_LEN + LEGACY_NONCE_LEN + LEGACY_TAG_LEN + plen;
 }
 
@@ -102,7 +87,7 @@ legacy_open(const uint8_t key[LEGACY_KEY_LEN], const uint8_t *frame,
 	if (*type != LEGACY_DATA && *type != LEGACY_HEARTBEAT &&
 	    *type != LEGACY_HEARTBEAT_ACK)
 		return LEGACY_ERR_TYPE;
-	*n = get32(plain + 1);
+	*n = be32_get(plain + 1);
 	if (*n != plen - LEGACY_MSG_HDR_LEN || !msg_ok(*type, *n))
 		return LEGACY_ERR_FORMAT;
 	return LEGACY_OK;

@@ -87,4 +87,21 @@ void	 endpoint_format(const struct sockaddr *, char out[ENDPOINT_STRLEN]);
 uint64_t now_ms(void);
 uint64_t now_us(void);
 
+/* Big-endian 32-bit fields of our wire formats and the original's. */
+static inline void
+be32_put(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+static inline uint32_t
+be32_get(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
 #endif

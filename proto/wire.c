@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "util.h"
 #include "wire.h"
 
 const char *
@@ -56,18 +57,14 @@ frame_hdr_put(uint8_t *h, uint8_t type, size_t plen)
 {
 	uint32_t	body = plen + FRAME_TAG_LEN;
 
-	h[0] = body >> 24;
-	h[1] = body >> 16;
-	h[2] = body >> 8;
-	h[3] = body;
+	be32_put(h, body);
 	h[4] = type;
 }
 
 uint32_t
 frame_hdr_body(const uint8_t *h)
 {
-	return (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 |
-	    (uint32_t)h[2] << 8 | h[3];
+	return be32_get(h);
 }
 
 int
