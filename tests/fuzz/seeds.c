@@ -178,7 +178,7 @@ envelopes(Ipcp__Control *update)
 	Ipcp__FwdStats	 st;
 	Ipcp__FwdLog	 log;
 	Ipcp__FwdClose	 cl;
-	struct fwd_counters c = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 };
+	struct fwd_counters c = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14 };
 
 	env.body_case = IPCP__ENVELOPE__BODY_REQUEST;
 	env.request = &req;
