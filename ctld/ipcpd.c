@@ -423,6 +423,9 @@ main(int argc, char *argv[])
 		config_print(stdout, ipcpd->conf);
 		if (verbose)
 			fprintf(stderr, "configuration OK\n");
+		/* -U with -n: a restart's check of this binary, passed. */
+		if (h != NULL)
+			ipcp__handover__free_unpacked(h, NULL);
 		return 0;
 	}
 	if (geteuid() != 0) {

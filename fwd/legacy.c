@@ -76,7 +76,9 @@ legacy_setup(struct fwd *f, const uint8_t *key, int client,
 		return -1;
 	memcpy(lg->key, key, LEGACY_KEY_LEN);
 	lg->client = client;
-	memcpy(lg->ibuf, first, first_len);
+	/* A client dialed: nothing was read before us (first is NULL). */
+	if (first_len > 0)
+		memcpy(lg->ibuf, first, first_len);
 	lg->ilen = first_len;
 	f->lg = lg;
 	f->legacy = 1;
