@@ -247,14 +247,61 @@ peer_stop_all(const char *reason)
 }
 
 /*
+ * Our TUNs, deleted in one request.  Closing them one by one makes the
+ * kernel unregister each on its own, ~20 ms apiece: 20 s for a gateway
+ * with 1000 peers, past systemd's stop timeout.  One RTM_DELLINK for a
+ * link group unregisters them all as one batch.  The group is random and
+ * checked to hold only our links (another ipcpd in this namespace does
+ * the same with its own), else they go one by one after all.  0: done.
+ */
+static int
+peer_tun_delete_all(void)
+{
+	struct peer	*p;
+	uint32_t	 group;
+	size_t		 ours = 0, n;
+
+	/* Above 2^31: far from the small groups people give by hand. */
+	group = 0x80000000U | randombytes_uniform(0x7fffffffU);
+	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
+		if (p->tun_fd == -1)
+			continue;
+		if (nl_link_group_set(p->ifindex, group) == -1) {
+			log_warn("peer %s: link group", p->conf.name);
+			return -1;
+		}
+		ours++;
+	}
+	if (ours < 2)
+		return -1;
+	if (nl_link_group_count(group, &n) == -1) {
+		log_warn("link group %u", group);
+		return -1;
+	}
+	if (n != ours) {
+		log_warnx("link group %u holds %zu links, not our %zu; "
+		    "removing ours one by one", group, n, ours);
+		return -1;
+	}
+	if (nl_link_group_del(group) == -1) {
+		log_warn("removing %zu interfaces", ours);
+		return -1;
+	}
+	log_debug("removed %zu interfaces at once", ours);
+	return 0;
+}
+
+/*
  * At exit, once the forwarders are gone and the RIB is freed: TUNs
- * closed, so they vanish, and the kernel's routes through them too.
+ * deleted, and the kernel's routes through them with them.
  */
 void
 peer_free_all(void)
 {
 	struct peer	*p;
 
+	/* Whatever is left, closing the fds removes. */
+	(void)peer_tun_delete_all();
 	while ((p = TAILQ_FIRST(&ipcpd->peers)) != NULL) {
 		peer_tun_close(p);
 		peer_unlink(p);
