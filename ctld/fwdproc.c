@@ -67,7 +67,19 @@ struct fwdproc {
 	char			 reason[256];
 };
 
+/*
+ * Descriptors a session needs free: the socketpair, libuv's exec-error
+ * pipe during uv_spawn, and a few for everything else ipcpd does
+ * meanwhile (control clients, netlink dumps, a dial).
+ */
+#define FWD_SPAWN_FDS	8
+
 static LIST_HEAD(, fwdproc)	fwds = LIST_HEAD_INITIALIZER(fwds);
+/*
+ * Out of fds or processes, every retry would say the same: once, then
+ * again only every so often, with the count of what was suppressed.
+ */
+static struct log_ratelimit	spawn_rl = LOG_RATELIMIT_INIT(1, 30000);
 static size_t			n_fwds;
 static uv_timer_t		watchdog;
 static int			watchdog_init;
@@ -519,6 +531,36 @@ fwd_flush_all_sync(unsigned ms)
 	return 0;
 }
 
+/*
+ * Could a session start now, as far as descriptors go?  Asked before a
+ * handshake, so that a node out of fds refuses at once instead of
+ * running a handshake (X25519 on both sides) per retry for a session it
+ * cannot start.  Probing is cheaper than counting /proc/self/fd.
+ */
+int
+fwd_room(void)
+{
+	int	fds[FWD_SPAWN_FDS], i, n, saved;
+
+	for (n = 0; n < FWD_SPAWN_FDS; n++) {
+		fds[n] = n == 0 ? open("/dev/null", O_RDONLY | O_CLOEXEC) :
+		    fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
+		if (fds[n] == -1)
+			break;
+	}
+	saved = errno;
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	if (n == FWD_SPAWN_FDS)
+		return 1;
+	if (log_ratelimit(&spawn_rl)) {
+		errno = saved;
+		log_warn("no room for another forwarder (%zu running); new "
+		    "sessions wait", n_fwds);
+	}
+	return 0;
+}
+
 struct fwdproc *
 fwd_spawn(struct peer *p, const struct peer_session *s,
     const struct fwd_params *fp)
@@ -531,12 +573,14 @@ fwd_spawn(struct peer *p, const struct peer_session *s,
 	int			 sv[2], r;
 
 	if ((f = fwd_new(p)) == NULL) {
-		log_warn("forwarder for %s", p->conf.name);
+		if (log_ratelimit(&spawn_rl))
+			log_warn("forwarder for %s", p->conf.name);
 		close(s->fd);
 		return NULL;
 	}
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		log_warn("forwarder for %s: socketpair", p->conf.name);
+		if (log_ratelimit(&spawn_rl))
+			log_warn("forwarder for %s: socketpair", p->conf.name);
 		free(f);
 		close(s->fd);
 		return NULL;
@@ -557,8 +601,9 @@ fwd_spawn(struct peer *p, const struct peer_session *s,
 	opts.exit_cb = fwd_exit_cb;
 	f->proc.data = f;
 	if ((r = uv_spawn(ipcpd->loop, &f->proc, &opts)) != 0) {
-		log_warnx("forwarder for %s: spawn %s: %s", p->conf.name,
-		    ipcpd->fwd_path, uv_strerror(r));
+		if (log_ratelimit(&spawn_rl))
+			log_warnx("forwarder for %s: spawn %s: %s",
+			    p->conf.name, ipcpd->fwd_path, uv_strerror(r));
 		close(sv[0]);
 		close(sv[1]);
 		close(s->fd);

@@ -572,6 +572,14 @@ hsconn_accept(int fd, const struct sockaddr_storage *ss)
 		close(fd);
 		return;
 	}
+	/*
+	 * Before any work: a handshake whose session could not start
+	 * would only be repeated, again and again.
+	 */
+	if (!fwd_room()) {
+		close(fd);
+		return;
+	}
 	if (hsguard_admit(ss) == -1) {
 		/* Formatted only to be said: this path is a flood's. */
 		if (log_ratelimit(&hs_rl)) {

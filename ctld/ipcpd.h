@@ -308,6 +308,8 @@ void		 listener_foreach(void (*)(int fd, const struct listen_conf *,
 int		 listener_adopt(int fd, const struct listen_conf *);
 
 /* fwdproc.c */
+/* 1: enough fds for one more session (logs, rate-limited, if not). */
+int		 fwd_room(void);
 /* Consumes s->fd. */
 struct fwdproc	*fwd_spawn(struct peer *, const struct peer_session *s,
 		    const struct fwd_params *);

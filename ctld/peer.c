@@ -524,6 +524,16 @@ peer_connect(struct peer *p, enum peer_event ev)
 	if (!p->conf.has_endpoint)
 		return PEER_STATE_WAITING;
 	peer_set_state(p, PEER_STATE_CONNECTING, ev);
+	/*
+	 * No fds for a session: no handshake either (it would be thrown
+	 * away, on both sides), and no dial until the backoff is over.
+	 */
+	if (!fwd_room()) {
+		peer_error(p, "no file descriptors for a session");
+		hs_result_count(p, HS_RESULT_ERROR);
+		peer_backoff(p);
+		return PEER_STATE_BACKOFF;
+	}
 	/* A dial that fails at once goes to backoff like a later failure. */
 	if (dial_start(p) == -1) {
 		hs_result_count(p, HS_RESULT_CONNECT);
