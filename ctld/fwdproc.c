@@ -62,6 +62,7 @@ struct fwdproc {
 	int			 exited;
 	int			 waited;	/* a reload waits for its end */
 	int			 hung;		/* killed by the watchdog */
+	int			 peer_goodbye;	/* the peer said goodbye */
 	uint64_t		 heard_ms;	/* its last message */
 	char			 name[CONFIG_NAME_MAX + 1];
 	char			 reason[256];
@@ -260,6 +261,7 @@ fwd_dispatch(struct fwdproc *f, Ipcp__Envelope *env)
 		break;
 	case IPCP__ENVELOPE__BODY_FWD_CLOSE:
 		sanitize(f->reason, sizeof(f->reason), env->fwd_close->reason);
+		f->peer_goodbye = env->fwd_close->peer_goodbye;
 		break;
 	default:
 		/* msg_chan_from_fwd lets nothing else through. */
@@ -354,6 +356,12 @@ const char *
 fwd_reason(const struct fwdproc *f)
 {
 	return f->reason;
+}
+
+int
+fwd_peer_goodbye(const struct fwdproc *f)
+{
+	return f->peer_goodbye;
 }
 
 static void

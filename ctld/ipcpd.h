@@ -66,6 +66,18 @@
  */
 #define PEER_CONTROL_BURST	2000
 #define PEER_CONTROL_EVERY_MS	2
+/*
+ * A peer that said goodbye is stopping or restarting (a gateway's
+ * systemctl restart).  Redial soon, its clients spread over a second so
+ * they do not all come at once (the X25519 budget is HSCONN_DH_PER_S),
+ * and for a while back off no further than PEER_GOODBYE_BACKOFF_MS, so
+ * all are back within a few seconds of the peer being back.  A goodbye
+ * ends a session, which took a handshake: it cannot make a storm.
+ */
+#define PEER_GOODBYE_MIN_MS	250
+#define PEER_GOODBYE_SPREAD_MS	1000
+#define PEER_GOODBYE_BACKOFF_MS	2000
+#define PEER_GOODBYE_WINDOW_MS	60000
 /* After our own forwarder hung, the network is fine: redial at once. */
 #define PEER_REDIAL_NOW_MS	100
 
@@ -144,6 +156,7 @@ struct peer {
 	int			 ifindex;
 	uv_timer_t		 timer;		/* backoff, TUN retry */
 	unsigned		 backoff_ms;
+	uint64_t		 goodbye_ms;	/* its last goodbye */
 	uint32_t		 reconnects;
 	/*
 	 * New when its key material changes (a restart by reload), and
@@ -323,6 +336,8 @@ size_t		 fwd_count_waited(void);
 int		 fwd_pid(const struct fwdproc *);
 /* What the forwarder said as it went; "" if nothing. */
 const char	*fwd_reason(const struct fwdproc *);
+/* The session ended with the peer's goodbye (CLOSE frame). */
+int		 fwd_peer_goodbye(const struct fwdproc *);
 int		 fwd_send_control(struct fwdproc *, const Ipcp__Control *);
 int		 fwd_send_update(struct fwdproc *,
 		    const struct fwd_params *);

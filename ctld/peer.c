@@ -464,22 +464,30 @@ peer_timer_cb(uv_timer_t *t)
 	peer_fsm(t->data, PEER_EV_TIMER, NULL);
 }
 
-/* Exponential backoff with +-25% jitter, so peers do not redial in step. */
+/*
+ * Exponential backoff with +-25% jitter, so peers do not redial in step;
+ * kept short for a while after the peer said goodbye.
+ */
 static void
 peer_backoff(struct peer *p)
 {
-	unsigned	delay, jitter;
+	unsigned	delay, jitter, max = PEER_BACKOFF_MAX_MS;
 
+	if (p->goodbye_ms != 0 &&
+	    now_ms() - p->goodbye_ms < PEER_GOODBYE_WINDOW_MS)
+		max = PEER_GOODBYE_BACKOFF_MS;
 	if (p->backoff_ms == 0)
 		p->backoff_ms = PEER_BACKOFF_MIN_MS;
+	if (p->backoff_ms > max)
+		p->backoff_ms = max;
 	jitter = p->backoff_ms / 2;
 	delay = p->backoff_ms - jitter / 2 + randombytes_uniform(jitter + 1);
 	log_debug("peer %s: redial in %u ms%s%s", p->conf.name, delay,
 	    p->last_error[0] != '\0' ? " after " : "", p->last_error);
 	uv_timer_start(&p->timer, peer_timer_cb, delay, 0);
 	p->backoff_ms *= 2;
-	if (p->backoff_ms > PEER_BACKOFF_MAX_MS)
-		p->backoff_ms = PEER_BACKOFF_MAX_MS;
+	if (p->backoff_ms > max)
+		p->backoff_ms = max;
 }
 
 /*
@@ -551,6 +559,24 @@ peer_after_session(struct peer *p)
 	if (!p->conf.has_endpoint)
 		return PEER_STATE_WAITING;
 	peer_backoff(p);
+	return PEER_STATE_BACKOFF;
+}
+
+/* After the peer's goodbye: soon, and with a short backoff for a while. */
+static enum peer_state
+peer_after_goodbye(struct peer *p)
+{
+	unsigned	delay;
+
+	if (!p->conf.has_endpoint)
+		return PEER_STATE_WAITING;
+	p->goodbye_ms = now_ms();
+	p->backoff_ms = 0;
+	delay = PEER_GOODBYE_MIN_MS +
+	    randombytes_uniform(PEER_GOODBYE_SPREAD_MS);
+	log_debug("peer %s: said goodbye; redial in %u ms", p->conf.name,
+	    delay);
+	uv_timer_start(&p->timer, peer_timer_cb, delay, 0);
 	return PEER_STATE_BACKOFF;
 }
 
@@ -675,6 +701,7 @@ void
 peer_fsm(struct peer *p, enum peer_event ev, const void *arg)
 {
 	enum peer_state	next = p->state;
+	int		bye;
 
 	if (ev == PEER_EV_DELETE) {
 		peer_delete(p, arg);
@@ -712,8 +739,9 @@ peer_fsm(struct peer *p, enum peer_event ev, const void *arg)
 	case PEER_EV_SESSION_DOWN:
 		if (p->fwd != arg || p->state != PEER_STATE_UP)
 			break;
+		bye = fwd_peer_goodbye(arg);
 		peer_session_end(p);
-		next = peer_after_session(p);
+		next = bye ? peer_after_goodbye(p) : peer_after_session(p);
 		break;
 	case PEER_EV_FWD_HUNG:
 		if (p->fwd != arg || p->state != PEER_STATE_UP)

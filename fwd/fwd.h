@@ -170,6 +170,8 @@ struct fwd {
 	int			 trimmed;	/* pages given back since */
 	int			 closing;	/* flushing the CLOSE frame */
 	char			 close_reason[FWD_REASON_LEN];
+	int			 peer_goodbye;	/* the peer said goodbye */
+	int			 chan_gone;	/* ipcpd's end closed */
 
 	struct fwd_counters	 st;
 	struct fwd_counters	 st_sent;	/* as last reported */
