@@ -82,6 +82,8 @@ hs_release(struct hsconn *hc, int keep_fd)
 	uv_close((uv_handle_t *)&hc->timer, hs_handle_closed);
 	if (!keep_fd)
 		close(hc->fd);
+	/* A slot is free (and, with keep_fd, a session began). */
+	listener_wake();
 }
 
 /*

@@ -308,6 +308,10 @@ void		 hsconn_abort(struct hsconn *);
 void		 hsconn_accept(int fd, const struct sockaddr_storage *);
 void		 hsconn_close_all(void);
 
+/* hsguard.c */
+/* No slot for a new connection, nor one that may be taken: wait. */
+int		 hsguard_full(void);
+
 /* listener.c */
 /*
  * Make the listening sockets match conf: new ones are opened before old
@@ -315,6 +319,8 @@ void		 hsconn_close_all(void);
  */
 int		 listener_sync(const struct config *, char *err, size_t);
 void		 listener_close_all(void);
+/* A handshake ended: a paused listener may accept again. */
+void		 listener_wake(void);
 /* A restart (handover.c, takeover.c): the sockets change binaries. */
 void		 listener_foreach(void (*)(int fd, const struct listen_conf *,
 		    void *), void *);

@@ -34,7 +34,9 @@
 /*
  * Out of fds, accept fails while the connection stays in the backlog and
  * the socket stays readable: polling on would spin.  Pause instead; the
- * connections wait in the backlog, or time out at their end.
+ * connections wait in the backlog, or time out at their end.  So too
+ * when every handshake slot is taken by a handshake that may not make
+ * way (hsguard_full); then the end of one resumes at once.
  */
 #define LISTENER_PAUSE_MS 500
 
@@ -65,6 +67,15 @@ listener_resume(uv_timer_t *t)
 		uv_poll_start(&l->poll, UV_READABLE, listener_accept);
 }
 
+void
+listener_wake(void)
+{
+	if (!paused)
+		return;
+	uv_timer_stop(&pause_timer);
+	listener_resume(&pause_timer);
+}
+
 static void
 listener_pause(void)
 {
@@ -91,6 +102,10 @@ listener_accept(uv_poll_t *h, int status, int events)
 	int			 fd, i;
 
 	for (i = 0; i < LISTENER_BATCH; i++) {
+		if (hsguard_full()) {
+			listener_pause();
+			return;
+		}
 		len = sizeof(ss);
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
