@@ -40,8 +40,13 @@
 
 /* Messages read per wakeup, so a chatty forwarder cannot starve others. */
 #define FWD_DRAIN_MAX	256
-/* How often the watchdog looks for forwarders silent for dead-after. */
-#define FWD_WATCHDOG_MS	250
+/*
+ * How often the watchdog looks for forwarders silent for dead-after: an
+ * eighth of it, within these bounds (so a stopped forwarder is noticed
+ * within dead-after plus a little, without a wakeup every 250 ms).
+ */
+#define FWD_WATCHDOG_MIN_MS	250
+#define FWD_WATCHDOG_MAX_MS	1000
 /* Where a forwarder finds its channel (fwd/fwd.h). */
 #define FWD_CHAN_FD	3
 
@@ -303,8 +308,18 @@ fwd_chan_drain(struct fwdproc *f)
 	}
 }
 
+static unsigned
+watchdog_ms(void)
+{
+	unsigned	ms = ipcpd->conf->dead_after * 1000 / 8;
+
+	if (ms < FWD_WATCHDOG_MIN_MS)
+		return FWD_WATCHDOG_MIN_MS;
+	return ms > FWD_WATCHDOG_MAX_MS ? FWD_WATCHDOG_MAX_MS : ms;
+}
+
 /*
- * A forwarder reports at least every third of dead-after (fwd/chan.c);
+ * A forwarder reports at least every third of dead-after (fwd/fwd.c);
  * one silent for dead-after is stopped or stuck, and believing it alive
  * would keep its peer "up" with nothing moving.  Kill it: its exit ends
  * the session, and the peer redials or waits as after any other end.
@@ -324,6 +339,8 @@ watchdog_cb(uv_timer_t *t)
 		f->hung = 1;
 		fwd_kill(f);
 	}
+	/* dead-after may have changed with a reload. */
+	uv_timer_start(&watchdog, watchdog_cb, watchdog_ms(), 0);
 }
 
 static void
@@ -334,8 +351,7 @@ watchdog_start(void)
 	uv_timer_init(ipcpd->loop, &watchdog);
 	/* Not a reason to keep the loop running at exit. */
 	uv_unref((uv_handle_t *)&watchdog);
-	uv_timer_start(&watchdog, watchdog_cb, FWD_WATCHDOG_MS,
-	    FWD_WATCHDOG_MS);
+	uv_timer_start(&watchdog, watchdog_cb, watchdog_ms(), 0);
 	watchdog_init = 1;
 }
 

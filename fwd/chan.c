@@ -247,8 +247,11 @@ update_apply(struct fwd *f, const Ipcp__FwdParams *u)
 	 * Restarted timers push the next heartbeat and the dead-peer check
 	 * back: only when they changed (not for ipcpctl log verbose).
 	 */
-	if (f->params.heartbeat_ms != hb || f->params.dead_after_ms != dead)
+	if (f->params.heartbeat_ms != hb || f->params.dead_after_ms != dead) {
 		fwd_timers_start(f);
+		/* A slow tick may be further off than the new dead-after/3. */
+		fwd_stats_wake(f);
+	}
 	log_debug("settings updated by ipcpd");
 }
 
