@@ -76,7 +76,7 @@
  */
 #define PEER_GOODBYE_MIN_MS	250
 #define PEER_GOODBYE_SPREAD_MS	1000
-#define PEER_GOODBYE_BACKOFF_MS	2000
+#define PEER_GOODBYE_BACKOFF_MS	1000
 #define PEER_GOODBYE_WINDOW_MS	60000
 /* After our own forwarder hung, the network is fine: redial at once. */
 #define PEER_REDIAL_NOW_MS	100
