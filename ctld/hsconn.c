@@ -427,6 +427,16 @@ hs_got_message(struct hsconn *hc)
 			    "mac1)");
 			return;
 		}
+		/*
+		 * Before the Diffie-Hellman (but after the cheap check, so a
+		 * flood does not pay for the look): a handshake whose session
+		 * could not start would only be repeated, again and again.
+		 */
+		if (!fwd_room()) {
+			hsconn_fail(hc, HS_RESULT_REFUSED, "no file "
+			    "descriptors for a session");
+			return;
+		}
 		hc->got_msg1 = 1;
 		uv_poll_stop(&hc->poll);
 		hsguard_msg1(hc);
@@ -571,14 +581,6 @@ hsconn_accept(int fd, const struct sockaddr_storage *ss)
 		return;
 	}
 	if (ipcpd->stopping) {
-		close(fd);
-		return;
-	}
-	/*
-	 * Before any work: a handshake whose session could not start
-	 * would only be repeated, again and again.
-	 */
-	if (!fwd_room()) {
 		close(fd);
 		return;
 	}
