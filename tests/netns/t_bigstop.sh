@@ -5,7 +5,8 @@
 # exits within a bound after SIGTERM and leaves none of them behind.  The
 # kernel takes ~20 ms to unregister one device, so removing them one by
 # one costs seconds; ipcpd removes them in one request (a link group).
-# Also: ipcpd raised its own soft fd limit to the hard one at start.
+# Another ipcpd in the same namespace keeps its TUNs.  Also: ipcpd
+# raised its own soft fd limit to the hard one at start.
 #
 #	IPCP_BIGSTOP_N=peers (300)	IPCP_BIGSTOP_MAX_MS=bound (3000)
 . "$(dirname "$0")/lib.sh"
@@ -22,6 +23,23 @@ for i in range(int(sys.argv[1])):
     print("allowed-ips = 10.78.%d.%d/32" % (i // 250, i % 250 + 1))
 PY
 ns=${NODE_NS[alpha]}
+# The other instance: its own socket, no listener, three peers (q*).
+make_keys other
+{
+	echo "[node]"
+	echo "name = other"
+	echo "private-key = $TMP/other.key"
+	echo "user = $FWD_USER"
+	echo "control = $(sock other)"
+	for i in 0 1 2; do
+		echo "[peer q$i]"
+		echo "public-key = $(head -c 32 /dev/urandom | base64)"
+		echo "allowed-ips = 10.79.0.$((i + 1))/32"
+	done
+} >"$TMP/other.conf"
+start_daemon other "$ns"
+qlinks() { ip netns exec "$ns" ip -o link show | grep -c ': ipcp-q'; }
+wait_until 10 eval '[ "$(qlinks)" = 3 ]' || fail "other: $(qlinks) TUNs"
 # A soft limit below the hard one, as systemd's default LimitNOFILE=1024
 # (soft) : 524288 (hard) leaves a service.
 hard=$(ulimit -Hn)
@@ -54,6 +72,7 @@ ms=$(( (t1 - t0) / 1000 ))
 [ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
 left=$(links)
 [ "$left" = 0 ] || fail "$left TUNs left"
+[ "$(qlinks)" = 3 ] || fail "the other instance has $(qlinks) of its 3 TUNs"
 info "$N peers: exit $ms ms after SIGTERM"
 [ "$ms" -le "$MAX_MS" ] || fail "exit took $ms ms (bound $MAX_MS)"
 [ -z "$limit_err" ] || fail "$limit_err"
