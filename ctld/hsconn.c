@@ -82,6 +82,8 @@ hs_release(struct hsconn *hc, int keep_fd)
 	uv_close((uv_handle_t *)&hc->timer, hs_handle_closed);
 	if (!keep_fd)
 		close(hc->fd);
+	/* A slot is free (and, with keep_fd, a session began). */
+	listener_wake();
 }
 
 /*
@@ -423,6 +425,16 @@ hs_got_message(struct hsconn *hc)
 			hsconn_fail(hc, HS_RESULT_BAD_MAC1,
 			    "not a handshake for this node (bad "
 			    "mac1)");
+			return;
+		}
+		/*
+		 * Before the Diffie-Hellman (but after the cheap check, so a
+		 * flood does not pay for the look): a handshake whose session
+		 * could not start would only be repeated, again and again.
+		 */
+		if (!fwd_room()) {
+			hsconn_fail(hc, HS_RESULT_REFUSED, "no file "
+			    "descriptors for a session");
 			return;
 		}
 		hc->got_msg1 = 1;

@@ -194,6 +194,20 @@ victim(const struct sockaddr_storage *src)
 	return best;
 }
 
+/*
+ * Every slot taken, and none may be: each handshake under way is past
+ * its Diffie-Hellman (a configured peer's; only its key gets it there)
+ * or our own dial.  A newcomer would be refused, and an honest one, in a
+ * burst of clients coming back, would back off.  The listener leaves it
+ * in the kernel's backlog instead, until a handshake ends.  A flood
+ * cannot bring this about: what it holds, newcomers may take.
+ */
+int
+hsguard_full(void)
+{
+	return n_hsconns >= HSCONN_MAX && victim(NULL) == NULL;
+}
+
 int
 hsguard_admit(const struct sockaddr_storage *ss)
 {

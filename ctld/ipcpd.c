@@ -158,6 +158,35 @@ no_cores(void)
 		fatal("setrlimit RLIMIT_CORE");
 }
 
+/*
+ * A gateway holds two fds per peer (its TUN and its forwarder's channel)
+ * and one per handshake, and a soft limit of 1024 (systemd's default)
+ * stops it near 500 peers.  Take what the hard limit allows; select(2)
+ * is not used anywhere here, so large fd numbers are safe.
+ */
+static void
+raise_nofile(void)
+{
+	struct rlimit	rl;
+	rlim_t		old;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("getrlimit RLIMIT_NOFILE");
+		return;
+	}
+	if (rl.rlim_cur >= rl.rlim_max)
+		return;
+	old = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("setrlimit RLIMIT_NOFILE %llu",
+		    (unsigned long long)rl.rlim_max);
+		return;
+	}
+	log_info("limit of open files raised from %llu to %llu",
+	    (unsigned long long)old, (unsigned long long)rl.rlim_max);
+}
+
 /* One line on stderr, nothing left behind, exit 1. */
 static __attribute__((noreturn)) void
 startup_failed(const char *why)
@@ -446,6 +475,7 @@ main(int argc, char *argv[])
 	make_dirs();
 	/* What goes well is for the log; startup_failed() uses stderr. */
 	log_init(debug, verbose, LOG_DAEMON);
+	raise_nofile();
 
 	ipcpd->loop = uv_default_loop();
 	ipcpd->start_ms = now_ms();

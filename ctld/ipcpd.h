@@ -66,6 +66,18 @@
  */
 #define PEER_CONTROL_BURST	2000
 #define PEER_CONTROL_EVERY_MS	2
+/*
+ * A peer that said goodbye is stopping or restarting (a gateway's
+ * systemctl restart).  Redial soon, its clients spread over a second so
+ * they do not all come at once (the X25519 budget is HSCONN_DH_PER_S),
+ * and for a while back off no further than PEER_GOODBYE_BACKOFF_MS, so
+ * all are back within a few seconds of the peer being back.  A goodbye
+ * ends a session, which took a handshake: it cannot make a storm.
+ */
+#define PEER_GOODBYE_MIN_MS	250
+#define PEER_GOODBYE_SPREAD_MS	1000
+#define PEER_GOODBYE_BACKOFF_MS	1000
+#define PEER_GOODBYE_WINDOW_MS	60000
 /* After our own forwarder hung, the network is fine: redial at once. */
 #define PEER_REDIAL_NOW_MS	100
 
@@ -144,6 +156,7 @@ struct peer {
 	int			 ifindex;
 	uv_timer_t		 timer;		/* backoff, TUN retry */
 	unsigned		 backoff_ms;
+	uint64_t		 goodbye_ms;	/* its last goodbye */
 	uint32_t		 reconnects;
 	/*
 	 * New when its key material changes (a restart by reload), and
@@ -295,6 +308,10 @@ void		 hsconn_abort(struct hsconn *);
 void		 hsconn_accept(int fd, const struct sockaddr_storage *);
 void		 hsconn_close_all(void);
 
+/* hsguard.c */
+/* No slot for a new connection, nor one that may be taken: wait. */
+int		 hsguard_full(void);
+
 /* listener.c */
 /*
  * Make the listening sockets match conf: new ones are opened before old
@@ -302,12 +319,16 @@ void		 hsconn_close_all(void);
  */
 int		 listener_sync(const struct config *, char *err, size_t);
 void		 listener_close_all(void);
+/* A handshake ended: a paused listener may accept again. */
+void		 listener_wake(void);
 /* A restart (handover.c, takeover.c): the sockets change binaries. */
 void		 listener_foreach(void (*)(int fd, const struct listen_conf *,
 		    void *), void *);
 int		 listener_adopt(int fd, const struct listen_conf *);
 
 /* fwdproc.c */
+/* 1: enough fds for one more session (logs, rate-limited, if not). */
+int		 fwd_room(void);
 /* Consumes s->fd. */
 struct fwdproc	*fwd_spawn(struct peer *, const struct peer_session *s,
 		    const struct fwd_params *);
@@ -321,6 +342,8 @@ size_t		 fwd_count_waited(void);
 int		 fwd_pid(const struct fwdproc *);
 /* What the forwarder said as it went; "" if nothing. */
 const char	*fwd_reason(const struct fwdproc *);
+/* The session ended with the peer's goodbye (CLOSE frame). */
+int		 fwd_peer_goodbye(const struct fwdproc *);
 int		 fwd_send_control(struct fwdproc *, const Ipcp__Control *);
 int		 fwd_send_update(struct fwdproc *,
 		    const struct fwd_params *);

@@ -31,6 +31,14 @@
  */
 #define LISTENER_BATCH	64
 #define LISTENER_BACKLOG SOMAXCONN
+/*
+ * Out of fds, accept fails while the connection stays in the backlog and
+ * the socket stays readable: polling on would spin.  Pause instead; the
+ * connections wait in the backlog, or time out at their end.  So too
+ * when every handshake slot is taken by a handshake that may not make
+ * way (hsguard_full); then the end of one resumes at once.
+ */
+#define LISTENER_PAUSE_MS 500
 
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
@@ -44,6 +52,46 @@ TAILQ_HEAD(listener_head, listener);
 static struct listener_head	listeners =
     TAILQ_HEAD_INITIALIZER(listeners);
 static struct log_ratelimit	accept_rl = LOG_RATELIMIT_INIT(10, 1000);
+static uv_timer_t		pause_timer;
+static int			paused;
+
+static void	listener_accept(uv_poll_t *, int, int);
+
+static void
+listener_resume(uv_timer_t *t)
+{
+	struct listener	*l;
+
+	paused = 0;
+	TAILQ_FOREACH(l, &listeners, entry)
+		uv_poll_start(&l->poll, UV_READABLE, listener_accept);
+}
+
+void
+listener_wake(void)
+{
+	if (!paused)
+		return;
+	uv_timer_stop(&pause_timer);
+	listener_resume(&pause_timer);
+}
+
+static void
+listener_pause(void)
+{
+	struct listener	*l;
+
+	if (paused)
+		return;
+	if (pause_timer.loop == NULL) {
+		uv_timer_init(ipcpd->loop, &pause_timer);
+		uv_unref((uv_handle_t *)&pause_timer);
+	}
+	TAILQ_FOREACH(l, &listeners, entry)
+		uv_poll_stop(&l->poll);
+	paused = 1;
+	uv_timer_start(&pause_timer, listener_resume, LISTENER_PAUSE_MS, 0);
+}
 
 static void
 listener_accept(uv_poll_t *h, int status, int events)
@@ -54,6 +102,10 @@ listener_accept(uv_poll_t *h, int status, int events)
 	int			 fd, i;
 
 	for (i = 0; i < LISTENER_BATCH; i++) {
+		if (hsguard_full()) {
+			listener_pause();
+			return;
+		}
 		len = sizeof(ss);
 		fd = accept4(l->fd, (struct sockaddr *)&ss, &len,
 		    SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -61,6 +113,9 @@ listener_accept(uv_poll_t *h, int status, int events)
 			if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED && log_ratelimit(&accept_rl))
 				log_warn("accept on %s", l->lc.text);
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				listener_pause();
 			return;
 		}
 		hsconn_accept(fd, &ss);
@@ -72,7 +127,9 @@ listener_start(struct listener *l)
 {
 	uv_poll_init(ipcpd->loop, &l->poll, l->fd);
 	l->poll.data = l;
-	uv_poll_start(&l->poll, UV_READABLE, listener_accept);
+	/* A new one joins the pause; listener_resume() starts it. */
+	if (!paused)
+		uv_poll_start(&l->poll, UV_READABLE, listener_accept);
 }
 
 static struct listener *

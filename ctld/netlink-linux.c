@@ -292,6 +292,108 @@ nl_link_set(int ifindex, int up, unsigned mtu)
 	return nl_talk(nlh, NULL, NULL, NULL);
 }
 
+/*
+ * Link groups, for removing many links at once (netlink.h): the kernel
+ * unregisters the devices one request deletes as one batch, with one
+ * round of RCU grace periods for all of them, where closing N TUNs one
+ * by one waits N rounds (~20 ms each).
+ */
+int
+nl_link_group_set(int ifindex, uint32_t group)
+{
+	uint8_t			 buf[NL_SENDBUF];
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+	void			*x;
+
+	if (ifindex <= 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	nlh = nl_msg_start(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), &x);
+	ifi = x;
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+	return nl_talk(nlh, NULL, NULL, NULL);
+}
+
+struct nl_group_count {
+	uint32_t	group;
+	size_t		n;
+};
+
+static int
+nl_link_group_cb(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nl_group_count	*gc = arg;
+	const struct nlattr	*a;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(struct ifinfomsg)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	mnl_attr_for_each(a, nlh, sizeof(struct ifinfomsg)) {
+		if (mnl_attr_get_type(a) != IFLA_GROUP)
+			continue;
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0) {
+			errno = EBADMSG;
+			return -1;
+		}
+		if (mnl_attr_get_u32(a) == gc->group)
+			gc->n++;
+	}
+	return 0;
+}
+
+int
+nl_link_group_count(uint32_t group, size_t *n)
+{
+	uint8_t			 buf[NL_SENDBUF];
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+	struct nl_group_count	 gc = { group, 0 };
+	void			*x;
+	int			 intr = 0;
+
+	nlh = nl_msg_start(buf, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi), &x);
+	ifi = x;
+	ifi->ifi_family = AF_UNSPEC;
+	/* No statistics or VF data: only the group is wanted. */
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, 0);
+	if (nl_talk(nlh, nl_link_group_cb, &gc, &intr) == -1)
+		return -1;
+	/* Links came or went meanwhile: the count may be wrong. */
+	if (intr) {
+		errno = EAGAIN;
+		return -1;
+	}
+	*n = gc.n;
+	return 0;
+}
+
+int
+nl_link_group_del(uint32_t group)
+{
+	uint8_t			 buf[NL_SENDBUF];
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+	void			*x;
+
+	/* Group 0 is every link nobody put in a group. */
+	if (group == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	nlh = nl_msg_start(buf, RTM_DELLINK, NLM_F_ACK, sizeof(*ifi), &x);
+	ifi = x;
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
+	return nl_talk(nlh, NULL, NULL, NULL);
+}
+
 static int
 nl_addr(uint16_t type, uint16_t flags, int ifindex, const struct prefix *p)
 {

@@ -43,6 +43,14 @@ int	 tun_set_carrier(int fd, int on);
 int	 nl_init(void);
 void	 nl_close(void);
 int	 nl_link_set(int ifindex, int up, unsigned mtu);
+/*
+ * Deleting many links at once, which the kernel does in one batch: put
+ * each in a group, check no one else's link is in it (count), delete the
+ * group.  Group 0 is the default of every link and is refused.
+ */
+int	 nl_link_group_set(int ifindex, uint32_t group);
+int	 nl_link_group_count(uint32_t group, size_t *n);
+int	 nl_link_group_del(uint32_t group);
 /* A local address on the link; IPv6 without duplicate detection. */
 int	 nl_addr_add(int ifindex, const struct prefix *);
 int	 nl_addr_del(int ifindex, const struct prefix *);

@@ -247,14 +247,61 @@ peer_stop_all(const char *reason)
 }
 
 /*
+ * Our TUNs, deleted in one request.  Closing them one by one makes the
+ * kernel unregister each on its own, ~20 ms apiece: 20 s for a gateway
+ * with 1000 peers, past systemd's stop timeout.  One RTM_DELLINK for a
+ * link group unregisters them all as one batch.  The group is random and
+ * checked to hold only our links (another ipcpd in this namespace does
+ * the same with its own), else they go one by one after all.  0: done.
+ */
+static int
+peer_tun_delete_all(void)
+{
+	struct peer	*p;
+	uint32_t	 group;
+	size_t		 ours = 0, n;
+
+	/* Above 2^31: far from the small groups people give by hand. */
+	group = 0x80000000U | randombytes_uniform(0x7fffffffU);
+	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
+		if (p->tun_fd == -1)
+			continue;
+		if (nl_link_group_set(p->ifindex, group) == -1) {
+			log_warn("peer %s: link group", p->conf.name);
+			return -1;
+		}
+		ours++;
+	}
+	if (ours < 2)
+		return -1;
+	if (nl_link_group_count(group, &n) == -1) {
+		log_warn("link group %u", group);
+		return -1;
+	}
+	if (n != ours) {
+		log_warnx("link group %u holds %zu links, not our %zu; "
+		    "removing ours one by one", group, n, ours);
+		return -1;
+	}
+	if (nl_link_group_del(group) == -1) {
+		log_warn("removing %zu interfaces", ours);
+		return -1;
+	}
+	log_debug("removed %zu interfaces at once", ours);
+	return 0;
+}
+
+/*
  * At exit, once the forwarders are gone and the RIB is freed: TUNs
- * closed, so they vanish, and the kernel's routes through them too.
+ * deleted, and the kernel's routes through them with them.
  */
 void
 peer_free_all(void)
 {
 	struct peer	*p;
 
+	/* Whatever is left, closing the fds removes. */
+	(void)peer_tun_delete_all();
 	while ((p = TAILQ_FIRST(&ipcpd->peers)) != NULL) {
 		peer_tun_close(p);
 		peer_unlink(p);
@@ -417,22 +464,30 @@ peer_timer_cb(uv_timer_t *t)
 	peer_fsm(t->data, PEER_EV_TIMER, NULL);
 }
 
-/* Exponential backoff with +-25% jitter, so peers do not redial in step. */
+/*
+ * Exponential backoff with +-25% jitter, so peers do not redial in step;
+ * kept short for a while after the peer said goodbye.
+ */
 static void
 peer_backoff(struct peer *p)
 {
-	unsigned	delay, jitter;
+	unsigned	delay, jitter, max = PEER_BACKOFF_MAX_MS;
 
+	if (p->goodbye_ms != 0 &&
+	    now_ms() - p->goodbye_ms < PEER_GOODBYE_WINDOW_MS)
+		max = PEER_GOODBYE_BACKOFF_MS;
 	if (p->backoff_ms == 0)
 		p->backoff_ms = PEER_BACKOFF_MIN_MS;
+	if (p->backoff_ms > max)
+		p->backoff_ms = max;
 	jitter = p->backoff_ms / 2;
 	delay = p->backoff_ms - jitter / 2 + randombytes_uniform(jitter + 1);
 	log_debug("peer %s: redial in %u ms%s%s", p->conf.name, delay,
 	    p->last_error[0] != '\0' ? " after " : "", p->last_error);
 	uv_timer_start(&p->timer, peer_timer_cb, delay, 0);
 	p->backoff_ms *= 2;
-	if (p->backoff_ms > PEER_BACKOFF_MAX_MS)
-		p->backoff_ms = PEER_BACKOFF_MAX_MS;
+	if (p->backoff_ms > max)
+		p->backoff_ms = max;
 }
 
 /*
@@ -477,6 +532,16 @@ peer_connect(struct peer *p, enum peer_event ev)
 	if (!p->conf.has_endpoint)
 		return PEER_STATE_WAITING;
 	peer_set_state(p, PEER_STATE_CONNECTING, ev);
+	/*
+	 * No fds for a session: no handshake either (it would be thrown
+	 * away, on both sides), and no dial until the backoff is over.
+	 */
+	if (!fwd_room()) {
+		peer_error(p, "no file descriptors for a session");
+		hs_result_count(p, HS_RESULT_ERROR);
+		peer_backoff(p);
+		return PEER_STATE_BACKOFF;
+	}
 	/* A dial that fails at once goes to backoff like a later failure. */
 	if (dial_start(p) == -1) {
 		hs_result_count(p, HS_RESULT_CONNECT);
@@ -494,6 +559,24 @@ peer_after_session(struct peer *p)
 	if (!p->conf.has_endpoint)
 		return PEER_STATE_WAITING;
 	peer_backoff(p);
+	return PEER_STATE_BACKOFF;
+}
+
+/* After the peer's goodbye: soon, and with a short backoff for a while. */
+static enum peer_state
+peer_after_goodbye(struct peer *p)
+{
+	unsigned	delay;
+
+	if (!p->conf.has_endpoint)
+		return PEER_STATE_WAITING;
+	p->goodbye_ms = now_ms();
+	p->backoff_ms = 0;
+	delay = PEER_GOODBYE_MIN_MS +
+	    randombytes_uniform(PEER_GOODBYE_SPREAD_MS);
+	log_debug("peer %s: said goodbye; redial in %u ms", p->conf.name,
+	    delay);
+	uv_timer_start(&p->timer, peer_timer_cb, delay, 0);
 	return PEER_STATE_BACKOFF;
 }
 
@@ -618,6 +701,7 @@ void
 peer_fsm(struct peer *p, enum peer_event ev, const void *arg)
 {
 	enum peer_state	next = p->state;
+	int		bye;
 
 	if (ev == PEER_EV_DELETE) {
 		peer_delete(p, arg);
@@ -655,8 +739,9 @@ peer_fsm(struct peer *p, enum peer_event ev, const void *arg)
 	case PEER_EV_SESSION_DOWN:
 		if (p->fwd != arg || p->state != PEER_STATE_UP)
 			break;
+		bye = fwd_peer_goodbye(arg);
 		peer_session_end(p);
-		next = peer_after_session(p);
+		next = bye ? peer_after_goodbye(p) : peer_after_session(p);
 		break;
 	case PEER_EV_FWD_HUNG:
 		if (p->fwd != arg || p->state != PEER_STATE_UP)

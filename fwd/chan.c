@@ -49,16 +49,15 @@ chan_update_poll(struct fwd *f)
 	/* Before the loop runs, setup is read with poll(2) instead. */
 	if (!f->running)
 		return;
+	/* Even while not reading: ipcpd gone is news (chan_gone). */
+	events |= UV_DISCONNECT;
 	if (f->ctl_pending == NULL)
 		events |= UV_READABLE;
 	if (msgq_pending(&f->chan_out))
 		events |= UV_WRITABLE;
 	if (events == f->chan_events)
 		return;
-	if (events == 0)
-		uv_poll_stop(&f->chan_poll);
-	else
-		uv_poll_start(&f->chan_poll, events, chan_poll_cb);
+	uv_poll_start(&f->chan_poll, events, chan_poll_cb);
 	f->chan_events = events;
 }
 
@@ -75,6 +74,8 @@ chan_flush(struct fwd *f)
 void
 chan_send(struct fwd *f, const Ipcp__Envelope *env)
 {
+	if (f->chan_gone)
+		return;
 	if (msgq_push(&f->chan_out, &msg_chan_from_fwd, env, -1) == -1) {
 		/* Megabytes behind: ipcpd is stuck, and we cannot say so. */
 		if (errno == ENOBUFS)
@@ -91,7 +92,7 @@ chan_log_sink(int priority, const char *line)
 	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
 	Ipcp__FwdLog	 log;
 
-	if (f == NULL)
+	if (f == NULL || f->chan_gone)
 		return;
 	msg_fwd_log_build(&env, &log, priority, line);
 	/* A log line is worth less than what queues behind it: drop it. */
@@ -131,6 +132,7 @@ last_words(struct fwd *f, int say_goodbye, const char *reason)
 	if (f->keys_ready)
 		chan_stats(f, 1);
 	msg_fwd_close_build(&env, &cl, reason);
+	cl.peer_goodbye = f->peer_goodbye;
 	chan_send(f, &env);
 }
 
@@ -245,8 +247,11 @@ update_apply(struct fwd *f, const Ipcp__FwdParams *u)
 	 * Restarted timers push the next heartbeat and the dead-peer check
 	 * back: only when they changed (not for ipcpctl log verbose).
 	 */
-	if (f->params.heartbeat_ms != hb || f->params.dead_after_ms != dead)
+	if (f->params.heartbeat_ms != hb || f->params.dead_after_ms != dead) {
 		fwd_timers_start(f);
+		/* A slow tick may be further off than the new dead-after/3. */
+		fwd_stats_wake(f);
+	}
 	log_debug("settings updated by ipcpd");
 }
 
@@ -274,6 +279,18 @@ chan_dispatch(struct fwd *f, Ipcp__Envelope *env)
 	return 0;
 }
 
+/*
+ * ipcpd has gone (crashed, killed): nobody to forward for.  Exit now, so
+ * the TUN we hold goes and a new ipcpd can make it again, and say
+ * goodbye, so the peer redials soon instead of backing off.
+ */
+static void
+chan_gone(struct fwd *f)
+{
+	f->chan_gone = 1;
+	fwd_end(f, 1, 1, "ipcpd is gone");
+}
+
 void
 chan_poll_cb(uv_poll_t *h, int status, int events)
 {
@@ -283,6 +300,9 @@ chan_poll_cb(uv_poll_t *h, int status, int events)
 
 	if (status < 0)
 		fwd_exit(f, 1);
+	/* Not reading (a CONTROL waits), yet ipcpd's end has closed. */
+	if ((events & UV_DISCONNECT) && !(events & UV_READABLE))
+		chan_gone(f);
 	if (events & UV_WRITABLE)
 		chan_flush(f);
 	for (i = 0; (events & UV_READABLE) && i < CHAN_BATCH &&
@@ -294,7 +314,7 @@ chan_poll_cb(uv_poll_t *h, int status, int events)
 			if (errno == EINTR)
 				continue;
 			if (errno == EPIPE || errno == ECONNRESET)
-				fwd_exit(f, 1);
+				chan_gone(f);
 			/* A body this channel does not carry: a broken ipcpd. */
 			if (errno == EPROTO)
 				fwd_end(f, 1, 1, "unexpected message from "

@@ -104,17 +104,50 @@ fwd_timers_start(struct fwd *f)
 	uv_timer_start(&f->dead_timer, dead_cb, f->params.dead_after_ms, 0);
 }
 
+/* The rarest ticks that keep ipcpd's watchdog content (fwd.h). */
+static unsigned
+stats_idle_ms(const struct fwd *f)
+{
+	unsigned	ms = f->params.dead_after_ms / 3;
+
+	return ms > FWD_STATS_MS ? ms : FWD_STATS_MS;
+}
+
+/*
+ * One tick: counters to ipcpd if they changed (or, on a slow tick,
+ * anyway), memory back to the kernel when idle, a rekey when due.  Then
+ * the next: soon while anything moves, else a third of dead-after away.
+ * The legacy wire keeps to FWD_STATS_MS (its timers are its own).
+ */
 static void
 stats_cb(uv_timer_t *t)
 {
-	struct fwd	*f = t->data;
+	struct fwd		*f = t->data;
+	struct fwd_counters	 cur = f->st;
+	int			 idle;
 
-	chan_stats(f, 0);
-	if (f->legacy)
+	chan_stats(f, f->stats_idle);
+	if (!f->legacy) {
+		stream_trim(f);
+		stream_rekey_check(f);
+		stream_flush(f);
+	}
+	/* Heartbeats move only the round trip: that is no traffic. */
+	cur.rtt_us = f->st_tick.rtt_us;
+	idle = !f->legacy && memcmp(&cur, &f->st_tick, sizeof(cur)) == 0;
+	f->st_tick = f->st;
+	f->stats_idle = idle;
+	uv_timer_start(&f->stats_timer, stats_cb,
+	    idle ? stats_idle_ms(f) : FWD_STATS_MS, 0);
+}
+
+void
+fwd_stats_wake(struct fwd *f)
+{
+	if (!f->stats_idle)
 		return;
-	stream_trim(f);
-	stream_rekey_check(f);
-	stream_flush(f);
+	f->stats_idle = 0;
+	uv_timer_start(&f->stats_timer, stats_cb, FWD_STATS_MS, 0);
 }
 
 /* Everything the loop needs exists before the sandbox forbids making it. */
@@ -215,7 +248,7 @@ fwd_main(void)
 		packet_update_poll(f);
 		fwd_timers_start(f);
 	}
-	uv_timer_start(&f->stats_timer, stats_cb, FWD_STATS_MS, FWD_STATS_MS);
+	uv_timer_start(&f->stats_timer, stats_cb, FWD_STATS_MS, 0);
 	log_debug("session up, pid %d", (int)getpid());
 
 	uv_run(&f->loop, UV_RUN_DEFAULT);

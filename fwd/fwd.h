@@ -79,9 +79,11 @@
 /* After fwd_close from ipcpd, time to flush the CLOSE frame. */
 #define FWD_CLOSE_FLUSH_MS	1000
 /*
- * Counters go to ipcpd this often when they moved.  When they did not,
- * at least every third of dead-after, so ipcpd, which kills a forwarder
- * silent for dead-after, always hears from a live one in time.
+ * Counters go to ipcpd this often while they move.  When they did not
+ * move for a tick, the next is a third of dead-after away and reports
+ * whatever it finds, so ipcpd, which kills a forwarder silent for
+ * dead-after, always hears from a live one in time, and an idle session
+ * costs few wakeups on either side (fwd.c stats_cb).
  */
 #define FWD_STATS_MS		1000
 /*
@@ -170,9 +172,13 @@ struct fwd {
 	int			 trimmed;	/* pages given back since */
 	int			 closing;	/* flushing the CLOSE frame */
 	char			 close_reason[FWD_REASON_LEN];
+	int			 peer_goodbye;	/* the peer said goodbye */
+	int			 chan_gone;	/* ipcpd's end closed */
 
 	struct fwd_counters	 st;
 	struct fwd_counters	 st_sent;	/* as last reported */
+	struct fwd_counters	 st_tick;	/* as at the last stats tick */
+	int			 stats_idle;	/* the next tick is the slow one */
 	uint64_t		 st_sent_ms;
 	struct log_ratelimit	 drop_rl;
 	struct log_ratelimit	 ctl_rl;	/* bad CONTROL from the peer */
@@ -190,6 +196,8 @@ void	 fwd_exit(struct fwd *, int status) __attribute__((noreturn));
 void	 fwd_shutdown(struct fwd *, const char *why);
 /* Heartbeat and dead-peer timers from f->params (again after a reload). */
 void	 fwd_timers_start(struct fwd *);
+/* Traffic: counters go to ipcpd every FWD_STATS_MS again. */
+void	 fwd_stats_wake(struct fwd *);
 
 /* chan.c */
 void	 chan_init(struct fwd *);

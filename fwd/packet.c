@@ -62,6 +62,7 @@ packet_poll_cb(uv_poll_t *h, int status, int events)
 
 	if (status < 0)
 		fwd_end(f, 0, 1, "TUN: %s", uv_strerror(status));
+	fwd_stats_wake(f);
 	for (i = 0; i < FWD_TUN_BATCH && !f->closing; i++) {
 		if ((buf = stream_data_reserve(f)) == NULL) {
 			/* Full: give the socket what it takes, then look. */
@@ -178,6 +179,7 @@ packet_deliver(struct fwd *f, uint8_t *p, size_t len)
 	size_t		 i;
 	ssize_t		 n;
 
+	fwd_stats_wake(f);
 	switch (vnet_check(p, len, &pkt)) {
 	case VNET_OK:
 		break;

@@ -518,6 +518,7 @@ stream_dispatch(struct fwd *f, uint8_t type, uint8_t *p, size_t len)
 		break;
 	case FRAME_CLOSE:
 		sanitize(text, sizeof(text), p, len);
+		f->peer_goodbye = 1;
 		fwd_end(f, 0, 0, "peer said goodbye: %s", text);
 	}
 }

@@ -61,6 +61,11 @@ fwd_timers_start(struct fwd *f)
 {
 }
 
+void
+fwd_stats_wake(struct fwd *f)
+{
+}
+
 /* ---- set-up, once, and per input ------------------------------------ */
 
 static void
