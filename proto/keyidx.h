@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* The longest key: a public key (32) or a name (32) fits. */
 #define KEYIDX_KEY_MAX	48
@@ -40,19 +41,19 @@ void	 keyidx_free(struct keyidx *);
 static inline int
 keyidx_add_str(struct keyidx *ki, const char *s, void *val)
 {
-	return keyidx_add(ki, s, __builtin_strlen(s), val);
+	return keyidx_add(ki, s, strlen(s), val);
 }
 
 static inline void *
 keyidx_get_str(const struct keyidx *ki, const char *s)
 {
-	return keyidx_get(ki, s, __builtin_strlen(s));
+	return keyidx_get(ki, s, strlen(s));
 }
 
 static inline int
 keyidx_del_str(struct keyidx *ki, const char *s, const void *val)
 {
-	return keyidx_del(ki, s, __builtin_strlen(s), val);
+	return keyidx_del(ki, s, strlen(s), val);
 }
 
 #endif
