@@ -104,7 +104,7 @@ fuzz_obj = $(patsubst %.c,$(B)/fuzz/obj/%.o,$(patsubst $(B)/%,%,$(1)))
 FUZZ_LIB_OBJS := $(call fuzz_obj,$(PROTO_SRCS) $(AEAD_SRCS))
 
 .PHONY: all deps check unit netns config-tests demo install clean bench \
-	bench-mesh fuzz fuzz-build units deb
+	bench-mesh bench-scale fuzz fuzz-build units deb
 all: $(BINS)
 
 deps:
@@ -201,6 +201,11 @@ bench: deps all
 # Routing: convergence, failover, reload time, CONTROL bytes (bench/mesh.sh).
 bench-mesh: deps all
 	@IPCP_BUILD=$(abspath $(B)) bench/mesh.sh $(BENCH_ARGS)
+
+# Size: a gateway with N clients and a 50-node mesh (bench/scale.sh), e.g.
+# make bench-scale BENCH_ARGS="100 300 1000".
+bench-scale: deps all
+	@IPCP_BUILD=$(abspath $(B)) bench/scale.sh $(BENCH_ARGS)
 
 # The units name the programs where they are installed, so they are made
 # from contrib/*.service.in when installing (and by `make units' into

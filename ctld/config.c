@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "keyidx.h"
 #include "legacy.h"
 
 #define CONFIG_HEARTBEAT_MAX	3600
@@ -91,6 +92,15 @@ struct parse {
 	int		 keyline[KEY_MAX];	/* in this section */
 	int		 node_line;	/* of [node], 0 until seen */
 	int		 offload_line;	/* offload = on, said in so many words */
+	/*
+	 * The peers so far by name, public key and interface, for the
+	 * duplicate checks: a gateway's file has thousands of peers, and a
+	 * scan of all earlier ones per peer made parsing quadratic.
+	 */
+	struct keyidx	 names;
+	struct keyidx	 keys;
+	struct keyidx	 ifnames;
+	int		 legacy_waiting; /* legacy peers without endpoint */
 };
 
 struct keyword {
@@ -346,6 +356,24 @@ node_has_v6(const struct config *conf, char out[PREFIX_STRLEN])
 	return 0;
 }
 
+/* A peer under its name, key or interface, for the later ones to check. */
+static int
+index_add(struct parse *p, struct keyidx *ki, const void *key, size_t len,
+    struct peer_conf *pc)
+{
+	if (keyidx_add(ki, key, len, pc) == -1)
+		return perr(p, p->line, "%s", strerror(errno));
+	return 0;
+}
+
+static void
+index_free(struct parse *p)
+{
+	keyidx_free(&p->names);
+	keyidx_free(&p->keys);
+	keyidx_free(&p->ifnames);
+}
+
 static int
 set_name(struct parse *p, const char *key, char *value)
 {
@@ -354,10 +382,9 @@ set_name(struct parse *p, const char *key, char *value)
 	if (!name_valid(value))
 		return perr(p, p->line, "%s: \"%s\" is not a valid name "
 		    "(expected " NAME_EXPECT ")", key, value);
-	TAILQ_FOREACH(pc, &p->conf->peers, entry)
-		if (strcmp(pc->name, value) == 0)
-			return perr(p, p->line, "%s: \"%s\" is also the name "
-			    "of a peer (line %d)", key, value, pc->line);
+	if ((pc = keyidx_get_str(&p->names, value)) != NULL)
+		return perr(p, p->line, "%s: \"%s\" is also the name "
+		    "of a peer (line %d)", key, value, pc->line);
 	strcpy(p->conf->name, value);
 	return 0;
 }
@@ -380,11 +407,10 @@ set_private_key(struct parse *p, const char *key, char *value)
 	if (r == -1)
 		return perr(p, p->line, "%s: %s does not hold a usable X25519 "
 		    "private key", key, value);
-	TAILQ_FOREACH(pc, &conf->peers, entry)
-		if (sodium_memcmp(pc->pubkey, conf->key.pub, KEY_LEN) == 0)
-			return perr(p, p->line, "%s: its public key is also "
-			    "the public-key of peer %s (line %d)", key,
-			    pc->name, pc->line);
+	if ((pc = keyidx_get(&p->keys, conf->key.pub, KEY_LEN)) != NULL)
+		return perr(p, p->line, "%s: its public key is also "
+		    "the public-key of peer %s (line %d)", key,
+		    pc->name, pc->line);
 	return 0;
 }
 
@@ -635,16 +661,14 @@ set_public_key(struct parse *p, const char *key, char *value)
 	if (sodium_is_zero(p->peer->pubkey, KEY_LEN))
 		return perr(p, p->line, "%s: the all-zero key is not a public "
 		    "key", key);
-	TAILQ_FOREACH(pc, &conf->peers, entry)
-		if (pc != p->peer &&
-		    sodium_memcmp(pc->pubkey, p->peer->pubkey, KEY_LEN) == 0)
-			return perr(p, p->line, "%s: same as the public-key of "
-			    "peer %s (line %d)", key, pc->name, pc->line);
+	if ((pc = keyidx_get(&p->keys, p->peer->pubkey, KEY_LEN)) != NULL)
+		return perr(p, p->line, "%s: same as the public-key of "
+		    "peer %s (line %d)", key, pc->name, pc->line);
 	if (p->node_line != 0 && p->conf->private_key_file[0] != '\0' &&
 	    sodium_memcmp(conf->key.pub, p->peer->pubkey, KEY_LEN) == 0)
 		return perr(p, p->line, "%s: this is the node's own public "
 		    "key", key);
-	return 0;
+	return index_add(p, &p->keys, p->peer->pubkey, KEY_LEN, p->peer);
 }
 
 static int
@@ -711,13 +735,12 @@ set_interface(struct parse *p, const char *key, char *value)
 	if (!ifname_valid(value))
 		return perr(p, p->line, "%s: \"%s\" is not a valid interface "
 		    "name (expected " IFNAME_EXPECT ")", key, value);
-	TAILQ_FOREACH(pc, &p->conf->peers, entry)
-		if (pc != p->peer && strcmp(pc->ifname, value) == 0)
-			return perr(p, p->line, "%s: %s is also the interface "
-			    "of peer %s (line %d)", key, value, pc->name,
-			    pc->line);
+	if ((pc = keyidx_get_str(&p->ifnames, value)) != NULL)
+		return perr(p, p->line, "%s: %s is also the interface "
+		    "of peer %s (line %d)", key, value, pc->name,
+		    pc->line);
 	strcpy(p->peer->ifname, value);
-	return 0;
+	return index_add(p, &p->ifnames, value, strlen(value), p->peer);
 }
 
 static int
@@ -784,7 +807,6 @@ static int
 legacy_peer_end(struct parse *p)
 {
 	struct peer_conf	*pc = p->peer, *o;
-	size_t			 waiting = 0;
 	int			 line;
 
 	if ((line = p->keyline[KEY_PUBLIC_KEY]) != 0)
@@ -801,20 +823,18 @@ legacy_peer_end(struct parse *p)
 	crypto_generichash(pc->pubkey, KEY_LEN,
 	    (const uint8_t *)CONFIG_LEGACY_LABEL, strlen(CONFIG_LEGACY_LABEL),
 	    pc->psk, KEY_LEN);
-	TAILQ_FOREACH(o, &p->conf->peers, entry) {
-		if (o == pc)
-			continue;
-		if (sodium_memcmp(o->pubkey, pc->pubkey, KEY_LEN) == 0)
-			return perr(p, p->keyline[KEY_PSK], "psk: the same "
-			    "secret as legacy peer %s (line %d); nothing "
-			    "would tell them apart", o->name, o->line);
-		if (o->wire == CONFIG_WIRE_LEGACY && !o->has_endpoint)
-			waiting++;
-	}
-	if (!pc->has_endpoint && waiting >= CONFIG_LEGACY_WAITING_MAX)
+	/* The keys index holds every earlier peer, legacy or not. */
+	if ((o = keyidx_get(&p->keys, pc->pubkey, KEY_LEN)) != NULL)
+		return perr(p, p->keyline[KEY_PSK], "psk: the same "
+		    "secret as legacy peer %s (line %d); nothing "
+		    "would tell them apart", o->name, o->line);
+	if (!pc->has_endpoint &&
+	    p->legacy_waiting++ >= CONFIG_LEGACY_WAITING_MAX)
 		return perr(p, p->sec_line, "[peer %s]: more than %d legacy "
 		    "peers without an endpoint (each connection is tried "
 		    "against every one)", pc->name, CONFIG_LEGACY_WAITING_MAX);
+	if (index_add(p, &p->keys, pc->pubkey, KEY_LEN, pc) == -1)
+		return -1;
 	if (p->offload_line != 0)
 		pwarn(p, p->offload_line, "offload: not for legacy peer %s "
 		    "(line %d): its interface runs without offloads", pc->name,
@@ -874,13 +894,15 @@ section_end(struct parse *p)
 			    pc->name, pc->name, IFNAMSIZ - 1);
 		snprintf(pc->ifname, sizeof(pc->ifname), CONFIG_IFPREFIX "%s",
 		    pc->name);
-		TAILQ_FOREACH(o, &conf->peers, entry)
-			if (o != pc && strcmp(o->ifname, pc->ifname) == 0)
-				return perr(p, p->sec_line, "[peer %s]: the "
-				    "default interface %s is also the "
-				    "interface of peer %s (line %d); set "
-				    "interface", pc->name, pc->ifname,
-				    o->name, o->line);
+		if ((o = keyidx_get_str(&p->ifnames, pc->ifname)) != NULL)
+			return perr(p, p->sec_line, "[peer %s]: the "
+			    "default interface %s is also the "
+			    "interface of peer %s (line %d); set "
+			    "interface", pc->name, pc->ifname,
+			    o->name, o->line);
+		if (index_add(p, &p->ifnames, pc->ifname,
+		    strlen(pc->ifname), pc) == -1)
+			return -1;
 		break;
 	}
 	p->sec = SEC_NONE;
@@ -925,10 +947,9 @@ section_begin(struct parse *p, char *name)
 	if (!name_valid(s))
 		return perr(p, p->line, "[peer %s]: \"%s\" is not a valid peer "
 		    "name (expected " NAME_EXPECT ")", s, s);
-	TAILQ_FOREACH(pc, &conf->peers, entry)
-		if (strcmp(pc->name, s) == 0)
-			return perr(p, p->line, "duplicate peer name \"%s\" "
-			    "(first at line %d)", s, pc->line);
+	if ((pc = keyidx_get_str(&p->names, s)) != NULL)
+		return perr(p, p->line, "duplicate peer name \"%s\" "
+		    "(first at line %d)", s, pc->line);
 	if (strcmp(conf->name, s) == 0)
 		return perr(p, p->line, "[peer %s]: \"%s\" is this node's own "
 		    "name", s, s);
@@ -944,6 +965,8 @@ section_begin(struct parse *p, char *name)
 	pc->line = p->line;
 	TAILQ_INSERT_TAIL(&conf->peers, pc, entry);
 	conf->n_peers++;
+	if (index_add(p, &p->names, pc->name, strlen(pc->name), pc) == -1)
+		return -1;
 	p->peer = pc;
 	p->sec = SEC_PEER;
 	return 0;
@@ -1203,8 +1226,10 @@ config_parse(const char *path, char *err, size_t errlen)
 		perr(&p, 0, "missing [node] section");
 		goto fail;
 	}
+	index_free(&p);
 	return p.conf;
 fail:
+	index_free(&p);
 	config_free(p.conf);
 	return NULL;
 }

@@ -27,7 +27,7 @@
  */
 #define CONFIG_LISTEN_MAX	64
 #define CONFIG_PREFIX_MAX	256	/* address, announce, allowed-ips */
-#define CONFIG_PEERS_MAX	1024
+#define CONFIG_PEERS_MAX	8192
 #define CONFIG_WARN_MAX		16
 #define CONFIG_WARN_LEN		256
 /* A config file is text a person wrote; past this it is not one. */

@@ -254,8 +254,6 @@ void		 peer_remove(struct peer *, const char *reason);
 void		 peer_fsm(struct peer *, enum peer_event, const void *arg);
 void		 peer_stop_all(const char *reason);
 void		 peer_free_all(void);
-struct peer	*peer_by_key(const uint8_t pubkey[KEY_LEN]);
-struct peer	*peer_by_name(const char *);
 /* An up peer whose hello named this node. */
 struct peer	*peer_by_node(const char *node);
 const char	*peer_state_name(enum peer_state);
@@ -274,6 +272,15 @@ void		 peer_tun_retry_all(void);
 /* The node's addresses changed: add and remove them on every TUN. */
 void		 peer_addresses_sync(const struct config *old);
 void		 peer_offload_sync(void);
+
+/* peertab.c: the peers by key and by name, kept in step with their config. */
+int		 peertab_add(struct peer *);
+void		 peertab_del(struct peer *);
+/* p->conf = *pc, moving it in the indexes when its name or key changed. */
+void		 peertab_set_conf(struct peer *, const struct peer_conf *);
+void		 peertab_free(void);
+struct peer	*peer_by_key(const uint8_t pubkey[KEY_LEN]);
+struct peer	*peer_by_name(const char *);
 
 /* peerdiag.c */
 /* "ok", "connect_failed", "bad_mac1", ...: metric labels too. */

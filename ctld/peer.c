@@ -205,6 +205,10 @@ peer_add(const struct peer_conf *pc)
 	p->ctl_rate = (struct log_ratelimit)LOG_RATELIMIT_INIT(
 	    PEER_CONTROL_BURST, PEER_CONTROL_EVERY_MS);
 	TAILQ_INIT(&p->rib_in);
+	if (peertab_add(p) == -1) {
+		free(p);
+		return NULL;
+	}
 	uv_timer_init(ipcpd->loop, &p->timer);
 	p->timer.data = p;
 	TAILQ_INSERT_TAIL(&ipcpd->peers, p, entry);
@@ -233,6 +237,7 @@ static void
 peer_unlink(struct peer *p)
 {
 	TAILQ_REMOVE(&ipcpd->peers, p, entry);
+	peertab_del(p);
 	ipcpd->n_peers--;
 	uv_close((uv_handle_t *)&p->timer, peer_timer_closed);
 }
@@ -306,30 +311,6 @@ peer_free_all(void)
 		peer_tun_close(p);
 		peer_unlink(p);
 	}
-}
-
-struct peer *
-peer_by_key(const uint8_t pubkey[KEY_LEN])
-{
-	struct peer	*p;
-
-	/* A legacy peer's "key" is a hash: no handshake may claim it. */
-	TAILQ_FOREACH(p, &ipcpd->peers, entry)
-		if (p->conf.wire != CONFIG_WIRE_LEGACY &&
-		    sodium_memcmp(p->conf.pubkey, pubkey, KEY_LEN) == 0)
-			return p;
-	return NULL;
-}
-
-struct peer *
-peer_by_name(const char *name)
-{
-	struct peer	*p;
-
-	TAILQ_FOREACH(p, &ipcpd->peers, entry)
-		if (strcmp(p->conf.name, name) == 0)
-			return p;
-	return NULL;
 }
 
 struct peer *
@@ -649,7 +630,7 @@ peer_reconfigure(struct peer *p, const struct peer_conf *pc)
 {
 	struct peer_conf	old = p->conf;
 
-	p->conf = *pc;
+	peertab_set_conf(p, pc);
 	if (p->tun_fd != -1 && old.mtu != pc->mtu &&
 	    nl_link_set(p->ifindex, 1, pc->mtu) == -1)
 		log_warn("peer %s: mtu %u", pc->name, pc->mtu);
@@ -672,7 +653,7 @@ peer_restart(struct peer *p, const struct peer_conf *pc)
 		peer_tun_close(p);
 	if (sodium_memcmp(p->conf.pubkey, pc->pubkey, KEY_LEN) != 0)
 		memset(p->last_ts, 0, sizeof(p->last_ts));
-	p->conf = *pc;
+	peertab_set_conf(p, pc);
 	p->gen = ++generations;
 	p->backoff_ms = 0;
 	/* To or from wire = legacy: its TUN's offloads go or come. */

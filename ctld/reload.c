@@ -214,7 +214,7 @@ apply(struct config *new, const struct reconf *r, char *err, size_t errlen)
 		case RECONF_KEEP:
 			/* The same settings; the copy is refreshed only. */
 			if (peers[i] != NULL)
-				peers[i]->conf = *rp->new;
+				peertab_set_conf(peers[i], rp->new);
 			break;
 		case RECONF_CHANGE:
 			if (peers[i] != NULL)

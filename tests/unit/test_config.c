@@ -567,6 +567,114 @@ test_several_peers(void **state)
 	config_free(conf);
 }
 
+/*
+ * A gateway's file: 5000 peers parse (the duplicate checks are lookups,
+ * not a scan of every earlier peer), and a duplicate name, key or
+ * interface after all of them is still found and named with the line
+ * of the first.
+ */
+#define MANY		5000
+#define MANY_LINE(i)	(5 + 3 * (i))	/* of [peer p<i>] */
+
+static uint8_t	many_keys[MANY + 2][KEY_LEN];
+
+static struct config *
+parse_many(const char *tail, char *err, size_t errlen)
+{
+	char	*buf, *o, b64[KEY_B64_LEN];
+	size_t	 i, cap = 128 * (MANY + 10);
+
+	assert_non_null(buf = malloc(cap));
+	o = buf + sprintf(buf, "[node]\nname = alpha\nprivate-key = "
+	    "%s/node.key\nuser = nobody\n", dir);
+	for (i = 0; i < MANY; i++) {
+		key_to_base64(b64, many_keys[i]);
+		o += sprintf(o, "[peer p%zu]\npublic-key = %s\n"
+		    "allowed-ips = 10.%zu.%zu.1/32\n", i, b64, i / 250,
+		    i % 250);
+	}
+	o += sprintf(o, "%s", tail);
+	assert_true((size_t)(o - buf) < cap);
+	write_file("t.conf", buf, o - buf);
+	free(buf);
+	return config_parse(conf_path, err, errlen);
+}
+
+static void
+many_error(const char *tail, const char *want_fmt, ...)
+{
+	struct config	*conf;
+	char		 err[1024], want[1024], *w;
+	va_list		 ap;
+
+	if ((conf = parse_many(tail, err, sizeof(err))) != NULL) {
+		config_free(conf);
+		fail_msg("parsed, expected an error for\n%s", tail);
+	}
+	w = want + sprintf(want, "%s:", conf_path);
+	va_start(ap, want_fmt);
+	vsnprintf(w, sizeof(want) - (w - want), want_fmt, ap);
+	va_end(ap);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("got  \"%s\"\n want \"%s...\"", err, want);
+}
+
+static void
+test_many_peers(void **state)
+{
+	struct config		*conf;
+	struct peer_conf	*pc;
+	char			 err[1024], tail[512], b64[KEY_B64_LEN];
+	char			 b64_new[KEY_B64_LEN], b64_new2[KEY_B64_LEN];
+	size_t			 i = 0, end = MANY_LINE(MANY);
+
+	randombytes_buf(many_keys, sizeof(many_keys));
+	if ((conf = parse_many("", err, sizeof(err))) == NULL)
+		fail_msg("unexpected error: %s", err);
+	assert_int_equal(conf->n_peers, MANY);
+	TAILQ_FOREACH(pc, &conf->peers, entry) {
+		char	name[16];
+
+		snprintf(name, sizeof(name), "p%zu", i);
+		assert_string_equal(pc->name, name);
+		assert_int_equal(pc->line, MANY_LINE(i));
+		i++;
+	}
+	assert_int_equal(i, MANY);
+	pc = config_peer_by_key(conf, many_keys[MANY - 1]);
+	assert_non_null(pc);
+	assert_string_equal(pc->name, "p4999");
+	assert_string_equal(pc->ifname, "ipcp-p4999");
+	config_free(conf);
+
+	many_error("[peer p4321]\n", "%zu: duplicate peer name \"p4321\" "
+	    "(first at line %d)", end, MANY_LINE(4321));
+	key_to_base64(b64, many_keys[3210]);
+	snprintf(tail, sizeof(tail), "[peer x]\npublic-key = %s\n", b64);
+	many_error(tail, "%zu: public-key: same as the public-key of peer "
+	    "p3210 (line %d)", end + 1, MANY_LINE(3210));
+	key_to_base64(b64_new, many_keys[MANY]);
+	key_to_base64(b64_new2, many_keys[MANY + 1]);
+	snprintf(tail, sizeof(tail), "[peer x]\npublic-key = %s\n"
+	    "interface = ipcp-p2000\n", b64_new);
+	many_error(tail, "%zu: interface: ipcp-p2000 is also the interface "
+	    "of peer p2000 (line %d)", end + 2, MANY_LINE(2000));
+	/* An explicit interface first, then a default one that clashes. */
+	snprintf(tail, sizeof(tail), "[peer y]\npublic-key = %s\n"
+	    "interface = ipcp-q\n[peer q]\npublic-key = %s\n", b64_new,
+	    b64_new2);
+	many_error(tail, "%zu: [peer q]: the default interface ipcp-q is "
+	    "also the interface of peer y (line %zu)", end + 3, end);
+	/* And one more of each after all that still parses. */
+	snprintf(tail, sizeof(tail), "[peer y]\npublic-key = %s\n"
+	    "interface = ipcp-q\n[peer q2]\npublic-key = %s\n", b64_new,
+	    b64_new2);
+	if ((conf = parse_many(tail, err, sizeof(err))) == NULL)
+		fail_msg("unexpected error: %s", err);
+	assert_int_equal(conf->n_peers, MANY + 2);
+	config_free(conf);
+}
+
 /* CRLF line ends, a UTF-8 byte order mark and `:' as separator. */
 static void
 test_crlf_bom(void **state)
@@ -615,6 +723,9 @@ static const struct error_case error_cases[] = {
 	    "8: public-key: same as the public-key of peer beta (line 5)" },
 	{ "own public key", NODE "[peer beta]\npublic-key = @PUB@\n",
 	    "6: public-key: this is the node's own public key" },
+	{ "node named as a peer, node last", "[peer beta]\npublic-key = "
+	    PUB_BETA "\n[node]\nname = beta\n",
+	    "4: name: \"beta\" is also the name of a peer (line 1)" },
 	{ "own public key, node last", "[peer beta]\npublic-key = @PUB@\n"
 	    NODE,
 	    "5: private-key: its public key is also the public-key of peer "
@@ -1063,7 +1174,7 @@ teardown(void **state)
 }
 
 #define N_ERRORS	(sizeof(error_cases) / sizeof(error_cases[0]))
-#define N_FIXED		13	/* entries of fixed[] in main */
+#define N_FIXED		14	/* entries of fixed[] in main */
 
 int
 main(void)
@@ -1075,6 +1186,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_v6),
 		cmocka_unit_test(test_several_peers),
+		cmocka_unit_test(test_many_peers),
 		cmocka_unit_test(test_repeated_lists),
 		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_crlf_bom),

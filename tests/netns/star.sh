@@ -1,0 +1,280 @@
+# SPDX-License-Identifier: ISC
+#
+# A star: one gateway ipcpd with N listed clients, each client its own
+# ipcpd in its own namespace, for t_scale.sh and bench/scale.sh.  Sourced
+# after lib.sh.
+#
+#                 ${PFX}gw: ipcpd gw, listens 0.0.0.0:5000, 10.77.0.1
+#   br0 10.100.0.1/16        br1 10.101.0.1/16        ...
+#    │ s1 ... s500            │ s501 ... s1000         (veths)
+#   eth0 in ${PFX}c1 ...     eth0 in ${PFX}c501 ...
+#   ipcpd c<i>: 10.78.x.y, dials its bridge's 10.1xx.0.1:5000
+#
+# A bridge takes at most 1024 ports, so there is one per STAR_PER_BRIDGE
+# clients.  The gateway's [peer c<i>] has interface ipcp-c<i> (the
+# default) and allowed-ips the client's /32.  Everything is made in a few
+# `ip -batch' runs and one python run, and torn down the same way
+# (star_teardown, from the EXIT trap): a thousand namespaces one `ip' at
+# a time take minutes.
+
+STAR_PER_BRIDGE=${STAR_PER_BRIDGE:-500}
+STAR_N=0
+STAR_GW_NS=${PFX}gw
+# Client pids, by index; the gateway's is DPID[gw].
+STAR_PIDS=()
+# Settings for every node's [node], e.g. "heartbeat-interval = 1".
+STAR_NODE_EXTRA=${STAR_NODE_EXTRA:-}
+
+star_ns() { echo "${PFX}c$1"; }
+star_gw() { ip netns exec "$STAR_GW_NS" "$@"; }
+
+star_build() {
+	local n=$1 i k j
+	need_root
+	STAR_N=$n
+	MY_NS+=("$STAR_GW_NS")
+	ip netns add "$STAR_GW_NS" || fail "ip netns add $STAR_GW_NS"
+	for i in $(seq 1 "$n"); do
+		MY_NS+=("$(star_ns "$i")")
+		echo "netns add $(star_ns "$i")"
+	done | ip -batch - || fail "cannot make $n namespaces"
+	{
+		echo "link set lo up"
+		for k in $(seq 0 $(( (n - 1) / STAR_PER_BRIDGE ))); do
+			echo "link add br$k type bridge"
+			echo "addr add 10.$((100 + k)).0.1/16 dev br$k"
+			echo "link set br$k up"
+		done
+	} | ip -n "$STAR_GW_NS" -batch - || fail "cannot make the bridges"
+	for i in $(seq 1 "$n"); do
+		echo "link add s$i netns $STAR_GW_NS type veth peer name" \
+		    "eth0 netns $(star_ns "$i")"
+	done | ip -batch - || fail "cannot make $n veths"
+	for i in $(seq 1 "$n"); do
+		echo "link set s$i master br$(( (i - 1) / STAR_PER_BRIDGE )) up"
+	done | ip -n "$STAR_GW_NS" -batch - || fail "cannot bridge the veths"
+	# One `ip -n' per client (a batch cannot switch namespaces), a few
+	# at a time.
+	for i in $(seq 1 "$n"); do
+		k=$(( (i - 1) / STAR_PER_BRIDGE ))
+		j=$(( (i - 1) % STAR_PER_BRIDGE ))
+		printf 'link set lo up\naddr add 10.%d.%d.%d/16 dev eth0\n%s\n' \
+		    $((100 + k)) $((j / 250)) $((j % 250 + 2)) \
+		    "link set eth0 up" >"$TMP/addr.$i"
+	done
+	seq 1 "$n" | xargs -P 4 -I{} ip -n "${PFX}c{}" -batch "$TMP/addr.{}" ||
+	    fail "cannot address the clients"
+	star_keys gw $(seq -f 'c%.0f' 1 "$n")
+	star_confs
+}
+
+# star_keys NAME...: $TMP/NAME.key and .pub as make_keys writes them, in
+# one python run on libsodium (two ipcpctl runs per key are half a
+# minute at N = 1000).  Clamped as `ipcpctl genkey' does.
+star_keys() {
+	python3 - "$TMP" "$@" <<'PY' || fail "cannot make the keys"
+import base64, ctypes, ctypes.util, os, sys
+na = ctypes.CDLL(ctypes.util.find_library("sodium") or "libsodium.so.23")
+assert na.sodium_init() >= 0
+tmp = sys.argv[1]
+os.umask(0o077)
+for name in sys.argv[2:]:
+    k = bytearray(os.urandom(32))
+    k[0] &= 248
+    k[31] &= 127
+    k[31] |= 64
+    pub = ctypes.create_string_buffer(32)
+    assert na.crypto_scalarmult_curve25519_base(
+        pub, ctypes.c_char_p(bytes(k))) == 0
+    with open("%s/%s.key" % (tmp, name), "w") as f:
+        f.write(base64.b64encode(bytes(k)).decode() + "\n")
+    with open("%s/%s.pub" % (tmp, name), "w") as f:
+        f.write(base64.b64encode(pub.raw).decode() + "\n")
+PY
+}
+
+# Every config, from the keys made.
+star_confs() {
+	python3 - "$TMP" "$STAR_N" "$STAR_PER_BRIDGE" "$FWD_USER" \
+	    "$PORT" "$STAR_NODE_EXTRA" <<'PY'
+import sys
+tmp, n, per, user, port, extra = sys.argv[1], int(sys.argv[2]), \
+    int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+def pub(name):
+    return open("%s/%s.pub" % (tmp, name)).read().strip()
+def ov(i):
+    return "10.78.%d.%d" % (i // 250, i % 250 + 1)
+def node(name, addr, listen):
+    s = "[node]\nname = %s\nprivate-key = %s/%s.key\n" % (name, tmp, name)
+    if listen:
+        s += "listen = 0.0.0.0:%s\n" % port
+    s += "address = %s/32\nuser = %s\ncontrol = %s/%s.sock\n" % (
+        addr, user, tmp, name)
+    return s + (extra + "\n" if extra else "")
+gw = [node("gw", "10.77.0.1", True)]
+gwpub = pub("gw")
+for i in range(1, n + 1):
+    gw.append("[peer c%d]\npublic-key = %s\nallowed-ips = %s/32\n" %
+              (i, pub("c%d" % i), ov(i)))
+    with open("%s/c%d.conf" % (tmp, i), "w") as f:
+        f.write(node("c%d" % i, ov(i), False))
+        f.write("[peer gw]\npublic-key = %s\nendpoint = 10.%d.0.1:%s\n"
+                "allowed-ips = 10.77.0.1/32\n" % (
+                    gwpub, 100 + (i - 1) // per, port))
+with open("%s/gw.conf" % tmp, "w") as f:
+    f.write("\n".join(gw))
+PY
+	[ $? = 0 ] || fail "cannot write the configs"
+}
+
+# star_start_gw: the gateway, -v off (a thousand peers log a lot), with
+# the descriptors it needs; returns once its control socket is there.
+star_start_gw() {
+	local pid
+	rm -f "$(sock gw)"
+	ip netns exec "$STAR_GW_NS" "$IPCPD" -d -c "$TMP/gw.conf" \
+	    </dev/null >>"$TMP/gw.log" 2>&1 &
+	pid=$!
+	DPID[gw]=$pid
+	MY_PIDS+=("$pid")
+	wait_until 30 test -S "$(sock gw)" ||
+	    fail "gw: no control socket after 30 s (ipcpd exited?)"
+}
+
+# All clients at once; their control sockets are not waited for.
+star_start_clients() {
+	local i pid
+	for i in $(seq 1 "$STAR_N"); do
+		ip netns exec "$(star_ns "$i")" "$IPCPD" -d -c "$TMP/c$i.conf" \
+		    </dev/null >>"$TMP/c$i.log" 2>&1 &
+		pid=$!
+		STAR_PIDS[i]=$pid
+	done
+}
+
+# star_peers: `ipcpctl -j peers' of the gateway to $TMP/peers.json.
+star_peers() { ctl gw -j peers >"$TMP/peers.json" 2>/dev/null; }
+
+# star_count STATE: how many of the gateway's peers are in STATE (from
+# $TMP/peers.json), and the number listed: "count listed".
+star_count() {
+	python3 -c '
+import json, sys
+p = json.load(open(sys.argv[1]))["peers"]
+print(sum(1 for x in p if x["state"] == sys.argv[2]), len(p))' \
+	    "$TMP/peers.json" "$1" 2>/dev/null || echo "0 0"
+}
+
+# star_up WANT: at least WANT of the gateway's peers are up.
+star_up() {
+	local up listed
+	star_peers || return 1
+	read -r up listed < <(star_count up)
+	STAR_LAST_UP=$up
+	[ "$up" -ge "$1" ]
+}
+STAR_LAST_UP=0
+
+# The gateway's forwarder pids, from $TMP/peers.json (one per line).
+star_fwd_pids() {
+	python3 -c '
+import json, sys
+for x in json.load(open(sys.argv[1]))["peers"]:
+    if x.get("fwd_pid"):
+        print(x["fwd_pid"])' "$TMP/peers.json" | tee -a "$TMP/fwd_seen"
+}
+
+# Forwarders, TUNs of ipcp and the control socket the gateway leaves
+# behind; empty when it left nothing.
+star_leftovers() {
+	local pid tuns=0 fwds=0
+	tuns=$(star_gw ip -o link show | awk -F': ' '$2 ~ /^ipcp-/' | wc -l)
+	while read -r pid; do
+		proc_is "$pid" ipcp-fwd && fwds=$((fwds + 1))
+	done <"$TMP/gw_fwds"
+	[ "$tuns" = 0 ] || echo "$tuns TUN device(s) left in $STAR_GW_NS"
+	[ "$fwds" = 0 ] || echo "$fwds forwarder(s) still running"
+	[ ! -e "$(sock gw)" ] || echo "control socket $(sock gw) left"
+}
+
+# proc_gone without a fork: star_kill_all asks it of a thousand pids.
+star_gone() {
+	local st
+	read -r st 2>/dev/null <"/proc/$1/stat" || return 0
+	st=${st##*) }
+	st=${st%% *}
+	[ "$st" = Z ] || [ "$st" = X ]
+}
+
+# Every pid of ours in the list goes: SIGTERM to all, a bounded wait,
+# SIGKILL to the rest.  Not one `wait_until' per process: that takes a
+# tenth of a second each.
+star_kill_all() {
+	local secs=$1 pid left end
+	shift
+	kill -TERM "$@" 2>/dev/null
+	end=$(( $(now_us) + secs * 1000000 ))
+	while :; do
+		left=()
+		for pid in "$@"; do
+			star_gone "$pid" || left+=("$pid")
+		done
+		[ ${#left[@]} = 0 ] && break
+		[ "$(now_us)" -ge "$end" ] && { kill -KILL "${left[@]}" \
+		    2>/dev/null; break; }
+		sleep 0.2
+		set -- "${left[@]}"
+	done
+}
+
+star_stop_clients() {
+	local pids=() i
+	for i in "${!STAR_PIDS[@]}"; do
+		pids+=("${STAR_PIDS[i]}")
+	done
+	[ ${#pids[@]} = 0 ] && return 0
+	star_kill_all 20 "${pids[@]}"
+	for i in "${pids[@]}"; do
+		{ wait "$i"; } 2>/dev/null
+	done
+	STAR_PIDS=()
+}
+
+# Clients, their namespaces and whatever still runs in them, in bulk;
+# lib.sh's cleanup does the rest (the gateway and its namespace).
+star_teardown() {
+	local i nss=() keep=() ns
+	set +e
+	star_stop_clients
+	for i in $(seq 1 "$STAR_N"); do
+		nss+=("$(star_ns "$i")")
+	done
+	[ ${#nss[@]} = 0 ] && return 0
+	printf 'netns pids %s\n' "${nss[@]}" | ip -force -batch - \
+	    2>/dev/null | xargs -r kill -KILL 2>/dev/null
+	printf 'netns del %s\n' "${nss[@]}" | ip -force -batch - 2>/dev/null
+	for ns in "${MY_NS[@]}"; do
+		case $ns in "${PFX}"c[0-9]*) ;; *) keep+=("$ns") ;; esac
+	done
+	MY_NS=("${keep[@]}")
+	STAR_N=0
+}
+trap 'rc=$?; star_teardown; (exit $rc); cleanup' EXIT
+
+# The gateway and its namespace too, for a next star (bench/scale.sh).
+star_destroy() {
+	local pid=${DPID[gw]:-} keep=() ns
+	star_teardown
+	if [ -n "$pid" ] && ! star_gone "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		wait_until 10 star_gone "$pid"
+	fi
+	[ -n "$pid" ] && { { wait "$pid"; } 2>/dev/null; forget_pid "$pid"; }
+	ip netns pids "$STAR_GW_NS" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+	ip netns del "$STAR_GW_NS" 2>/dev/null
+	for ns in "${MY_NS[@]}"; do
+		[ "$ns" = "$STAR_GW_NS" ] || keep+=("$ns")
+	done
+	MY_NS=("${keep[@]}")
+	unset 'DPID[gw]'
+}
