@@ -186,13 +186,7 @@ reload_big() {
 	link_add R2 R1
 	node_conf R1
 	node_conf R2
-	python3 - "$RELOAD_PEERS" >"$TMP/R1.more" <<'PY'
-import base64, os, sys
-for i in range(int(sys.argv[1]) - 1):
-    print("[peer x%d]" % i)
-    print("public-key = " + base64.b64encode(os.urandom(32)).decode())
-    print("allowed-ips = 10.78.%d.%d/32" % (i // 250, i % 250 + 1))
-PY
+	idle_peers $((RELOAD_PEERS - 1)) x >"$TMP/R1.more"
 	cat "$TMP/R1.more" >>"$TMP/R1.conf"
 	node_start R1
 	node_start R2

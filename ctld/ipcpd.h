@@ -282,6 +282,10 @@ void		 peertab_free(void);
 struct peer	*peer_by_key(const uint8_t pubkey[KEY_LEN]);
 struct peer	*peer_by_name(const char *);
 
+/* tun_reclaim.c */
+/* Kill orphaned forwarders of ours holding ifname; how many, or -1. */
+int		 tun_reclaim(const char *ifname);
+
 /* peerdiag.c */
 /* "ok", "connect_failed", "bad_mac1", ...: metric labels too. */
 const char	*hs_result_name(enum hs_result);

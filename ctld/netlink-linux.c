@@ -127,6 +127,21 @@ nl_msg_start(void *buf, uint16_t type, uint16_t flags, size_t hdrlen,
 	return nlh;
 }
 
+/* An RTM_*LINK request about one interface (0: by attributes). */
+static struct nlmsghdr *
+nl_link_msg(void *buf, uint16_t type, uint16_t flags, int ifindex)
+{
+	struct nlmsghdr		*nlh;
+	struct ifinfomsg	*ifi;
+	void			*x;
+
+	nlh = nl_msg_start(buf, type, flags, sizeof(*ifi), &x);
+	ifi = x;
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	return nlh;
+}
+
 /*
  * Read the reply to request `seq': every data message goes to cb (if
  * any), and the ack, an error or NLMSG_DONE ends it.  Messages with
@@ -246,14 +261,9 @@ nl_link_ll(int ifindex)
 {
 	uint8_t			 buf[NL_SENDBUF];
 	struct nlmsghdr		*nlh;
-	struct ifinfomsg	*ifi;
 	struct nlattr		*spec, *v6;
-	void			*x;
 
-	nlh = nl_msg_start(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), &x);
-	ifi = x;
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	nlh = nl_link_msg(buf, RTM_NEWLINK, NLM_F_ACK, ifindex);
 	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
 	v6 = mnl_attr_nest_start(nlh, AF_INET6);
 	mnl_attr_put_u8(nlh, IFLA_INET6_ADDR_GEN_MODE,
@@ -269,7 +279,6 @@ nl_link_set(int ifindex, int up, unsigned mtu)
 	uint8_t			 buf[NL_SENDBUF];
 	struct nlmsghdr		*nlh;
 	struct ifinfomsg	*ifi;
-	void			*x;
 
 	if (ifindex <= 0) {
 		errno = EINVAL;
@@ -278,10 +287,8 @@ nl_link_set(int ifindex, int up, unsigned mtu)
 	/* Without IPv6 in this namespace there is nothing to set. */
 	if (up)
 		(void)nl_link_ll(ifindex);
-	nlh = nl_msg_start(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), &x);
-	ifi = x;
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	nlh = nl_link_msg(buf, RTM_NEWLINK, NLM_F_ACK, ifindex);
+	ifi = mnl_nlmsg_get_payload(nlh);
 	ifi->ifi_change = IFF_UP;
 	ifi->ifi_flags = up ? IFF_UP : 0;
 	if (mtu != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_MTU,
@@ -303,17 +310,12 @@ nl_link_group_set(int ifindex, uint32_t group)
 {
 	uint8_t			 buf[NL_SENDBUF];
 	struct nlmsghdr		*nlh;
-	struct ifinfomsg	*ifi;
-	void			*x;
 
 	if (ifindex <= 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	nlh = nl_msg_start(buf, RTM_NEWLINK, NLM_F_ACK, sizeof(*ifi), &x);
-	ifi = x;
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
+	nlh = nl_link_msg(buf, RTM_NEWLINK, NLM_F_ACK, ifindex);
 	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
 	return nl_talk(nlh, NULL, NULL, NULL);
 }
@@ -353,14 +355,10 @@ nl_link_group_count(uint32_t group, size_t *n)
 {
 	uint8_t			 buf[NL_SENDBUF];
 	struct nlmsghdr		*nlh;
-	struct ifinfomsg	*ifi;
 	struct nl_group_count	 gc = { group, 0 };
-	void			*x;
 	int			 intr = 0;
 
-	nlh = nl_msg_start(buf, RTM_GETLINK, NLM_F_DUMP, sizeof(*ifi), &x);
-	ifi = x;
-	ifi->ifi_family = AF_UNSPEC;
+	nlh = nl_link_msg(buf, RTM_GETLINK, NLM_F_DUMP, 0);
 	/* No statistics or VF data: only the group is wanted. */
 	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, 0);
 	if (nl_talk(nlh, nl_link_group_cb, &gc, &intr) == -1)
@@ -379,17 +377,13 @@ nl_link_group_del(uint32_t group)
 {
 	uint8_t			 buf[NL_SENDBUF];
 	struct nlmsghdr		*nlh;
-	struct ifinfomsg	*ifi;
-	void			*x;
 
 	/* Group 0 is every link nobody put in a group. */
 	if (group == 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	nlh = nl_msg_start(buf, RTM_DELLINK, NLM_F_ACK, sizeof(*ifi), &x);
-	ifi = x;
-	ifi->ifi_family = AF_UNSPEC;
+	nlh = nl_link_msg(buf, RTM_DELLINK, NLM_F_ACK, 0);
 	mnl_attr_put_u32(nlh, IFLA_GROUP, group);
 	return nl_talk(nlh, NULL, NULL, NULL);
 }

@@ -102,9 +102,14 @@ peer_tun_setup(struct peer *p)
 
 	if ((p->tun_fd = tun_open(p->conf.ifname, &p->ifindex,
 	    peer_offload(p, conf))) == -1) {
+		int	busy = errno == EBUSY;
+
 		if (log_ratelimit(&p->tun_rl))
 			log_warn("peer %s: tun %s (retrying)", p->conf.name,
 			    p->conf.ifname);
+		/* A forwarder orphaned by a dead ipcpd may hold the name. */
+		if (busy)
+			(void)tun_reclaim(p->conf.ifname);
 		return -1;
 	}
 	if (tun_set_carrier(p->tun_fd, 0) == -1)

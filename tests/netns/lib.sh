@@ -313,9 +313,12 @@ start_daemon() {
 	pid=$!
 	DPID[$node]=$pid
 	MY_PIDS+=("$pid")
-	wait_until 10 test -S "$(sock "$node")" ||
-	    fail "$node: no control socket after 10 s (ipcpd exited?)"
-	proc_is "$pid" ipcpd || fail "$node: pid $pid is not ipcpd"
+	# Answering, not just there: a killed ipcpd leaves its socket file,
+	# and `ip netns exec' may not have exec'd ipcpd yet.
+	wait_until 10 eval 'proc_is "$pid" ipcpd &&
+	    ctl "$node" status >/dev/null 2>&1' ||
+	    fail "$node: pid $pid is no ipcpd answering on $(sock "$node")" \
+	    "after 10 s (exited?)"
 }
 
 start_daemons() {
@@ -535,6 +538,19 @@ node_conf() {
 }
 
 node_start() { start_daemon "$1" "${NODE_NS[$1]}"; }
+
+# idle_peers N [NAME]: N [peer] sections (NAME0, NAME1, ...; p0, ...)
+# with fresh keys and no endpoint, for a node with many peers that never
+# connect (10.78.x.y/32 each).
+idle_peers() {
+	python3 - "$1" "${2:-p}" <<'PY'
+import base64, os, sys
+for i in range(int(sys.argv[1])):
+    print("[peer %s%d]" % (sys.argv[2], i))
+    print("public-key = " + base64.b64encode(os.urandom(32)).decode())
+    print("allowed-ips = 10.78.%d.%d/32" % (i // 250, i % 250 + 1))
+PY
+}
 
 # mesh_pair A B: two nodes, B dialing A, both started and up.
 mesh_pair() {

@@ -10,13 +10,7 @@
 N=600
 node_add alpha
 node_conf alpha
-python3 - "$N" >>"$TMP/alpha.conf" <<'PY'
-import base64, os, sys
-for i in range(int(sys.argv[1])):
-    print("[peer p%d]" % i)
-    print("public-key = " + base64.b64encode(os.urandom(32)).decode())
-    print("allowed-ips = 10.78.%d.%d/32" % (i // 250, i % 250 + 1))
-PY
+idle_peers "$N" >>"$TMP/alpha.conf"
 node_start alpha
 wait_until 30 eval '[ "$(status_field alpha peers_configured)" = "$N" ]' ||
     fail "alpha does not have $N peers"

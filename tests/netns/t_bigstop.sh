@@ -15,13 +15,7 @@ N=${IPCP_BIGSTOP_N:-300}
 MAX_MS=${IPCP_BIGSTOP_MAX_MS:-3000}
 node_add alpha
 node_conf alpha
-python3 - "$N" >>"$TMP/alpha.conf" <<'PY'
-import base64, os, sys
-for i in range(int(sys.argv[1])):
-    print("[peer p%d]" % i)
-    print("public-key = " + base64.b64encode(os.urandom(32)).decode())
-    print("allowed-ips = 10.78.%d.%d/32" % (i // 250, i % 250 + 1))
-PY
+idle_peers "$N" >>"$TMP/alpha.conf"
 ns=${NODE_NS[alpha]}
 # The other instance: its own socket, no listener, three peers (q*).
 make_keys other
