@@ -81,6 +81,8 @@ struct hbuf {
 	Ipcp__Route		 *rs;
 	Ipcp__Route		**rp;
 	Ipcp__Prefix		 *pfx;
+	Ipcp__Prefix		 *accept;	/* CONFIG_PREFIX_MAX a peer */
+	Ipcp__Prefix		**acceptp;
 	size_t			  n_ls, max_ls, n_routes;
 };
 
@@ -95,6 +97,8 @@ hbuf_free(struct hbuf *b)
 	free(b->rs);
 	free(b->rp);
 	free(b->pfx);
+	free(b->accept);
+	free(b->acceptp);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -168,6 +172,9 @@ add_peer(struct hbuf *b, size_t i, struct peer *p)
 	hp->drop_source = p->drop_source;
 	hp->drop_queue_full = p->drop_queue_full;
 	hp->drop_auth = p->drop_auth;
+	hp->n_accept = msg_prefixes_set(b->accept + i * CONFIG_PREFIX_MAX,
+	    b->acceptp + i * CONFIG_PREFIX_MAX, p->accept, p->n_accept);
+	hp->accept = b->acceptp + i * CONFIG_PREFIX_MAX;
 	if (p->state == PEER_STATE_UP && p->fwd != NULL) {
 		hp->fwd_pid = fwd_pid(p->fwd);
 		hp->chan_fd = fwd_chan_fd(p->fwd);
@@ -206,7 +213,11 @@ build(struct hbuf *b, int client_fd)
 	    NULL ||
 	    (b->rs = calloc(n_routes + 1, sizeof(*b->rs))) == NULL ||
 	    (b->rp = calloc(n_routes + 1, sizeof(*b->rp))) == NULL ||
-	    (b->pfx = calloc(n_routes + 1, sizeof(*b->pfx))) == NULL) {
+	    (b->pfx = calloc(n_routes + 1, sizeof(*b->pfx))) == NULL ||
+	    (b->accept = calloc((ipcpd->n_peers + 1) * CONFIG_PREFIX_MAX,
+	    sizeof(*b->accept))) == NULL ||
+	    (b->acceptp = calloc((ipcpd->n_peers + 1) * CONFIG_PREFIX_MAX,
+	    sizeof(*b->acceptp))) == NULL) {
 		hbuf_free(b);
 		return -1;
 	}

@@ -194,6 +194,9 @@ struct peer {
 	/* Routes (route.c): the peer's node name, from its hello. */
 	char			 node[MSG_NODE_NAME_MAX + 1];
 	int			 synced;	/* has our whole table */
+	/* What it takes from us, from its hello; none: everything. */
+	struct prefix		 accept[CONFIG_PREFIX_MAX];
+	size_t			 n_accept;
 	struct rib_entry_head	 rib_in;	/* learned from it */
 	size_t			 n_routes;
 	uint64_t		 routes_rejected;
@@ -370,6 +373,10 @@ struct fwdproc	*fwd_adopt(struct peer *, int pid, int chan_fd);
 /* This node's own prefixes (addresses, announce) into the RIB. */
 void		 route_local_sync(void);
 void		 route_send_hello(struct peer *);
+void		 route_set_accept(struct peer *, Ipcp__Prefix *const *,
+		    size_t n);
+/* Does the peer take announcements of this prefix from us? */
+int		 route_accepted(const struct peer *, const struct prefix *);
 void		 route_hello(struct peer *, const Ipcp__Hello *);
 void		 route_update(struct peer *, const Ipcp__RouteUpdate *);
 void		 route_refresh(struct peer *);

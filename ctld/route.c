@@ -89,14 +89,45 @@ allowed(const struct peer *p, const struct prefix *pfx)
 void
 route_send_hello(struct peer *p)
 {
-	Ipcp__Control	c = IPCP__CONTROL__INIT;
-	Ipcp__Hello	h = IPCP__HELLO__INIT;
+	Ipcp__Control	 c = IPCP__CONTROL__INIT;
+	Ipcp__Hello	 h = IPCP__HELLO__INIT;
+	static Ipcp__Prefix	 pfx[CONFIG_PREFIX_MAX];
+	static Ipcp__Prefix	*ptrs[CONFIG_PREFIX_MAX];
 
 	h.node_name = ipcpd->conf->name;
 	h.version = MSG_HELLO_VERSION;
+	/* What we take from it: the rest it need not send. */
+	h.n_accept = msg_prefixes_set(pfx, ptrs, p->conf.allowed,
+	    p->conf.n_allowed);
+	h.accept = ptrs;
 	c.body_case = IPCP__CONTROL__BODY_HELLO;
 	c.hello = &h;
 	peer_send_control(p, &c);
+}
+
+/* The peer's filter for what we announce (its hello, or a restart's). */
+void
+route_set_accept(struct peer *p, Ipcp__Prefix *const *a, size_t n)
+{
+	size_t	i;
+
+	p->n_accept = 0;
+	for (i = 0; i < n && p->n_accept < CONFIG_PREFIX_MAX; i++)
+		if (msg_prefix_get(a[i], &p->accept[p->n_accept]) == 0)
+			p->n_accept++;
+}
+
+int
+route_accepted(const struct peer *p, const struct prefix *pfx)
+{
+	size_t	i;
+
+	if (p->n_accept == 0)
+		return 1;
+	for (i = 0; i < p->n_accept; i++)
+		if (prefix_contains(&p->accept[i], pfx))
+			return 1;
+	return 0;
 }
 
 void
@@ -110,6 +141,7 @@ route_hello(struct peer *p, const Ipcp__Hello *h)
 		peer_fsm(p, PEER_EV_CLOSE, why);
 		return;
 	}
+	route_set_accept(p, h->accept, h->n_accept);
 	if (strcmp(p->node, h->node_name) != 0) {
 		/* A new name: what we said with the old one in mind goes. */
 		if (p->node[0] != '\0')
@@ -254,6 +286,19 @@ narrowed_only(const struct peer_conf *old, const struct peer_conf *now)
 	return 1;
 }
 
+static int
+prefixes_same(const struct peer_conf *a, const struct peer_conf *b)
+{
+	size_t	i;
+
+	if (a->n_allowed != b->n_allowed)
+		return 0;
+	for (i = 0; i < a->n_allowed; i++)
+		if (!prefix_equal(&a->allowed[i], &b->allowed[i]))
+			return 0;
+	return 1;
+}
+
 void
 route_peer_reconf(struct peer *p, const struct peer_conf *old)
 {
@@ -277,11 +322,19 @@ route_peer_reconf(struct peer *p, const struct peer_conf *old)
 		peer_fsm(p, PEER_EV_CLOSE, why);
 		return;
 	}
-	/* What we refused before may be welcome now: ask again. */
-	if (p->synced && !narrowed_only(old, &p->conf)) {
-		c.body_case = IPCP__CONTROL__BODY_REFRESH;
-		c.refresh = &rr;
-		peer_send_control(p, &c);
+	/*
+	 * What we take changed: the peer hears it in a new hello, which
+	 * also brings its table again (what we refused before may be
+	 * welcome now).  A refresh as well, for a peer whose hello predates
+	 * the accept list, if the filter widened.
+	 */
+	if (p->synced && !prefixes_same(old, &p->conf)) {
+		route_send_hello(p);
+		if (!narrowed_only(old, &p->conf)) {
+			c.body_case = IPCP__CONTROL__BODY_REFRESH;
+			c.refresh = &rr;
+			peer_send_control(p, &c);
+		}
 	}
 }
 

@@ -14,9 +14,10 @@
  * session just came up (its hello arrived) gets the whole table once.
  *
  * What a peer is told about a prefix is our best path with our name in
- * front, unless that path came from the peer itself or crosses its node
- * (it would drop it as a loop: split horizon), or would grow past
- * MSG_MAX_PATH.  Updates are packed to fill CONTROL frames without going
+ * front, unless the prefix is outside what the peer takes from us (the
+ * accept list of its hello: it would refuse it), or that path came from
+ * the peer itself or crosses its node (it would drop it as a loop: split
+ * horizon), or would grow past MSG_MAX_PATH.  Updates are packed to fill CONTROL frames without going
  * over FRAME_MAX_CONTROL or MSG_MAX_UPDATE entries.
  */
 #include <string.h>
@@ -235,6 +236,9 @@ export_flush(void)
 			continue;
 		builder_start(p);
 		TAILQ_FOREACH(rp, &dirty, dirty_entry) {
+			/* It would refuse it: it has heard nothing of it. */
+			if (!route_accepted(p, &rp->p))
+				continue;
 			said_of(&was, p, rp->was.had, rp->was.peer_id,
 			    rp->was.cost, rp->was.path);
 			said_now(&now, p, rp);
@@ -251,6 +255,8 @@ full_one(struct rib_prefix *rp, void *arg)
 {
 	struct said	now;
 
+	if (!route_accepted(b.to, &rp->p))
+		return;
 	said_now(&now, b.to, rp);
 	if (now.announce)
 		builder_announce(&rp->p, &now);

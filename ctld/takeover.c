@@ -67,6 +67,7 @@ resume_session(struct peer *p, const Ipcp__HandoverPeer *hp)
 	p->routes_rejected = hp->routes_rejected;
 	p->routes_looped = hp->routes_looped;
 	p->control_dropped = hp->control_dropped;
+	route_set_accept(p, hp->accept, hp->n_accept);
 	peer_resume_session(p, f);
 	route_resume(p, hp->routes, hp->n_routes);
 	p->synced = hp->synced;

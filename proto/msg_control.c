@@ -22,7 +22,8 @@
 static int
 hello_ok(const Ipcp__Hello *h)
 {
-	return h != NULL && msg_name_ok(h->node_name);
+	return h != NULL && msg_name_ok(h->node_name) &&
+	    msg_prefixes_ok(h->accept, h->n_accept, MSG_MAX_PREFIXES);
 }
 
 static int

@@ -168,6 +168,34 @@ test_hello(void **state)
 	assert_false(valid());
 }
 
+/* A hello's accept list: prefixes like any other, and bounded. */
+static void
+test_hello_accept(void **state)
+{
+	Ipcp__Hello	 h = IPCP__HELLO__INIT;
+	Ipcp__Prefix	*a[MSG_MAX_PREFIXES + 1];
+	size_t		 i;
+
+	good_update();
+	for (i = 0; i <= MSG_MAX_PREFIXES; i++)
+		a[i] = &pfx;
+	ipcp__control__init(&ctl);
+	ctl.body_case = IPCP__CONTROL__BODY_HELLO;
+	ctl.hello = &h;
+	h.node_name = "alpha";
+	h.accept = a;
+	h.n_accept = 1;
+	assert_true(valid());
+	h.n_accept = MSG_MAX_PREFIXES;
+	assert_true(valid());
+	h.n_accept = MSG_MAX_PREFIXES + 1;
+	assert_false(valid());
+	/* Host bits set: not a prefix. */
+	h.n_accept = 1;
+	pfx_addr[3] = 1;
+	assert_false(valid());
+}
+
 static void
 test_trace(void **state)
 {
@@ -429,6 +457,7 @@ main(void)
 		cmocka_unit_test(test_update_invalid),
 		cmocka_unit_test(test_update_bounds),
 		cmocka_unit_test(test_hello),
+		cmocka_unit_test(test_hello_accept),
 		cmocka_unit_test(test_trace),
 		cmocka_unit_test(test_strip_unknown),
 		cmocka_unit_test(test_recv_strips_unknown),
