@@ -139,7 +139,9 @@ builder_announce(const struct prefix *p, const struct said *s)
 	size_t		 n, i, need;
 
 	n = 1 + (s->path != NULL ? s->path->n : 0);
-	if (b.n_hops + n > sizeof(b.hops) / sizeof(b.hops[0]))
+	/* Room for one more entry before b.an[b.n_an] is written. */
+	if (b.n_hops + n > sizeof(b.hops) / sizeof(b.hops[0]) ||
+	    b.n_wd + b.n_an >= MSG_MAX_UPDATE)
 		builder_send();
 	r = &b.an[b.n_an];
 	ipcp__route__init(r);
@@ -153,8 +155,7 @@ builder_announce(const struct prefix *p, const struct said *s)
 	r->path = hops;
 	r->n_path = n;
 	need = msg_route_size(r);
-	if (b.size + need > EXPORT_ROOM ||
-	    b.n_wd + b.n_an >= MSG_MAX_UPDATE) {
+	if (b.size + need > EXPORT_ROOM) {
 		/* Start a new update and build the route again in it. */
 		builder_send();
 		builder_announce(p, s);

@@ -30,7 +30,7 @@ struct ipcpd		*ipcpd = &test_state;
 
 /* ---- stubs: the kernel ---------------------------------------------- */
 
-#define MAX_KROUTES	64
+#define MAX_KROUTES	2048
 
 static struct kroute {
 	struct prefix	p;
@@ -95,7 +95,7 @@ kernel(const char *text)
 static struct sent {
 	const struct peer	*to;
 	char			 text[128];	/* "+10.1.0.0/16 20 a b" */
-} sent[1024];
+} sent[4096];
 static size_t		n_sent;
 static const char	*closed_reason;
 static struct peer	*closed_peer;
@@ -491,6 +491,78 @@ test_export(void **state)
 	assert_int_equal(n_sent, 2);
 }
 
+/*
+ * A table of more routes than one update holds (MSG_MAX_UPDATE) goes out
+ * whole, in valid updates (peer_send_control checks each): a gateway
+ * with a thousand clients sends one to every client that comes up.
+ */
+static void
+test_big_table(void **state)
+{
+	struct peer	*b = mkpeer("b", 2, 10, "10.0.0.0/8");
+	struct peer	*c = mkpeer("c", 3, 10, "10.0.0.0/8");
+	char		 pfx[32], line[64];
+	int		 i, n = 3 * MSG_MAX_UPDATE + 7;
+
+	b->conf.max_routes = 5000;
+	hello(b, "b");
+	for (i = 0; i < n; i++) {
+		snprintf(pfx, sizeof(pfx), "10.%d.%d.0/24", 1 + i / 256,
+		    i % 256);
+		announce(b, pfx, 0, "b", NULL);
+	}
+	export_flush();
+	sent_clear();
+	hello(c, "c");
+	/* Ours (address and announce), and every one of b's. */
+	assert_int_equal(sent_to(c), n + 2);
+	for (i = 0; i < n; i += 97) {
+		snprintf(line, sizeof(line), "+10.%d.%d.0/24 10 alpha b",
+		    1 + i / 256, i % 256);
+		assert_int_equal(was_sent(c, line), 1);
+	}
+}
+
+/*
+ * A peer's hello says what it takes from us (its allowed-ips for us):
+ * nothing else is sent, in the whole table or in deltas after it.
+ */
+static void
+test_accept(void **state)
+{
+	struct peer	*b = mkpeer("b", 2, 10, "10.0.0.0/8");
+	struct peer	*c = mkpeer("c", 3, 10, "10.0.0.0/8");
+	Ipcp__Hello	 h = IPCP__HELLO__INIT;
+	Ipcp__Prefix	 acc, *accp = &acc;
+	struct prefix	 only;
+
+	hello(b, "b");
+	announce(b, "10.1.0.0/16", 0, "b", NULL);
+	announce(b, "10.2.0.0/16", 0, "b", NULL);
+	export_flush();
+	sent_clear();
+	assert_int_equal(prefix_parse("10.1.0.0/16", &only), 0);
+	msg_prefix_set(&acc, &only);
+	h.node_name = "c";
+	h.version = MSG_HELLO_VERSION;
+	h.accept = &accp;
+	h.n_accept = 1;
+	route_hello(c, &h);
+	assert_int_equal(was_sent(c, "+10.1.0.0/16 10 alpha b"), 1);
+	assert_int_equal(sent_to(c), 1);
+	/* A delta outside it goes nowhere; one inside goes. */
+	sent_clear();
+	announce(b, "10.2.0.0/16", 3, "b", NULL);
+	announce(b, "10.1.0.0/16", 3, "b", NULL);
+	export_flush();
+	assert_int_equal(sent_to(c), 1);
+	assert_int_equal(was_sent(c, "+10.1.0.0/16 13 alpha b"), 1);
+	/* A hello without the list (an older peer): everything. */
+	sent_clear();
+	hello(c, "c");
+	assert_int_equal(was_sent(c, "+10.2.0.0/16 13 alpha b"), 1);
+}
+
 /* A peer's metric changes (reload): its routes are costed again. */
 static void
 test_reconf(void **state)
@@ -553,6 +625,8 @@ main(void)
 		T(test_max_routes),
 		T(test_session_loss),
 		T(test_export),
+		T(test_big_table),
+		T(test_accept),
 		T(test_reconf),
 		T(test_match),
 	};
