@@ -60,20 +60,6 @@ sorted(const struct config *conf)
 }
 
 static int
-prefixes_equal(const struct prefix *a, size_t na, const struct prefix *b,
-    size_t nb)
-{
-	size_t	i;
-
-	if (na != nb)
-		return 0;
-	for (i = 0; i < na; i++)
-		if (!prefix_equal(&a[i], &b[i]))
-			return 0;
-	return 1;
-}
-
-static int
 listens_equal(const struct config *a, const struct config *b)
 {
 	size_t	i;
@@ -99,10 +85,10 @@ node_changes(const struct config *o, const struct config *n)
 		f |= RECONF_NODE_USER;
 	if (!listens_equal(o, n))
 		f |= RECONF_NODE_LISTEN;
-	if (!prefixes_equal(o->address, o->n_address, n->address,
+	if (!prefix_list_equal(o->address, o->n_address, n->address,
 	    n->n_address))
 		f |= RECONF_NODE_ADDRESS;
-	if (!prefixes_equal(o->announce, o->n_announce, n->announce,
+	if (!prefix_list_equal(o->announce, o->n_announce, n->announce,
 	    n->n_announce))
 		f |= RECONF_NODE_ANNOUNCE;
 	if (o->heartbeat_interval != n->heartbeat_interval ||
@@ -129,7 +115,7 @@ classify(const struct peer_conf *o, const struct peer_conf *n,
 	    strcmp(o->ifname, n->ifname) != 0)
 		return RECONF_RESTART;
 	if ((node & RECONF_NODE_TIMERS) || strcmp(o->name, n->name) != 0 ||
-	    !prefixes_equal(o->allowed, o->n_allowed, n->allowed,
+	    !prefix_list_equal(o->allowed, o->n_allowed, n->allowed,
 	    n->n_allowed) || o->mtu != n->mtu || o->metric != n->metric ||
 	    o->max_routes != n->max_routes)
 		return RECONF_CHANGE;

@@ -286,19 +286,6 @@ narrowed_only(const struct peer_conf *old, const struct peer_conf *now)
 	return 1;
 }
 
-static int
-prefixes_same(const struct peer_conf *a, const struct peer_conf *b)
-{
-	size_t	i;
-
-	if (a->n_allowed != b->n_allowed)
-		return 0;
-	for (i = 0; i < a->n_allowed; i++)
-		if (!prefix_equal(&a->allowed[i], &b->allowed[i]))
-			return 0;
-	return 1;
-}
-
 void
 route_peer_reconf(struct peer *p, const struct peer_conf *old)
 {
@@ -328,7 +315,8 @@ route_peer_reconf(struct peer *p, const struct peer_conf *old)
 	 * welcome now).  A refresh as well, for a peer whose hello predates
 	 * the accept list, if the filter widened.
 	 */
-	if (p->synced && !prefixes_same(old, &p->conf)) {
+	if (p->synced && !prefix_list_equal(old->allowed,
+	    old->n_allowed, p->conf.allowed, p->conf.n_allowed)) {
 		route_send_hello(p);
 		if (!narrowed_only(old, &p->conf)) {
 			c.body_case = IPCP__CONTROL__BODY_REFRESH;

@@ -248,6 +248,20 @@ prefix_in(const struct prefix *p, const struct prefix *set, size_t n)
 	return 0;
 }
 
+int
+prefix_list_equal(const struct prefix *a, size_t na, const struct prefix *b,
+    size_t nb)
+{
+	size_t	i;
+
+	if (na != nb)
+		return 0;
+	for (i = 0; i < na; i++)
+		if (!prefix_equal(&a[i], &b[i]))
+			return 0;
+	return 1;
+}
+
 size_t
 prefix_addrlen(int family)
 {

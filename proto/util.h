@@ -68,6 +68,9 @@ int	 prefix_equal(const struct prefix *, const struct prefix *);
 /* Is p, by prefix_equal, one of the n in set? */
 int	 prefix_in(const struct prefix *p, const struct prefix *set,
 	    size_t n);
+/* The same prefixes in the same order. */
+int	 prefix_list_equal(const struct prefix *a, size_t na,
+	    const struct prefix *b, size_t nb);
 /* Bytes in an address of the family: 4 for AF_INET, else 16. */
 size_t	 prefix_addrlen(int family);
 void	 prefix_format(const struct prefix *, char out[PREFIX_STRLEN]);
