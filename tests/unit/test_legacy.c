@@ -19,6 +19,7 @@
 
 #include "legacy.h"
 #include "msg.h"
+#include "util.h"
 
 static uint8_t	key[LEGACY_KEY_LEN];
 static uint8_t	frame[LEGACY_FRAME_MAX + 64];
@@ -35,14 +36,6 @@ setup(void **state)
 	return 0;
 }
 
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
 
 /*
  * A frame as the original's protocolSecureEncodeMessage writes it, with
@@ -56,11 +49,12 @@ by_hand(const uint8_t *k, uint8_t type, uint32_t claimed, const uint8_t *p,
 	uint8_t	*nonce = out + LEGACY_LEN_LEN;
 
 	m[0] = type;
-	put32(m + 1, claimed);
-	memcpy(m + 5, p, n);
+	be32_put(m + 1, claimed);
+	if (n > 0)	/* p may be NULL then */
+		memcpy(m + 5, p, n);
 	randombytes_buf(nonce, LEGACY_NONCE_LEN);
 	crypto_secretbox_easy(nonce + LEGACY_NONCE_LEN, m, 5 + n, nonce, k);
-	put32(out, LEGACY_NONCE_LEN + LEGACY_TAG_LEN + 5 + n);
+	be32_put(out, LEGACY_NONCE_LEN + LEGACY_TAG_LEN + 5 + n);
 	return LEGACY_LEN_LEN + LEGACY_NONCE_LEN + LEGACY_TAG_LEN + 5 + n;
 }
 
@@ -150,7 +144,7 @@ test_length_bounds(void **state)
 	size_t	i;
 
 	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
-		put32(h, c[i].l);
+		be32_put(h, c[i].l);
 		body = 12345;
 		assert_int_equal(legacy_frame_len(h, &body), c[i].ok ? 0 : -1);
 		if (c[i].ok)
@@ -167,7 +161,7 @@ test_length_bounds(void **state)
 	    LEGACY_ERR_LENGTH);
 	assert_int_equal(legacy_open(key, frame, 3, plain, &type, &n),
 	    LEGACY_ERR_LENGTH);
-	put32(frame, 5000);
+	be32_put(frame, 5000);
 	assert_int_equal(legacy_open(key, frame, 5004, plain, &type, &n),
 	    LEGACY_ERR_LENGTH);
 }
@@ -249,7 +243,7 @@ test_short_plaintext(void **state)
 
 	randombytes_buf(frame + 4, LEGACY_NONCE_LEN);
 	crypto_secretbox_easy(frame + 28, m, sizeof(m), frame + 4, key);
-	put32(frame, 24 + 16 + 4);
+	be32_put(frame, 24 + 16 + 4);
 	assert_int_equal(legacy_open(key, frame, 4 + 24 + 16 + 4, plain,
 	    &type, &n), LEGACY_ERR_FORMAT);
 }
