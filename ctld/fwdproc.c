@@ -557,6 +557,8 @@ fwd_flush_all_sync(unsigned ms)
 	return 0;
 }
 
+#define FWD_ROOM_MS	100
+
 /*
  * Could a session start now, as far as descriptors go?  Asked before a
  * handshake, so that a node out of fds refuses at once instead of
@@ -566,8 +568,18 @@ fwd_flush_all_sync(unsigned ms)
 int
 fwd_room(void)
 {
-	int	fds[FWD_SPAWN_FDS], i, n, saved;
+	static uint64_t	 asked_ms;
+	static int	 answer;
+	int		 fds[FWD_SPAWN_FDS], i, n, saved;
+	uint64_t	 now = now_ms();
 
+	/*
+	 * A flood of first messages asks thousands of times a second; the
+	 * answer changes slowly.  Probe at most every FWD_ROOM_MS.
+	 */
+	if (asked_ms != 0 && now - asked_ms < FWD_ROOM_MS)
+		return answer;
+	asked_ms = now;
 	for (n = 0; n < FWD_SPAWN_FDS; n++) {
 		fds[n] = n == 0 ? open("/dev/null", O_RDONLY | O_CLOEXEC) :
 		    fcntl(fds[0], F_DUPFD_CLOEXEC, 0);
@@ -577,7 +589,7 @@ fwd_room(void)
 	saved = errno;
 	for (i = 0; i < n; i++)
 		close(fds[i]);
-	if (n == FWD_SPAWN_FDS)
+	if ((answer = n == FWD_SPAWN_FDS))
 		return 1;
 	if (log_ratelimit(&spawn_rl)) {
 		errno = saved;
