@@ -171,6 +171,10 @@ need_attack() {
 	[ -x "$ATTACK" ] || fail "$ATTACK not built (make netns builds it)"
 }
 
+# Built with SANITIZE=1: ASan and UBSan make it 2-3 times slower, which
+# bounds on CPU time (t_hsflood, t_ctlflood) must allow for.
+sanitized() { ldd "$IPCPD" 2>/dev/null | match libasan; }
+
 # A sanitizer's report in any daemon log (make check SANITIZE=1) fails
 # the test, even one from a forwarder that ipcpd then replaced and that
 # the test's own checks never noticed.  Forwarders write to ipcpd's
