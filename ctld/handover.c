@@ -81,9 +81,9 @@ struct hbuf {
 	Ipcp__Route		 *rs;
 	Ipcp__Route		**rp;
 	Ipcp__Prefix		 *pfx;
-	Ipcp__Prefix		 *accept;	/* CONFIG_PREFIX_MAX a peer */
+	Ipcp__Prefix		 *accept;	/* every peer's, in a row */
 	Ipcp__Prefix		**acceptp;
-	size_t			  n_ls, max_ls, n_routes;
+	size_t			  n_ls, max_ls, n_routes, n_accept;
 };
 
 static void
@@ -172,9 +172,10 @@ add_peer(struct hbuf *b, size_t i, struct peer *p)
 	hp->drop_source = p->drop_source;
 	hp->drop_queue_full = p->drop_queue_full;
 	hp->drop_auth = p->drop_auth;
-	hp->n_accept = msg_prefixes_set(b->accept + i * CONFIG_PREFIX_MAX,
-	    b->acceptp + i * CONFIG_PREFIX_MAX, p->accept, p->n_accept);
-	hp->accept = b->acceptp + i * CONFIG_PREFIX_MAX;
+	hp->accept = b->acceptp + b->n_accept;
+	hp->n_accept = msg_prefixes_set(b->accept + b->n_accept,
+	    b->acceptp + b->n_accept, p->accept, p->n_accept);
+	b->n_accept += hp->n_accept;
 	if (p->state == PEER_STATE_UP && p->fwd != NULL) {
 		hp->fwd_pid = fwd_pid(p->fwd);
 		hp->chan_fd = fwd_chan_fd(p->fwd);
@@ -198,13 +199,15 @@ static int
 build(struct hbuf *b, int client_fd)
 {
 	struct peer	*p;
-	size_t		 n_routes = 0, i = 0;
+	size_t		 n_routes = 0, n_accept = 0, i = 0;
 
 	memset(b, 0, sizeof(*b));
 	ipcp__handover__init(&b->h);
 	listener_foreach(count_one, &b->max_ls);
-	TAILQ_FOREACH(p, &ipcpd->peers, entry)
+	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
 		n_routes += p->n_routes;
+		n_accept += p->n_accept;
+	}
 	if ((b->ls = calloc(b->max_ls + 1, sizeof(*b->ls))) == NULL ||
 	    (b->lp = calloc(b->max_ls + 1, sizeof(*b->lp))) == NULL ||
 	    (b->ps = calloc(ipcpd->n_peers + 1, sizeof(*b->ps))) == NULL ||
@@ -214,10 +217,9 @@ build(struct hbuf *b, int client_fd)
 	    (b->rs = calloc(n_routes + 1, sizeof(*b->rs))) == NULL ||
 	    (b->rp = calloc(n_routes + 1, sizeof(*b->rp))) == NULL ||
 	    (b->pfx = calloc(n_routes + 1, sizeof(*b->pfx))) == NULL ||
-	    (b->accept = calloc((ipcpd->n_peers + 1) * CONFIG_PREFIX_MAX,
-	    sizeof(*b->accept))) == NULL ||
-	    (b->acceptp = calloc((ipcpd->n_peers + 1) * CONFIG_PREFIX_MAX,
-	    sizeof(*b->acceptp))) == NULL) {
+	    (b->accept = calloc(n_accept + 1, sizeof(*b->accept))) == NULL ||
+	    (b->acceptp = calloc(n_accept + 1, sizeof(*b->acceptp))) ==
+	    NULL) {
 		hbuf_free(b);
 		return -1;
 	}
