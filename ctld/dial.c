@@ -27,6 +27,14 @@ struct dialreq {
 	struct peer		*peer;		/* NULL: no longer wanted */
 };
 
+/* An answer that cannot be dialed is a failed dial, counted as one. */
+static void
+dial_failed(struct peer *p)
+{
+	hs_result_count(p, HS_RESULT_CONNECT);
+	peer_fsm(p, PEER_EV_DIAL_FAILED, NULL);
+}
+
 /* The first address of the answer; the resolver has ordered them. */
 static void
 resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
@@ -36,6 +44,7 @@ resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	const struct endpoint_spec *ep;
 	struct addrinfo		*ai;
 	struct sockaddr_storage	 ss;
+	socklen_t		 sslen;
 
 	free(d);
 	if (p == NULL) {
@@ -53,24 +62,21 @@ resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		    status < 0 ? uv_strerror(status) : "no IPv4 or IPv6 "
 		    "address");
 		uv_freeaddrinfo(res);
-		hs_result_count(p, HS_RESULT_CONNECT);
-		peer_fsm(p, PEER_EV_DIAL_FAILED, NULL);
+		dial_failed(p);
 		return;
 	}
 	memset(&ss, 0, sizeof(ss));
 	memcpy(&ss, ai->ai_addr, ai->ai_addrlen);
+	sslen = ai->ai_addrlen;
+	uv_freeaddrinfo(res);
 	/* The port is ours; the name only gave the address. */
 	if (ss.ss_family == AF_INET)
 		((struct sockaddr_in *)&ss)->sin_port = htons(ep->port);
 	else
 		((struct sockaddr_in6 *)&ss)->sin6_port = htons(ep->port);
 	log_debug("peer %s: %s resolved", p->conf.name, ep->host);
-	if (hsconn_dial(p, (struct sockaddr *)&ss, ai->ai_addrlen) == -1) {
-		uv_freeaddrinfo(res);
-		peer_fsm(p, PEER_EV_DIAL_FAILED, NULL);
-		return;
-	}
-	uv_freeaddrinfo(res);
+	if (hsconn_dial(p, (struct sockaddr *)&ss, sslen) == -1)
+		dial_failed(p);
 }
 
 static int

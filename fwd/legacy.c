@@ -307,6 +307,9 @@ legacy_parse(struct fwd *f)
 		e = legacy_open(lg->key, lg->ibuf + lg->ioff,
 		    LEGACY_LEN_LEN + body, lg->plain, &type, &n);
 		if (e != LEGACY_OK) {
+			/* Counted like the ipcp wire's (stream.c). */
+			if (e == LEGACY_ERR_AUTH)
+				f->st.drop_auth++;
 			if (e == LEGACY_ERR_TYPE)
 				fwd_end(f, 0, 0, "bad frame from peer: %s %u",
 				    legacy_strerror(e), lg->plain[0]);
