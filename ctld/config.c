@@ -803,6 +803,18 @@ set_wire(struct parse *p, const char *key, char *value)
  * The peer's identity (for reload's diff, never for a handshake) is a
  * hash of that secret, so two legacy peers cannot share one.
  */
+/*
+ * A legacy peer has no public key; a hash of its secret stands in for
+ * one, so it is found, and its duplicates refused, like any peer.
+ */
+static void
+legacy_identity(struct peer_conf *pc, const uint8_t secret[KEY_LEN])
+{
+	crypto_generichash(pc->pubkey, KEY_LEN,
+	    (const uint8_t *)CONFIG_LEGACY_LABEL, strlen(CONFIG_LEGACY_LABEL),
+	    secret, KEY_LEN);
+}
+
 static int
 legacy_peer_end(struct parse *p)
 {
@@ -820,9 +832,7 @@ legacy_peer_end(struct parse *p)
 		return perr(p, p->keyline[KEY_MTU], "mtu: %u is more than a "
 		    "legacy frame carries (at most %d)", pc->mtu,
 		    LEGACY_MTU_MAX);
-	crypto_generichash(pc->pubkey, KEY_LEN,
-	    (const uint8_t *)CONFIG_LEGACY_LABEL, strlen(CONFIG_LEGACY_LABEL),
-	    pc->psk, KEY_LEN);
+	legacy_identity(pc, pc->psk);
 	/* The keys index holds every earlier peer, legacy or not. */
 	if ((o = keyidx_get(&p->keys, pc->pubkey, KEY_LEN)) != NULL)
 		return perr(p, p->keyline[KEY_PSK], "psk: the same "
@@ -1426,9 +1436,7 @@ config_compat(const char *ifname, const char *ip, const char *port,
 	if (legacy) {
 		/* The original's secret is its frame key, as it is. */
 		pc->wire = CONFIG_WIRE_LEGACY;
-		crypto_generichash(pc->pubkey, KEY_LEN,
-		    (const uint8_t *)CONFIG_LEGACY_LABEL,
-		    strlen(CONFIG_LEGACY_LABEL), psk, KEY_LEN);
+		legacy_identity(pc, psk);
 		/* No offloads: TSO super-packets do not fit its frames. */
 		conf->offload = 0;
 	}
