@@ -100,7 +100,6 @@ struct parse {
 	struct keyidx	 names;
 	struct keyidx	 keys;
 	struct keyidx	 ifnames;
-	int		 legacy_waiting; /* legacy peers without endpoint */
 };
 
 struct keyword {
@@ -839,7 +838,7 @@ legacy_peer_end(struct parse *p)
 		    "secret as legacy peer %s (line %d); nothing "
 		    "would tell them apart", o->name, o->line);
 	if (!pc->has_endpoint &&
-	    p->legacy_waiting++ >= CONFIG_LEGACY_WAITING_MAX)
+	    p->conf->legacy_waiting++ >= CONFIG_LEGACY_WAITING_MAX)
 		return perr(p, p->sec_line, "[peer %s]: more than %d legacy "
 		    "peers without an endpoint (each connection is tried "
 		    "against every one)", pc->name, CONFIG_LEGACY_WAITING_MAX);
@@ -1437,6 +1436,8 @@ config_compat(const char *ifname, const char *ip, const char *port,
 		/* The original's secret is its frame key, as it is. */
 		pc->wire = CONFIG_WIRE_LEGACY;
 		legacy_identity(pc, psk);
+		if (!pc->has_endpoint)
+			conf->legacy_waiting = 1;
 		/* No offloads: TSO super-packets do not fit its frames. */
 		conf->offload = 0;
 	}

@@ -112,6 +112,11 @@ struct config {
 	/* What is allowed but probably a mistake: "file:line: warning: ". */
 	char			warning[CONFIG_WARN_MAX][CONFIG_WARN_LEN];
 	size_t			n_warning;
+	/*
+	 * Legacy peers without an endpoint: while there are any, accepted
+	 * connections are told apart by their first bytes (hsconn.c).
+	 */
+	size_t			legacy_waiting;
 };
 
 /* What reload does to one peer (config_diff.c). */

@@ -290,19 +290,6 @@ hs_complete_legacy(struct hsconn *hc, struct peer *p, const uint8_t *first,
 	sodium_memzero(frame, sizeof(frame));
 }
 
-/* Legacy peers that wait for connections (no endpoint); how many. */
-static size_t
-legacy_waiting(void)
-{
-	struct peer	*p;
-	size_t		 n = 0;
-
-	TAILQ_FOREACH(p, &ipcpd->peers, entry)
-		if (p->conf.wire == CONFIG_WIRE_LEGACY &&
-		    !p->conf.has_endpoint)
-			n++;
-	return n;
-}
 
 /*
  * The first bytes of a connection while legacy peers wait: a handshake
@@ -601,7 +588,8 @@ hsconn_accept(int fd, const struct sockaddr_storage *ss)
 	}
 	hc->local = ipcpd->conf->key;
 	hs_responder_init(&hc->hs, &hc->local, ipcpd->local_caps);
-	if (legacy_waiting() > 0) {
+	/* Counted by the parser: no walk of every peer per connection. */
+	if (ipcpd->conf->legacy_waiting > 0) {
 		/* Four bytes tell the wires apart (hs_sniffed). */
 		hc->sniff = HSCONN_SNIFF_HDR;
 		hc->first_ms = HSCONN_LEGACY_FIRST_MS;
