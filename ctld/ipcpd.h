@@ -188,6 +188,7 @@ struct peer {
 	uint64_t		 drop_queue_full;
 	uint64_t		 drop_auth;
 	struct log_ratelimit	 tun_rl;
+	int			 tun_reclaimed;	/* tun_reclaim.c, once */
 	/* CONTROL it may pass through its forwarder (a second fence). */
 	struct log_ratelimit	 ctl_rate;
 	uint64_t		 control_dropped;

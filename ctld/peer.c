@@ -107,11 +107,18 @@ peer_tun_setup(struct peer *p)
 		if (log_ratelimit(&p->tun_rl))
 			log_warn("peer %s: tun %s (retrying)", p->conf.name,
 			    p->conf.ifname);
-		/* A forwarder orphaned by a dead ipcpd may hold the name. */
-		if (busy)
+		/*
+		 * A forwarder orphaned by a dead ipcpd may hold the name:
+		 * look once per busy spell, not at every retry (usually it
+		 * is our own forwarder, still on its way out).
+		 */
+		if (busy && !p->tun_reclaimed) {
+			p->tun_reclaimed = 1;
 			(void)tun_reclaim(p->conf.ifname);
+		}
 		return -1;
 	}
+	p->tun_reclaimed = 0;
 	if (tun_set_carrier(p->tun_fd, 0) == -1)
 		log_warn("peer %s: carrier off", p->conf.name);
 	/* Ours from an earlier life of this interface, if it had one. */

@@ -10,8 +10,9 @@
  * init or a subreaper), and that holds a TUN fd attached to the name.
  * Nothing else is touched, whatever it holds.
  *
- * Only after a TUN could not be opened because the name is busy, so the
- * scan of /proc costs nothing in the usual case.
+ * Only after a TUN could not be opened because the name is busy, once
+ * per peer until it opens (peer.c), so the scan of /proc costs nothing
+ * in the usual case.
  */
 #include <sys/stat.h>
 
@@ -54,14 +55,14 @@ exe_of(const char *pid, char *exe, size_t len)
 }
 
 static int
-same_netns(const char *pid)
+same_netns(const char *pid, const struct stat *ours)
 {
-	struct stat	a, b;
+	struct stat	st;
 	char		path[64];
 
 	return procpath(path, sizeof(path), pid, "ns/net") == 0 &&
-	    stat(path, &a) == 0 && stat("/proc/self/ns/net", &b) == 0 &&
-	    a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+	    stat(path, &st) == 0 && st.st_ino == ours->st_ino &&
+	    st.st_dev == ours->st_dev;
 }
 
 /* Its parent runs a program called ipcpd: a live one's forwarder. */
@@ -130,16 +131,18 @@ tun_reclaim(const char *ifname)
 {
 	struct dirent	*de;
 	DIR		*d;
+	struct stat	 ns;
 	char		 exe[PATH_MAX];
 	int		 killed = 0;
 
-	if ((d = opendir("/proc")) == NULL)
+	if (stat("/proc/self/ns/net", &ns) == -1 ||
+	    (d = opendir("/proc")) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
 		if (!isdigit((unsigned char)de->d_name[0]) ||
 		    exe_of(de->d_name, exe, sizeof(exe)) == -1 ||
 		    strcmp(exe, ipcpd->fwd_path) != 0 ||
-		    !same_netns(de->d_name) || supervised(de->d_name) ||
+		    !same_netns(de->d_name, &ns) || supervised(de->d_name) ||
 		    !holds_tun(de->d_name, ifname))
 			continue;
 		if (kill(atoi(de->d_name), SIGKILL) == 0) {
