@@ -47,8 +47,6 @@
  */
 #define FWD_WATCHDOG_MIN_MS	250
 #define FWD_WATCHDOG_MAX_MS	1000
-/* Where a forwarder finds its channel (fwd/fwd.h). */
-#define FWD_CHAN_FD	3
 
 struct fwdproc {
 	LIST_ENTRY(fwdproc)	 entry;
@@ -94,7 +92,6 @@ static uv_timer_t		watchdog;
 static int			watchdog_init;
 
 static void	fwd_chan_cb(uv_poll_t *, int, int);
-static void	fwd_exited(struct fwdproc *, int64_t status, int sig);
 
 int
 fwd_pid(const struct fwdproc *f)
@@ -503,7 +500,7 @@ fwd_adopt(struct peer *p, int pid, int chan_fd)
 		close(pidfd);
 		return NULL;
 	}
-	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+	/* pidfds are close-on-exec already; the channel lost it at exec. */
 	fcntl(chan_fd, F_SETFD, FD_CLOEXEC);
 	fwd_watch(f, p, pid, pidfd, chan_fd);
 	return f;
@@ -693,7 +690,6 @@ fwd_spawn(struct peer *p, const struct peer_session *s,
 		free(f);
 		return NULL;
 	}
-	fcntl(pidfd, F_SETFD, FD_CLOEXEC);
 	fwd_watch(f, p, pid, pidfd, sv[0]);
 	r = fwd_send_setup(f, p, s, fp);
 	close(s->fd);

@@ -30,7 +30,6 @@
 #include "msg.h"
 #include "util.h"
 
-#define FWD_CHAN_FD		3
 /* How long ipcpd has to hand over setup and stream. */
 #define FWD_SETUP_TIMEOUT_MS	10000
 /*

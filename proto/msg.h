@@ -76,6 +76,8 @@ struct msg_chan {
 
 extern const struct msg_chan msg_chan_ctl_request;	/* ipcpctl -> ipcpd */
 extern const struct msg_chan msg_chan_ctl_reply;	/* ipcpd -> ipcpctl */
+/* The descriptor a forwarder finds its channel to ipcpd on. */
+#define FWD_CHAN_FD		3
 extern const struct msg_chan msg_chan_to_fwd;		/* ipcpd -> ipcp-fwd */
 extern const struct msg_chan msg_chan_from_fwd;	/* ipcp-fwd -> ipcpd */
 
