@@ -21,9 +21,9 @@
  * state written again and exec'd; if execve() fails, nothing was lost.
  *
  * Refused: while a reload is under way or waits for its confirm, while a
- * forwarder is on its way out (between owners), and when the config file
- * changed since it was loaded: a restart changes the binary, a reload
- * the config, one at a time.
+ * forwarder is on its way out (between owners), and, at the commit, when
+ * the config file changed since it was loaded: a restart changes the
+ * binary, a reload the config, one at a time.
  */
 #include <sys/mman.h>
 #include <sys/wait.h>
@@ -49,12 +49,6 @@ static struct {
 	int		 state_fd;	/* the snapshot the check reads */
 	int		 err_fd;	/* what the check said */
 } ho = { .state_fd = -1, .err_fd = -1 };
-
-int
-handover_busy(void)
-{
-	return ho.busy;
-}
 
 static void
 finish(unsigned code, const char *text)
@@ -243,7 +237,10 @@ build(struct hbuf *b, int client_fd)
 	return 0;
 }
 
-/* The state in a memfd (not close-on-exec: it is for the next binary). */
+/*
+ * The state in a memfd, close-on-exec until commit() hands it to the
+ * next binary (set_cloexec), so nothing spawned meanwhile inherits it.
+ */
 static int
 write_state(int client_fd, char *err, size_t errlen)
 {
@@ -265,7 +262,7 @@ write_state(int client_fd, char *err, size_t errlen)
 	}
 	ipcp__handover__pack(&b.h, buf);
 	hbuf_free(&b);
-	if ((fd = memfd_create("ipcpd-handover", 0)) == -1) {
+	if ((fd = memfd_create("ipcpd-handover", MFD_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "memfd: %s", strerror(errno));
 		free(buf);
 		return -1;
@@ -283,19 +280,10 @@ write_state(int client_fd, char *err, size_t errlen)
 
 /* ---- refusals ---------------------------------------------------------- */
 
-/*
- * Why a restart cannot happen now, or NULL; *code says whether waiting
- * will help (CTL_RES_PENDING) or not.
- */
+/* Why a restart cannot happen now (waiting will help), or NULL. */
 static const char *
-blocked(char *buf, size_t len, unsigned *code)
+busy_reason(void)
 {
-	struct config	*now;
-	struct reconf	 r;
-	char		 err[1024];
-	int		 same;
-
-	*code = CTL_RES_PENDING;
 	if (ipcpd->stopping)
 		return "ipcpd is stopping";
 	if (reload_busy())
@@ -304,9 +292,24 @@ blocked(char *buf, size_t len, unsigned *code)
 		return "a reload waits for ipcpctl confirm";
 	if (fwd_count_detached() > 0)
 		return "a forwarder is still stopping; try again";
+	return NULL;
+}
+
+/*
+ * The config file is not what runs (a restart changes the binary, a
+ * reload the config): the reason, or NULL.  Asked only at the commit,
+ * since the file may change while the check runs.
+ */
+static const char *
+config_changed(char *buf, size_t len)
+{
+	struct config	*now;
+	struct reconf	 r;
+	char		 err[1024];
+	int		 same;
+
 	if (ipcpd->conf->compat)
 		return NULL;
-	*code = CTL_RES_FAILED;
 	if ((now = reload_parse(err, sizeof(err))) == NULL) {
 		snprintf(buf, len, "%s", err);
 		return buf;
@@ -409,11 +412,14 @@ commit(void)
 	struct fdlist	 l;
 	char		 err[1024], fdstr[16], **av;
 	const char	*why;
-	unsigned	 code;
 	int		 state_fd, client_fd;
 
-	if ((why = blocked(err, sizeof(err), &code)) != NULL) {
-		finish(code, why);
+	if ((why = busy_reason()) != NULL) {
+		finish(CTL_RES_PENDING, why);
+		return;
+	}
+	if ((why = config_changed(err, sizeof(err))) != NULL) {
+		finish(CTL_RES_FAILED, why);
 		return;
 	}
 	if (fwd_flush_all_sync(HANDOVER_FLUSH_MS) == -1) {
@@ -567,9 +573,8 @@ check_start(char *err, size_t errlen)
 void
 handover_request(const struct ctl_req *req)
 {
-	char		 buf[1024], err[1024];
+	char		 err[1024];
 	const char	*why;
-	unsigned	 code;
 
 	if (ho.busy) {
 		if (req != NULL)
@@ -580,8 +585,8 @@ handover_request(const struct ctl_req *req)
 	ho.has_req = req != NULL;
 	if (req != NULL)
 		ho.req = *req;
-	if ((why = blocked(buf, sizeof(buf), &code)) != NULL) {
-		finish(code, why);
+	if ((why = busy_reason()) != NULL) {
+		finish(CTL_RES_PENDING, why);
 		return;
 	}
 	ho.busy = 1;

@@ -25,7 +25,6 @@
 /* handover.c */
 /* ipcpctl restart (req non-NULL) or SIGUSR2 (NULL). */
 void		 handover_request(const struct ctl_req *);
-int		 handover_busy(void);
 
 /* takeover.c */
 /* Read and unpack the state the old binary left on fd; NULL and err. */
