@@ -582,19 +582,30 @@ set_user(struct parse *p, const char *key, char *value)
 	return resolve_user(p, p->line, value, 0);
 }
 
+int
+config_control_check(const char *path, char *err, size_t errlen)
+{
+	if (path[0] != '/') {
+		snprintf(err, errlen, "\"%s\" is not an absolute path", path);
+		return -1;
+	}
+	if (strlen(path) >= sizeof(((struct config *)0)->control)) {
+		snprintf(err, errlen, "path is %zu characters long; a socket "
+		    "path must be shorter than %zu", strlen(path),
+		    sizeof(((struct config *)0)->control));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 set_control(struct parse *p, const char *key, char *value)
 {
-	struct config	*conf = p->conf;
+	char	err[128];
 
-	if (value[0] != '/')
-		return perr(p, p->line, "%s: \"%s\" is not an absolute path",
-		    key, value);
-	if (strlen(value) >= sizeof(conf->control))
-		return perr(p, p->line, "%s: path is %zu characters long; a "
-		    "socket path must be shorter than %zu", key, strlen(value),
-		    sizeof(conf->control));
-	strcpy(conf->control, value);
+	if (config_control_check(value, err, sizeof(err)) == -1)
+		return perr(p, p->line, "%s: %s", key, err);
+	strcpy(p->conf->control, value);
 	return 0;
 }
 

@@ -168,6 +168,8 @@ struct config	*config_compat(const char *ifname, const char *ip,
 		    const char *port, const char *server, const char *secret,
 		    int legacy, char *err, size_t errlen);
 void		 config_free(struct config *);
+/* A control socket path as `control' and ipcpd -s take it; -1 and err. */
+int		 config_control_check(const char *path, char *err, size_t);
 /* Make conf->file absolute, so a reload finds it from anywhere. */
 int		 config_absolute(struct config *);
 struct peer_conf *config_peer_by_key(const struct config *,

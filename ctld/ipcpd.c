@@ -79,20 +79,13 @@ usage(const char *what)
 	exit(2);
 }
 
-/* As the file's `control' key must be (config.c). */
-static int
-socket_path_check(const char *path, char *err, size_t len)
+/* ipcpd -s: the socket it listens on, whatever the file says. */
+void
+ipcpd_control_override(struct config *conf)
 {
-	if (path[0] != '/') {
-		snprintf(err, len, "-s %s: not an absolute path", path);
-		return -1;
-	}
-	if (strlen(path) >= sizeof(ipcpd->conf->control)) {
-		snprintf(err, len, "-s: a socket path must be shorter than "
-		    "%zu characters", sizeof(ipcpd->conf->control));
-		return -1;
-	}
-	return 0;
+	if (ipcpd->control != NULL)
+		snprintf(conf->control, sizeof(conf->control), "%s",
+		    ipcpd->control);
 }
 
 /* Forwarders live beside ipcpd, wherever it was installed or built. */
@@ -353,7 +346,7 @@ main(int argc, char *argv[])
 	Ipcp__Handover	*h = NULL;
 	const char	*file = CONFIG_DEFAULT_FILE, *control = NULL;
 	struct peer	*p;
-	char		 err[1024];
+	char		 err[1024], msg[256];
 	size_t		 i;
 	int		 ch, debug = 0, verbose = 0, check = 0, legacy = 0;
 	/* Only with the seed command line: the original ipcp's wire. */
@@ -412,9 +405,13 @@ main(int argc, char *argv[])
 	}
 	argc -= optind;
 	argv += optind;
-	if (control != NULL && socket_path_check(control, err,
-	    sizeof(err)) == -1)
-		usage(err);
+	if (control != NULL) {
+		if (config_control_check(control, msg, sizeof(msg)) == -1) {
+			snprintf(err, sizeof(err), "-s: %s", msg);
+			usage(err);
+		}
+		ipcpd->control = control;
+	}
 
 	if (argc == 5) {
 		/* The original ipcp command line runs in the foreground. */
@@ -436,11 +433,7 @@ main(int argc, char *argv[])
 	 * -s wins over the file's `control' (several instances from one
 	 * template unit, each with its own socket); reloads keep it.
 	 */
-	if (control != NULL) {
-		ipcpd->control = control;
-		snprintf(ipcpd->conf->control, sizeof(ipcpd->conf->control),
-		    "%s", control);
-	}
+	ipcpd_control_override(ipcpd->conf);
 	for (i = 0; i < ipcpd->conf->n_warning; i++)
 		fprintf(stderr, "%s\n", ipcpd->conf->warning[i]);
 	if (h != NULL && takeover_check(h, ipcpd->conf, err,

@@ -241,6 +241,8 @@ struct ctl_req {
 /* ipcpd.c */
 /* SIGTERM and goodbye: tell every peer, stop, clean up, exit 0. */
 void		 ipcpd_shutdown(const char *reason);
+/* ipcpd -s: the socket it listens on, whatever the file says. */
+void		 ipcpd_control_override(struct config *);
 /* A forwarder is gone: the last one at shutdown lets us exit. */
 void		 ipcpd_shutdown_check(void);
 

@@ -311,10 +311,7 @@ reload_parse(char *err, size_t errlen)
 
 	if ((new = config_parse(ipcpd->conf->file, err, errlen)) == NULL)
 		return NULL;
-	/* ipcpd -s: the socket it listens on, whatever the file says. */
-	if (ipcpd->control != NULL)
-		snprintf(new->control, sizeof(new->control), "%s",
-		    ipcpd->control);
+	ipcpd_control_override(new);
 	return new;
 }
 
