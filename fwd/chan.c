@@ -100,24 +100,27 @@ chan_log_sink(int priority, const char *line)
 		chan_flush(f);
 }
 
-void
+int
 chan_stats(struct fwd *f, int force)
 {
 	Ipcp__Envelope		env = IPCP__ENVELOPE__INIT;
 	Ipcp__FwdStats		st;
 	struct fwd_counters	cur = f->st, sent = f->st_sent;
 	uint64_t		now = now_ms();
+	int			moved;
 
 	/* Each heartbeat moves the round trip: only the first is news. */
 	if (sent.rtt_us != 0)
 		cur.rtt_us = sent.rtt_us;
-	if (!force && now - f->st_sent_ms < f->params.dead_after_ms / 3 &&
-	    memcmp(&cur, &sent, sizeof(cur)) == 0)
-		return;
+	moved = memcmp(&cur, &sent, sizeof(cur)) != 0;
+	if (!force && !moved &&
+	    now - f->st_sent_ms < f->params.dead_after_ms / 3)
+		return 0;
 	msg_fwd_stats_build(&env, &st, &f->st);
 	chan_send(f, &env);
 	f->st_sent = f->st;
 	f->st_sent_ms = now;
+	return moved;
 }
 
 static void

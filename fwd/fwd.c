@@ -122,20 +122,15 @@ stats_idle_ms(const struct fwd *f)
 static void
 stats_cb(uv_timer_t *t)
 {
-	struct fwd		*f = t->data;
-	struct fwd_counters	 cur = f->st;
-	int			 idle;
+	struct fwd	*f = t->data;
+	/* Heartbeats move only the round trip: that is no traffic. */
+	int		 idle = !chan_stats(f, f->stats_idle) && !f->legacy;
 
-	chan_stats(f, f->stats_idle);
 	if (!f->legacy) {
 		stream_trim(f);
 		stream_rekey_check(f);
 		stream_flush(f);
 	}
-	/* Heartbeats move only the round trip: that is no traffic. */
-	cur.rtt_us = f->st_tick.rtt_us;
-	idle = !f->legacy && memcmp(&cur, &f->st_tick, sizeof(cur)) == 0;
-	f->st_tick = f->st;
 	f->stats_idle = idle;
 	uv_timer_start(&f->stats_timer, stats_cb,
 	    idle ? stats_idle_ms(f) : FWD_STATS_MS, 0);

@@ -176,7 +176,6 @@ struct fwd {
 
 	struct fwd_counters	 st;
 	struct fwd_counters	 st_sent;	/* as last reported */
-	struct fwd_counters	 st_tick;	/* as at the last stats tick */
 	int			 stats_idle;	/* the next tick is the slow one */
 	uint64_t		 st_sent_ms;
 	struct log_ratelimit	 drop_rl;
@@ -206,7 +205,8 @@ void	 chan_poll_cb(uv_poll_t *, int, int);
 /* Queue one envelope for ipcpd; a gone ipcpd ends us. */
 void	 chan_send(struct fwd *, const Ipcp__Envelope *);
 /* Counters to ipcpd if they moved (or force). */
-void	 chan_stats(struct fwd *, int force);
+/* Counters to ipcpd if they moved (or forced); did they move? */
+int	 chan_stats(struct fwd *, int force);
 /*
  * End the session: goodbye to the peer (a CLOSE frame) if say_goodbye and
  * the stream still works, the last counters and the reason to ipcpd, then
