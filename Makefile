@@ -34,7 +34,7 @@ HARDEN	:= -fstack-protector-strong -D_FORTIFY_SOURCE=2
 endif
 
 PKGS	:= libsodium libgcrypt libuv libprotobuf-c inih libmnl libseccomp json-c \
-	   libsystemd
+	   libsystemd libnftables
 CC	?= cc
 # CFLAGS and LDFLAGS are the user's (make CC=clang CFLAGS=-O1 ...); what
 # ipcp cannot build without lives in IPCP_CFLAGS and IPCP_LDFLAGS, which
@@ -52,8 +52,8 @@ ALL_LDFLAGS = $(IPCP_LDFLAGS) $(LDFLAGS)
 # Only the forwarder seals and opens frames, so only it links libgcrypt
 # (proto/frame.c, the AEAD engine); the wire format is proto/wire.c.
 LIBS_PROTO = -lsodium -lprotobuf-c
-# Only ipcpd talks to systemd (ctld/notify.c).
-LIBS_CTLD  = $(LIBS_PROTO) -luv -linih -lmnl -lsystemd
+# Only ipcpd talks to systemd (ctld/notify.c) and nftables (ctld/nft-linux.c).
+LIBS_CTLD  = $(LIBS_PROTO) -luv -linih -lmnl -lsystemd -lnftables
 LIBS_FWD   = $(LIBS_PROTO) -lgcrypt -luv -lseccomp
 # ipcpctl -c reads the control socket's path with inih (ctl/sockpath.c).
 LIBS_CTL   = $(LIBS_PROTO) -ljson-c -linih

@@ -42,6 +42,8 @@
 #define CONFIG_COMPAT_USER2	"nobody"
 /* A legacy peer's identity: BLAKE2b(key = label, its secret). */
 #define CONFIG_LEGACY_LABEL	"ipcp legacy peer"
+/* The key of the passcode's hash (config_passcode_key). */
+#define CONFIG_PASSCODE_LABEL	"ipcp passcode v1"
 /* Legacy peers an accepted connection's first frame is tried against. */
 #define CONFIG_LEGACY_WAITING_MAX 16
 /* Elements one line can hold: "a,b,...", each at least one character. */
@@ -52,7 +54,9 @@
 enum section {
 	SEC_NONE,
 	SEC_NODE,
-	SEC_PEER
+	SEC_PEER,
+	SEC_GATEWAY,
+	SEC_N
 };
 
 enum key {
@@ -75,6 +79,22 @@ enum key {
 	KEY_METRIC,
 	KEY_MAX_ROUTES,
 	KEY_WIRE,
+	KEY_FWMARK,
+	KEY_POOL,
+	KEY_ROUTES,
+	KEY_GW_DNS,
+	KEY_NAT,
+	KEY_SECURE,
+	KEY_LEASE_TIME,
+	KEY_GW_PASSCODE,
+	KEY_MAX_CLIENTS,
+	KEY_STATE_DIR,
+	KEY_LEASE,
+	KEY_FULL_TUNNEL,
+	KEY_KILLSWITCH,
+	KEY_KILLSWITCH_ALLOW,
+	KEY_DNS,
+	KEY_PASSCODE,
 	KEY_MAX
 };
 
@@ -91,6 +111,7 @@ struct parse {
 	struct peer_conf *peer;		/* the current [peer] */
 	int		 keyline[KEY_MAX];	/* in this section */
 	int		 node_line;	/* of [node], 0 until seen */
+	int		 gateway_line;	/* of [gateway], 0 until seen */
 	int		 offload_line;	/* offload = on, said in so many words */
 	/*
 	 * The peers so far by name, public key and interface, for the
@@ -129,6 +150,16 @@ static int	set_announce(struct parse *, const char *, char *);
 static int	set_metric(struct parse *, const char *, char *);
 static int	set_max_routes(struct parse *, const char *, char *);
 static int	set_wire(struct parse *, const char *, char *);
+static int	set_fwmark(struct parse *, const char *, char *);
+static int	set_pool(struct parse *, const char *, char *);
+static int	set_routes(struct parse *, const char *, char *);
+static int	set_gw_dns(struct parse *, const char *, char *);
+static int	set_flag(struct parse *, const char *, char *);
+static int	set_lease_time(struct parse *, const char *, char *);
+static int	set_passcode(struct parse *, const char *, char *);
+static int	set_max_clients(struct parse *, const char *, char *);
+static int	set_state_dir(struct parse *, const char *, char *);
+static int	set_killswitch_allow(struct parse *, const char *, char *);
 
 static const struct keyword keywords[] = {
 	{ "name", SEC_NODE, KEY_NAME, 0, set_name },
@@ -150,6 +181,23 @@ static const struct keyword keywords[] = {
 	{ "metric", SEC_PEER, KEY_METRIC, 0, set_metric },
 	{ "max-routes", SEC_PEER, KEY_MAX_ROUTES, 0, set_max_routes },
 	{ "wire", SEC_PEER, KEY_WIRE, 0, set_wire },
+	{ "fwmark", SEC_NODE, KEY_FWMARK, 0, set_fwmark },
+	{ "pool", SEC_GATEWAY, KEY_POOL, 1, set_pool },
+	{ "routes", SEC_GATEWAY, KEY_ROUTES, 1, set_routes },
+	{ "dns", SEC_GATEWAY, KEY_GW_DNS, 1, set_gw_dns },
+	{ "nat", SEC_GATEWAY, KEY_NAT, 0, set_flag },
+	{ "secure", SEC_GATEWAY, KEY_SECURE, 0, set_flag },
+	{ "lease-time", SEC_GATEWAY, KEY_LEASE_TIME, 0, set_lease_time },
+	{ "passcode", SEC_GATEWAY, KEY_GW_PASSCODE, 0, set_passcode },
+	{ "max-clients", SEC_GATEWAY, KEY_MAX_CLIENTS, 0, set_max_clients },
+	{ "state-dir", SEC_GATEWAY, KEY_STATE_DIR, 0, set_state_dir },
+	{ "lease", SEC_PEER, KEY_LEASE, 0, set_flag },
+	{ "full-tunnel", SEC_PEER, KEY_FULL_TUNNEL, 0, set_flag },
+	{ "killswitch", SEC_PEER, KEY_KILLSWITCH, 0, set_flag },
+	{ "killswitch-allow", SEC_PEER, KEY_KILLSWITCH_ALLOW, 1,
+	    set_killswitch_allow },
+	{ "dns", SEC_PEER, KEY_DNS, 0, set_flag },
+	{ "passcode", SEC_PEER, KEY_PASSCODE, 0, set_passcode },
 };
 
 #define ALNUM \
@@ -738,6 +786,243 @@ set_allowed_ips(struct parse *p, const char *key, char *value)
 }
 
 static int
+set_fwmark(struct parse *p, const char *key, char *value)
+{
+	char		*end;
+	unsigned long	 v;
+
+	errno = 0;
+	v = strtoul(value, &end, 0);
+	/* 0 is "no mark": our outer sockets would look like any other. */
+	if (errno != 0 || *end != '\0' || value[0] == '-' || v == 0 ||
+	    v > UINT32_MAX)
+		return perr(p, p->line, "%s: \"%s\" is not a mark from 1 to "
+		    "0xffffffff", key, value);
+	p->conf->fwmark = (uint32_t)v;
+	return 0;
+}
+
+/*
+ * on/off keys, by section and name.  Peers' flags only take effect with
+ * what they build on, checked at the end of the section.
+ */
+static int
+set_flag(struct parse *p, const char *key, char *value)
+{
+	struct gateway_conf	*gw = &p->conf->gw;
+	int			*f, v;
+
+	if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0)
+		v = 1;
+	else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0)
+		v = 0;
+	else
+		return perr(p, p->line, "%s: \"%s\" is not on or off", key,
+		    value);
+	if (p->sec == SEC_GATEWAY)
+		f = strcmp(key, "nat") == 0 ? &gw->nat : &gw->secure;
+	else if (strcmp(key, "lease") == 0)
+		f = &p->peer->lease;
+	else if (strcmp(key, "full-tunnel") == 0)
+		f = &p->peer->full_tunnel;
+	else if (strcmp(key, "killswitch") == 0)
+		f = &p->peer->killswitch;
+	else
+		f = &p->peer->dns;
+	*f = v;
+	return 0;
+}
+
+/* A pool: a network with room for clients besides its own address. */
+static int
+pool_elem(struct parse *p, const char *key, const char *text,
+    struct prefix *a)
+{
+	if (allowed_elem(p, key, text, a) == -1)
+		return -1;
+	if ((a->family == AF_INET && a->plen > 30) ||
+	    (a->family == AF_INET6 && a->plen > 126))
+		return perr(p, p->line, "%s: \"%s\" has no room for clients "
+		    "(at most /30 for IPv4, /126 for IPv6)", key, text);
+	return 0;
+}
+
+static int
+set_pool(struct parse *p, const char *key, char *value)
+{
+	struct gateway_conf	*gw = &p->conf->gw;
+	size_t			 i, j, at = gw->n_pool;
+	char			 a[PREFIX_STRLEN], b[PREFIX_STRLEN];
+
+	if (prefix_list(p, key, value, pool_elem, "", gw->pool,
+	    &gw->n_pool) == -1)
+		return -1;
+	/* Two pools that overlap would lease one address twice. */
+	for (i = at; i < gw->n_pool; i++)
+		for (j = 0; j < i; j++)
+			if (prefix_contains(&gw->pool[j], &gw->pool[i]) ||
+			    prefix_contains(&gw->pool[i], &gw->pool[j])) {
+				prefix_format(&gw->pool[i], a);
+				prefix_format(&gw->pool[j], b);
+				return perr(p, p->line, "%s: %s overlaps %s",
+				    key, a, b);
+			}
+	return 0;
+}
+
+static int
+set_routes(struct parse *p, const char *key, char *value)
+{
+	return prefix_list(p, key, value, allowed_elem, "",
+	    p->conf->gw.routes, &p->conf->gw.n_routes);
+}
+
+static int
+set_gw_dns(struct parse *p, const char *key, char *value)
+{
+	struct gateway_conf	*gw = &p->conf->gw;
+
+	if (prefix_list(p, key, value, address_elem, "", gw->dns,
+	    &gw->n_dns) == -1)
+		return -1;
+	if (gw->n_dns > CONFIG_DNS_MAX)
+		return perr(p, p->line, "%s: more than %d nameservers", key,
+		    CONFIG_DNS_MAX);
+	return 0;
+}
+
+static int
+set_lease_time(struct parse *p, const char *key, char *value)
+{
+	unsigned long	v;
+
+	if (parse_range(p, key, value, CONFIG_LEASE_TIME_MIN,
+	    CONFIG_LEASE_TIME_MAX, "a number of seconds", &v) == -1)
+		return -1;
+	p->conf->gw.lease_time = v;
+	return 0;
+}
+
+static int
+set_max_clients(struct parse *p, const char *key, char *value)
+{
+	unsigned long	v;
+
+	if (parse_range(p, key, value, 1, CONFIG_MAX_CLIENTS_MAX,
+	    "a number", &v) == -1)
+		return -1;
+	p->conf->gw.max_clients = v;
+	return 0;
+}
+
+static int
+set_state_dir(struct parse *p, const char *key, char *value)
+{
+	return parse_path(p, key, value, p->conf->gw.state_dir,
+	    sizeof(p->conf->gw.state_dir));
+}
+
+void
+config_passcode_key(const char *passcode, size_t len, uint8_t out[KEY_LEN])
+{
+	static const char	label[] = CONFIG_PASSCODE_LABEL;
+
+	crypto_generichash(out, KEY_LEN, (const uint8_t *)passcode, len,
+	    (const uint8_t *)label, sizeof(label) - 1);
+}
+
+/*
+ * The passcode file's first line, without its line end: what a person
+ * would type.  An empty one would let anyone in.
+ */
+static int
+read_passcode(struct parse *p, const char *key, const char *path,
+    uint8_t out[KEY_LEN])
+{
+	char	 buf[CONFIG_PASSCODE_MAX + 2];
+	ssize_t	 n;
+	size_t	 len;
+	int	 fd;
+
+	if ((fd = file_open_regular(path, 65536)) == -1) {
+		if (errno == ENOTSUP)
+			return perr(p, p->line, "%s: %s is not a regular "
+			    "file", key, path);
+		return perr(p, p->line, "%s: cannot read %s: %s", key, path,
+		    errno == EFBIG ? "too large" : strerror(errno));
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return perr(p, p->line, "%s: cannot read %s: %s", key, path,
+		    strerror(errno));
+	buf[n] = '\0';
+	len = strcspn(buf, "\r\n");
+	if (len > CONFIG_PASSCODE_MAX)
+		return perr(p, p->line, "%s: %s: the passcode is longer than "
+		    "%d characters", key, path, CONFIG_PASSCODE_MAX);
+	if (len == 0)
+		return perr(p, p->line, "%s: %s holds no passcode (expected "
+		    "one line of text)", key, path);
+	config_passcode_key(buf, len, out);
+	sodium_memzero(buf, sizeof(buf));
+	warn_readable(p, key, path);
+	return 0;
+}
+
+static int
+set_passcode(struct parse *p, const char *key, char *value)
+{
+	struct gateway_conf	*gw = &p->conf->gw;
+	struct peer_conf	*pc = p->peer;
+
+	if (p->sec == SEC_GATEWAY) {
+		if (parse_path(p, key, value, gw->passcode_file,
+		    sizeof(gw->passcode_file)) == -1 ||
+		    read_passcode(p, key, value, gw->passcode) == -1)
+			return -1;
+		gw->has_passcode = 1;
+		return 0;
+	}
+	/* A peer's passcode is its psk, so the file name is kept there. */
+	if (parse_path(p, key, value, pc->psk_file, sizeof(pc->psk_file)) ==
+	    -1 || read_passcode(p, key, value, pc->psk) == -1)
+		return -1;
+	pc->has_psk = 1;
+	pc->has_passcode = 1;
+	return 0;
+}
+
+static int
+set_killswitch_allow(struct parse *p, const char *key, char *value)
+{
+	return prefix_list(p, key, value, allowed_elem, "",
+	    p->peer->killswitch_allow, &p->peer->n_killswitch_allow);
+}
+
+int
+config_full_tunnel(const struct config *conf)
+{
+	const struct peer_conf	*pc;
+
+	TAILQ_FOREACH(pc, &conf->peers, entry)
+		if (pc->full_tunnel)
+			return 1;
+	return 0;
+}
+
+int
+config_killswitch(const struct config *conf)
+{
+	const struct peer_conf	*pc;
+
+	TAILQ_FOREACH(pc, &conf->peers, entry)
+		if (pc->killswitch)
+			return 1;
+	return 0;
+}
+
+static int
 set_interface(struct parse *p, const char *key, char *value)
 {
 	struct peer_conf	*pc;
@@ -862,6 +1147,60 @@ legacy_peer_end(struct parse *p)
 	return 0;
 }
 
+/* [gateway]: something to lease, and nameservers a lease can carry. */
+static int
+gateway_end(struct parse *p)
+{
+	if (p->conf->gw.n_pool == 0)
+		return perr(p, p->sec_line, "[gateway]: missing pool (expected "
+		    "pool = the prefixes to lease addresses from, e.g. "
+		    "10.99.0.0/24, fd99::/112)");
+	return 0;
+}
+
+/* A peer's gateway-client keys, against each other and the rest. */
+static int
+peer_gateway_end(struct parse *p)
+{
+	struct peer_conf	*pc = p->peer;
+	int			*k = p->keyline;
+	size_t			 i;
+	int			 v4 = 0, v6 = 0;
+
+	if (k[KEY_PASSCODE] != 0 && k[KEY_PSK] != 0)
+		return perr(p, k[KEY_PASSCODE], "[peer %s]: passcode and psk "
+		    "(line %d) both set: the passcode is the psk", pc->name,
+		    k[KEY_PSK]);
+	if (k[KEY_PASSCODE] != 0 && pc->wire == CONFIG_WIRE_LEGACY)
+		return perr(p, k[KEY_PASSCODE], "[peer %s]: wire = legacy has "
+		    "no handshake to prove a passcode in", pc->name);
+	if (pc->lease && pc->wire == CONFIG_WIRE_LEGACY)
+		return perr(p, k[KEY_LEASE], "[peer %s]: wire = legacy carries "
+		    "no lease messages", pc->name);
+	if (pc->dns && !pc->lease)
+		return perr(p, k[KEY_DNS], "[peer %s]: dns = on takes the "
+		    "nameservers of a lease; set lease = on", pc->name);
+	if (pc->n_killswitch_allow > 0 && !pc->killswitch)
+		pwarn(p, k[KEY_KILLSWITCH_ALLOW], "[peer %s]: killswitch-allow "
+		    "without killswitch = on does nothing", pc->name);
+	if (!pc->full_tunnel)
+		return 0;
+	for (i = 0; i < pc->n_allowed; i++) {
+		if (pc->allowed[i].plen != 0)
+			continue;
+		if (pc->allowed[i].family == AF_INET)
+			v4 = 1;
+		else
+			v6 = 1;
+	}
+	/* Its default route would be refused like any announcement. */
+	if (!v4 && !v6)
+		pwarn(p, k[KEY_FULL_TUNNEL], "[peer %s]: full-tunnel, but "
+		    "allowed-ips has neither 0.0.0.0/0 nor ::/0: no default "
+		    "route will be taken from it", pc->name);
+	return 0;
+}
+
 static int
 section_end(struct parse *p)
 {
@@ -871,6 +1210,7 @@ section_end(struct parse *p)
 
 	switch (p->sec) {
 	case SEC_NONE:
+	case SEC_N:
 		break;
 	case SEC_NODE:
 		if (p->keyline[KEY_NAME] == 0)
@@ -893,7 +1233,13 @@ section_end(struct parse *p)
 		return perr(p, p->keyline[KEY_HEARTBEAT], "heartbeat-interval: "
 		    "%u must be less than dead-after (%u, the default)",
 		    conf->heartbeat_interval, conf->dead_after);
+	case SEC_GATEWAY:
+		if (gateway_end(p) == -1)
+			return -1;
+		break;
 	case SEC_PEER:
+		if (peer_gateway_end(p) == -1)
+			return -1;
 		if (pc->wire == CONFIG_WIRE_LEGACY) {
 			if (legacy_peer_end(p) == -1)
 				return -1;
@@ -901,7 +1247,8 @@ section_end(struct parse *p)
 			return perr(p, p->sec_line, "[peer %s]: missing "
 			    "public-key (expected public-key = the peer's "
 			    "base64 public key)", pc->name);
-		if (pc->n_allowed == 0)
+		/* A gateway's clients send from what they lease. */
+		if (pc->n_allowed == 0 && p->gateway_line == 0)
 			pwarn(p, p->sec_line, "[peer %s]: no allowed-ips: it "
 			    "can send no packet and announce no route",
 			    pc->name);
@@ -955,10 +1302,20 @@ section_begin(struct parse *p, char *name)
 		p->sec = SEC_NODE;
 		return 0;
 	}
+	if (strcmp(s, "gateway") == 0) {
+		if (p->gateway_line != 0)
+			return perr(p, p->line, "duplicate [gateway] section "
+			    "(first at line %d)", p->gateway_line);
+		p->gateway_line = p->line;
+		conf->gw.enabled = 1;
+		conf->gw.line = p->line;
+		p->sec = SEC_GATEWAY;
+		return 0;
+	}
 	if (strncmp(s, "peer", 4) != 0 ||
 	    (s[4] != ' ' && s[4] != '\t' && s[4] != '\0'))
-		return perr(p, p->line, "unknown section [%s] (expected [node] "
-		    "or [peer NAME])", s);
+		return perr(p, p->line, "unknown section [%s] (expected [node], "
+		    "[gateway] or [peer NAME])", s);
 	for (s += 4; *s == ' ' || *s == '\t'; s++)
 		;
 	if (*s == '\0')
@@ -1111,8 +1468,8 @@ listen_conf_equal(const struct listen_conf *a, const struct listen_conf *b)
 static const char *
 section_keys(enum section sec)
 {
-	static char	text[2][256];
-	char		*t = text[sec == SEC_NODE];
+	static char	text[SEC_N][512];
+	char		*t = text[sec];
 	size_t		 i;
 
 	if (t[0] != '\0')
@@ -1138,11 +1495,13 @@ handler(void *arg, const char *section, const char *name, const char *value)
 		return 0;
 	if (p->sec == SEC_NONE) {
 		perr(p, p->line, "\"%s\" outside of any section (expected "
-		    "[node] or [peer NAME] first)", name);
+		    "[node], [gateway] or [peer NAME] first)", name);
 		return 0;
 	}
 	if (p->sec == SEC_NODE)
 		snprintf(where, sizeof(where), "[node]");
+	else if (p->sec == SEC_GATEWAY)
+		snprintf(where, sizeof(where), "[gateway]");
 	else
 		snprintf(where, sizeof(where), "[peer %s]", p->peer->name);
 	if (*name == '\0') {
@@ -1192,6 +1551,10 @@ config_new(void)
 	conf->heartbeat_interval = CONFIG_DEFAULT_HEARTBEAT;
 	conf->dead_after = CONFIG_DEFAULT_DEAD;
 	conf->offload = 1;
+	conf->fwmark = CONFIG_DEFAULT_FWMARK;
+	conf->gw.lease_time = CONFIG_DEFAULT_LEASE_TIME;
+	conf->gw.max_clients = CONFIG_DEFAULT_MAX_CLIENTS;
+	strcpy(conf->gw.state_dir, CONFIG_DEFAULT_STATE_DIR);
 	return conf;
 }
 

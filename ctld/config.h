@@ -41,6 +41,21 @@
 #define CONFIG_DEFAULT_METRIC	10
 #define CONFIG_METRIC_MAX	65535
 #define CONFIG_DEFAULT_MAX_ROUTES 1000
+/* [gateway] */
+#define CONFIG_DEFAULT_LEASE_TIME 3600
+#define CONFIG_LEASE_TIME_MIN	30
+#define CONFIG_LEASE_TIME_MAX	(366 * 86400)
+#define CONFIG_DEFAULT_MAX_CLIENTS 1000
+#define CONFIG_MAX_CLIENTS_MAX	65536
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/ipcp"
+#define CONFIG_DNS_MAX		8	/* nameservers pushed (MSG_LEASE_DNS_MAX) */
+/* A passcode is a line a person types, not a key file. */
+#define CONFIG_PASSCODE_MAX	1024
+/*
+ * The mark on our outer TCP sockets, and the routing table a full-tunnel
+ * default route goes into (as wg-quick uses one number for both).
+ */
+#define CONFIG_DEFAULT_FWMARK	0x6970
 #define CONFIG_MAX_ROUTES_MAX	1000000
 
 struct listen_conf {
@@ -77,9 +92,48 @@ struct peer_conf {
 	/* More prefixes than this from the peer close its session. */
 	unsigned		max_routes;
 	int			line;		/* of the [peer] header */
+	/*
+	 * Gateway client (lease = on): take an address, routes and DNS
+	 * from this peer.  full-tunnel: everything through it but our
+	 * marked outer sockets; killswitch: nothing leaves outside ipcp
+	 * (node-wide, the union of every peer's killswitch-allow).
+	 */
+	int			lease;
+	int			full_tunnel;
+	int			killswitch;
+	int			dns;
+	struct prefix		killswitch_allow[CONFIG_PREFIX_MAX];
+	size_t			n_killswitch_allow;
+	/* passcode = FILE: psk is derived from it (config_passcode_key). */
+	int			has_passcode;
+	/*
+	 * Not from the file: a client that joined a gateway with the
+	 * passcode (its own TUN, like a listed peer, gone with its lease).
+	 */
+	int			open;
 };
 
 TAILQ_HEAD(peer_conf_head, peer_conf);
+
+/* [gateway]: lease addresses, routes and DNS to clients (gateway.c). */
+struct gateway_conf {
+	int			enabled;	/* the section is there */
+	struct prefix		pool[CONFIG_PREFIX_MAX];
+	size_t			n_pool;
+	struct prefix		routes[CONFIG_PREFIX_MAX];
+	size_t			n_routes;
+	struct prefix		dns[CONFIG_PREFIX_MAX];	/* hosts */
+	size_t			n_dns;
+	int			nat;
+	int			secure;
+	unsigned		lease_time;	/* seconds */
+	int			has_passcode;
+	char			passcode_file[PATH_MAX];
+	uint8_t			passcode[KEY_LEN];	/* the derived psk */
+	unsigned		max_clients;
+	char			state_dir[PATH_MAX];
+	int			line;
+};
 
 struct config {
 	char			file[PATH_MAX];
@@ -102,6 +156,9 @@ struct config {
 	unsigned		dead_after;		/* seconds */
 	/* TUN segmentation and checksum offloads (TUNSETOFFLOAD). */
 	int			offload;
+	/* SO_MARK of the outer sockets; the full-tunnel routing table. */
+	uint32_t		fwmark;
+	struct gateway_conf	gw;
 	struct peer_conf_head	peers;
 	size_t			n_peers;
 	/*
@@ -139,6 +196,8 @@ enum reconf_action {
 #define RECONF_NODE_TIMERS	0x040
 #define RECONF_NODE_OFFLOAD	0x080
 #define RECONF_NODE_CONTROL	0x100
+#define RECONF_NODE_GATEWAY	0x200	/* anything in [gateway] */
+#define RECONF_NODE_FWMARK	0x400
 
 struct reconf_peer {
 	enum reconf_action	 action;
@@ -170,6 +229,16 @@ struct config	*config_compat(const char *ifname, const char *ip,
 void		 config_free(struct config *);
 /* A control socket path as `control' and ipcpd -s take it; -1 and err. */
 int		 config_control_check(const char *path, char *err, size_t);
+/*
+ * The psk a passcode stands for: BLAKE2b-256 keyed with a label, of the
+ * passcode (the file's first line).  Both ends derive it the same way, so
+ * nothing about the passcode crosses the wire.
+ */
+void		 config_passcode_key(const char *passcode, size_t len,
+		    uint8_t out[KEY_LEN]);
+/* Any peer with full-tunnel, killswitch: node-wide effects. */
+int		 config_full_tunnel(const struct config *);
+int		 config_killswitch(const struct config *);
 /* Make conf->file absolute, so a reload finds it from anywhere. */
 int		 config_absolute(struct config *);
 struct peer_conf *config_peer_by_key(const struct config *,

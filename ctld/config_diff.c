@@ -72,6 +72,23 @@ listens_equal(const struct config *a, const struct config *b)
 	return 1;
 }
 
+static int
+gateway_equal(const struct gateway_conf *a, const struct gateway_conf *b)
+{
+	return a->enabled == b->enabled &&
+	    prefix_list_equal(a->pool, a->n_pool, b->pool, b->n_pool) &&
+	    prefix_list_equal(a->routes, a->n_routes, b->routes,
+	    b->n_routes) &&
+	    prefix_list_equal(a->dns, a->n_dns, b->dns, b->n_dns) &&
+	    a->nat == b->nat && a->secure == b->secure &&
+	    a->lease_time == b->lease_time &&
+	    a->has_passcode == b->has_passcode &&
+	    (!a->has_passcode ||
+	    sodium_memcmp(a->passcode, b->passcode, KEY_LEN) == 0) &&
+	    a->max_clients == b->max_clients &&
+	    strcmp(a->state_dir, b->state_dir) == 0;
+}
+
 static unsigned
 node_changes(const struct config *o, const struct config *n)
 {
@@ -98,6 +115,10 @@ node_changes(const struct config *o, const struct config *n)
 		f |= RECONF_NODE_OFFLOAD;
 	if (strcmp(o->control, n->control) != 0)
 		f |= RECONF_NODE_CONTROL;
+	if (!gateway_equal(&o->gw, &n->gw))
+		f |= RECONF_NODE_GATEWAY;
+	if (o->fwmark != n->fwmark)
+		f |= RECONF_NODE_FWMARK;
 	return f;
 }
 
@@ -105,7 +126,9 @@ static enum reconf_action
 classify(const struct peer_conf *o, const struct peer_conf *n,
     unsigned node)
 {
-	if ((node & (RECONF_NODE_KEY | RECONF_NODE_USER)) ||
+	/* A new mark: the outer socket must be made again to carry it. */
+	if ((node & (RECONF_NODE_KEY | RECONF_NODE_USER |
+	    RECONF_NODE_FWMARK)) ||
 	    sodium_memcmp(o->pubkey, n->pubkey, KEY_LEN) != 0 ||
 	    o->wire != n->wire || o->has_psk != n->has_psk ||
 	    (o->has_psk && sodium_memcmp(o->psk, n->psk, KEY_LEN) != 0) ||
@@ -117,7 +140,11 @@ classify(const struct peer_conf *o, const struct peer_conf *n,
 	if ((node & RECONF_NODE_TIMERS) || strcmp(o->name, n->name) != 0 ||
 	    !prefix_list_equal(o->allowed, o->n_allowed, n->allowed,
 	    n->n_allowed) || o->mtu != n->mtu || o->metric != n->metric ||
-	    o->max_routes != n->max_routes)
+	    o->max_routes != n->max_routes || o->lease != n->lease ||
+	    o->full_tunnel != n->full_tunnel ||
+	    o->killswitch != n->killswitch || o->dns != n->dns ||
+	    !prefix_list_equal(o->killswitch_allow, o->n_killswitch_allow,
+	    n->killswitch_allow, n->n_killswitch_allow))
 		return RECONF_CHANGE;
 	return RECONF_KEEP;
 }

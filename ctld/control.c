@@ -228,6 +228,9 @@ status_fill(Ipcp__Status *st, struct status_buf *b)
 		b->phs[st->n_handshakes++] = &b->hs[i];
 	}
 	st->handshakes = b->phs;
+	/* Both point into buffers of their own, alive until the next call. */
+	gateway_status(st);
+	lease_client_status(st);
 }
 
 /* Seconds, rounded up: "0" while a timer is due is no answer. */
@@ -532,7 +535,15 @@ cmd_trace(struct ctl_client *c, const Ipcp__Request *r,
 	trace_request(req, r->target);
 }
 
+static void
+cmd_leases(struct ctl_client *c, const Ipcp__Request *r,
+    const struct ctl_req *req)
+{
+	gateway_ctl_leases(req);
+}
+
 static const struct ctl_command commands[] = {
+	{ IPCP__COMMAND__CMD_LEASES,		0, cmd_leases },
 	{ IPCP__COMMAND__CMD_STATUS,		0, cmd_status },
 	{ IPCP__COMMAND__CMD_PEERS,		0, cmd_peers },
 	{ IPCP__COMMAND__CMD_ROUTES,		0, cmd_routes },

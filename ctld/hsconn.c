@@ -617,6 +617,12 @@ hsconn_dial(struct peer *p, const struct sockaddr *sa, socklen_t salen)
 		    strerror(errno));
 		return -1;
 	}
+	/* A full tunnel's outer connection must not go into the tunnel. */
+	if (tunnel_mark_socket(fd) == -1) {
+		peer_error(p, "cannot mark the socket: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
 	if (connect(fd, sa, salen) == -1 && errno != EINPROGRESS) {
 		log_warn("peer %s: connect %s", p->conf.name, text);
 		peer_error(p, "connect to %s: %s", text, strerror(errno));

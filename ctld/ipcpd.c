@@ -216,6 +216,9 @@ finish(void)
 	export_clear();
 	rib_free_all();
 	peer_free_all();	/* closes the TUNs: they vanish, routes too */
+	/* The host as it was before us: rules, nftables, resolver. */
+	gateway_stop();
+	tunnel_stop();
 	listener_close_all();
 	control_close();
 	nl_close();
@@ -490,6 +493,13 @@ main(int argc, char *argv[])
 		startup_failed(err);
 	}
 	if (listener_sync(ipcpd->conf, err, sizeof(err)) == -1)
+		startup_failed(err);
+	/*
+	 * Before any dial: the killswitch and the full tunnel's rules stand
+	 * (or stay, from the ipcpd before us), and the leases are loaded.
+	 */
+	if (tunnel_init(err, sizeof(err)) == -1 ||
+	    gateway_init(err, sizeof(err)) == -1)
 		startup_failed(err);
 	if (!debug && h == NULL) {
 		if (daemon(0, 0) == -1)

@@ -203,6 +203,10 @@ struct peer {
 	uint64_t		 routes_rejected;
 	uint64_t		 routes_looped;
 	struct log_ratelimit	 route_rl;
+	/* gateway.c: the lease this client holds from us; NULL: none. */
+	struct gw_lease		*gw_lease;
+	/* lease_client.c: what this peer leased to us (lease = on). */
+	struct held_lease	*held;
 };
 
 TAILQ_HEAD(peer_head, peer);
@@ -271,6 +275,8 @@ void		 peer_fwd_stats(struct peer *, const struct fwd_counters *);
 void		 peer_fwd_control(struct peer *, const Ipcp__Control *);
 /* To the peer's forwarder, for the peer; -1 without a session. */
 int		 peer_send_control(struct peer *, const Ipcp__Control *);
+/* The peer's settings (its allowed-ips, a lease's) to its forwarder. */
+void		 peer_fwd_update(struct peer *);
 /* Settings every forwarder got at setup, again (log verbosity). */
 void		 peer_update_all(void);
 /* A TUN name may have come free: peers without one try again. */
@@ -411,6 +417,64 @@ int		 reload_busy(void);
 /* The config file again, as this ipcpd reads it (ipcpd -s wins). */
 struct config	*reload_parse(char *err, size_t);
 void		 reload_clear(void);
+
+/*
+ * The gateway, server side (gateway.c): leases from [gateway] pool,
+ * sticky per client key and kept in state-dir; the routes it pushes are
+ * local announcements that go to its lease clients only.
+ */
+/* At start (a restart's too): load the leases, set up NAT and secure. */
+int		 gateway_init(char *err, size_t);
+void		 gateway_reconf(const struct config *old);
+/* A clean stop: leases saved, NAT and secure rules gone. */
+void		 gateway_stop(void);
+void		 gateway_lease_request(struct peer *,
+		    const Ipcp__LeaseRequest *);
+/* Its session ended (the lease holds, and runs down); it was removed. */
+void		 gateway_peer_down(struct peer *);
+void		 gateway_peer_removed(struct peer *);
+/* The addresses leased to the peer: its source filter grows by them. */
+size_t		 gateway_peer_allowed(const struct peer *, struct prefix *,
+		    size_t max);
+/* May `best' be announced to `to'?  A lease client hears only ours. */
+int		 gateway_export_ok(const struct peer *to,
+		    const struct rib_entry *best);
+void		 gateway_ctl_leases(const struct ctl_req *);
+void		 gateway_status(Ipcp__Status *);
+
+/* gwnat.c: the gateway's nftables table (nat, secure) and forwarding. */
+int		 gwnat_sync(char *err, size_t);
+void		 gwnat_peers_changed(void);
+void		 gwnat_stop(void);
+
+/*
+ * The client side (lease_client.c): a peer with lease = on asks it for a
+ * lease on every session; the address goes on its TUN, and routes
+ * through it take that address as their source.
+ */
+void		 lease_client_up(struct peer *);
+void		 lease_client_offer(struct peer *, const Ipcp__LeaseOffer *);
+void		 lease_client_down(struct peer *);
+void		 lease_client_reconf(struct peer *, const struct peer_conf *);
+void		 lease_client_removed(struct peer *);
+/* The leased address of that family, for routes via the peer; -1: none. */
+int		 lease_client_src(const struct peer *, int family,
+		    struct prefix *);
+void		 lease_client_status(Ipcp__Status *);
+
+/*
+ * Full tunnel, killswitch, DNS (tunnel.c, resolv.c): what a client does
+ * to the host beyond its TUNs.  init takes over what an earlier ipcpd
+ * left (a kill -9, a restart) before it applies the config; stop leaves
+ * the host as it was before ipcpd started.
+ */
+int		 tunnel_init(char *err, size_t);
+void		 tunnel_reconf(const struct config *old);
+void		 tunnel_stop(void);
+/* Mark an outer socket before it connects (SO_MARK); -1 with errno. */
+int		 tunnel_mark_socket(int fd);
+/* The leases' nameservers changed: apply them (dns = on), or restore. */
+void		 tunnel_dns_changed(void);
 
 /* control.c */
 /* The single-instance check too: -1 with the reason in err. */

@@ -225,6 +225,7 @@ peer_add(const struct peer_conf *pc)
 	p->timer.data = p;
 	TAILQ_INSERT_TAIL(&ipcpd->peers, p, entry);
 	ipcpd->n_peers++;
+	gwnat_peers_changed();
 	return p;
 }
 
@@ -376,11 +377,13 @@ peer_fwd_params(const struct peer *p, struct fwd_params *fp)
 	fp->heartbeat_ms = conf->heartbeat_interval * 1000;
 	fp->dead_after_ms = conf->dead_after * 1000;
 	memcpy(fp->allowed, p->conf.allowed, n * sizeof(fp->allowed[0]));
+	/* A gateway's client may also send from what it leased. */
+	n += gateway_peer_allowed(p, fp->allowed + n, MSG_MAX_PREFIXES - n);
 	fp->n_allowed = n;
 	fp->verbose = log_getverbose() > 0;
 }
 
-static void
+void
 peer_fwd_update(struct peer *p)
 {
 	struct fwd_params	fp;
@@ -425,6 +428,7 @@ peer_fwd_control(struct peer *p, const Ipcp__Control *c)
 	switch (c->body_case) {
 	case IPCP__CONTROL__BODY_HELLO:
 		route_hello(p, c->hello);
+		lease_client_up(p);
 		break;
 	case IPCP__CONTROL__BODY_UPDATE:
 		route_update(p, c->update);
@@ -434,6 +438,12 @@ peer_fwd_control(struct peer *p, const Ipcp__Control *c)
 		break;
 	case IPCP__CONTROL__BODY_TRACE:
 		trace_input(p, c->trace);
+		break;
+	case IPCP__CONTROL__BODY_LEASE_REQUEST:
+		gateway_lease_request(p, c->lease_request);
+		break;
+	case IPCP__CONTROL__BODY_LEASE_OFFER:
+		lease_client_offer(p, c->lease_offer);
 		break;
 	default:
 		break;
@@ -510,6 +520,8 @@ peer_session_end(struct peer *p)
 	peer_drops_keep(p);
 	p->fwd = NULL;
 	route_peer_down(p);
+	gateway_peer_down(p);
+	lease_client_down(p);
 	p->node[0] = '\0';
 	if (p->tun_fd != -1 && tun_set_carrier(p->tun_fd, 0) == -1)
 		log_warn("peer %s: carrier off", p->conf.name);
@@ -648,6 +660,7 @@ peer_reconfigure(struct peer *p, const struct peer_conf *pc)
 		log_warn("peer %s: mtu %u", pc->name, pc->mtu);
 	peer_fwd_update(p);
 	route_peer_reconf(p, &old);
+	lease_client_reconf(p, &old);
 }
 
 /* New key material, endpoint or interface: only a new session will do. */
@@ -686,8 +699,11 @@ peer_delete(struct peer *p, const char *reason)
 		peer_session_end(p);
 	}
 	log_info("peer %s: removed", p->conf.name);
+	gateway_peer_removed(p);
+	lease_client_removed(p);
 	peer_tun_close(p);
 	peer_unlink(p);
+	gwnat_peers_changed();
 }
 
 void

@@ -66,6 +66,22 @@ print_prefixes(FILE *fp, const char *key, const struct prefix *p, size_t n)
 	print_list(fp, key, text, n);
 }
 
+static void
+print_gateway(FILE *fp, const struct gateway_conf *gw)
+{
+	fprintf(fp, "\n[gateway]\n");
+	print_prefixes(fp, "pool", gw->pool, gw->n_pool);
+	print_prefixes(fp, "routes", gw->routes, gw->n_routes);
+	print_prefixes(fp, "dns", gw->dns, gw->n_dns);
+	fprintf(fp, "nat = %s\n", gw->nat ? "on" : "off");
+	fprintf(fp, "secure = %s\n", gw->secure ? "on" : "off");
+	fprintf(fp, "lease-time = %u\n", gw->lease_time);
+	if (gw->has_passcode)
+		fprintf(fp, "passcode = %s\n", gw->passcode_file);
+	fprintf(fp, "max-clients = %u\n", gw->max_clients);
+	fprintf(fp, "state-dir = %s\n", gw->state_dir);
+}
+
 void
 config_print(FILE *fp, const struct config *conf)
 {
@@ -85,6 +101,13 @@ config_print(FILE *fp, const struct config *conf)
 	fprintf(fp, "heartbeat-interval = %u\n", conf->heartbeat_interval);
 	fprintf(fp, "dead-after = %u\n", conf->dead_after);
 	fprintf(fp, "offload = %s\n", conf->offload ? "on" : "off");
+	/* Gateway keys appear where they matter, so older files print as
+	 * they did. */
+	if (conf->fwmark != CONFIG_DEFAULT_FWMARK ||
+	    config_full_tunnel(conf) || config_killswitch(conf))
+		fprintf(fp, "fwmark = 0x%x\n", conf->fwmark);
+	if (conf->gw.enabled)
+		print_gateway(fp, &conf->gw);
 
 	TAILQ_FOREACH(pc, &conf->peers, entry) {
 		fprintf(fp, "\n[peer %s]\n", pc->name);
@@ -96,12 +119,24 @@ config_print(FILE *fp, const struct config *conf)
 		}
 		if (pc->has_endpoint)
 			fprintf(fp, "endpoint = %s\n", pc->endpoint.text);
-		if (pc->has_psk)
+		if (pc->has_passcode)
+			fprintf(fp, "passcode = %s\n", pc->psk_file);
+		else if (pc->has_psk)
 			fprintf(fp, "psk = %s\n", pc->psk_file);
 		print_prefixes(fp, "allowed-ips", pc->allowed, pc->n_allowed);
 		fprintf(fp, "interface = %s\n", pc->ifname);
 		fprintf(fp, "mtu = %u\n", pc->mtu);
 		fprintf(fp, "metric = %u\n", pc->metric);
 		fprintf(fp, "max-routes = %u\n", pc->max_routes);
+		if (pc->lease)
+			fprintf(fp, "lease = on\ndns = %s\n",
+			    pc->dns ? "on" : "off");
+		if (pc->full_tunnel)
+			fprintf(fp, "full-tunnel = on\n");
+		if (pc->killswitch) {
+			fprintf(fp, "killswitch = on\n");
+			print_prefixes(fp, "killswitch-allow",
+			    pc->killswitch_allow, pc->n_killswitch_allow);
+		}
 	}
 }

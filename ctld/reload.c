@@ -113,6 +113,10 @@ notes_node(const struct config *o, const struct config *n, unsigned f)
 		    "updated", n->heartbeat_interval, n->dead_after);
 	if (f & RECONF_NODE_OFFLOAD)
 		note("offload: %s", n->offload ? "on" : "off");
+	if (f & RECONF_NODE_GATEWAY)
+		note("gateway: %s", n->gw.enabled ? "updated" : "off");
+	if (f & RECONF_NODE_FWMARK)
+		note("fwmark: 0x%x, every session restarted", n->fwmark);
 	if (f & RECONF_NODE_CONTROL)
 		note("control: %s takes effect when ipcpd restarts; still "
 		    "%s", n->control, o->control);
@@ -236,8 +240,12 @@ apply(struct config *new, const struct reconf *r, char *err, size_t errlen)
 		}
 	}
 	free(peers);
-	if (r->node & (RECONF_NODE_ADDRESS | RECONF_NODE_ANNOUNCE))
+	if (r->node & (RECONF_NODE_ADDRESS | RECONF_NODE_ANNOUNCE |
+	    RECONF_NODE_GATEWAY))
 		route_local_sync();
+	/* Peers' lease, full-tunnel and killswitch keys matter here too. */
+	gateway_reconf(old);
+	tunnel_reconf(old);
 	if (r->node & RECONF_NODE_NAME)
 		route_node_renamed();
 	return 0;

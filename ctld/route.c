@@ -3,8 +3,8 @@
  * What goes into the RIB (rib.h): this node's own prefixes, and what
  * peers announce.
  *
- * Our own: every `address' as a host route and every `announce' prefix,
- * at cost 0 with ourselves as the path.
+ * Our own: every `address' as a host route, every `announce' prefix and
+ * a gateway's `routes', at cost 0 with ourselves as the path.
  *
  * A peer's: its hello first (its node name, our cue to send it our
  * table), then announcements and withdrawals.  The forwarder already
@@ -23,7 +23,7 @@
 #include "rib.h"
 
 /* Our own prefixes as they are in the RIB now. */
-static struct prefix	local[2 * CONFIG_PREFIX_MAX];
+static struct prefix	local[3 * CONFIG_PREFIX_MAX];
 static size_t		n_local;
 
 /* What the config says we originate: host addresses, then announce. */
@@ -38,13 +38,17 @@ local_wanted(const struct config *conf, struct prefix *out)
 	for (i = 0; i < conf->n_announce; i++)
 		if (!prefix_in(&conf->announce[i], out, n))
 			out[n++] = conf->announce[i];
+	/* A gateway's routes: its lease clients' way out (gateway.c). */
+	for (i = 0; conf->gw.enabled && i < conf->gw.n_routes; i++)
+		if (!prefix_in(&conf->gw.routes[i], out, n))
+			out[n++] = conf->gw.routes[i];
 	return n;
 }
 
 void
 route_local_sync(void)
 {
-	static struct prefix	 want[2 * CONFIG_PREFIX_MAX];
+	static struct prefix	 want[3 * CONFIG_PREFIX_MAX];
 	struct rib_entry	*e;
 	size_t			 n, i;
 

@@ -74,7 +74,7 @@ said_now(struct said *s, const struct peer *to, const struct rib_prefix *rp)
 {
 	const struct rib_entry	*e = rp->best;
 
-	if (e == NULL)
+	if (e == NULL || !gateway_export_ok(to, e))
 		said_of(s, to, 0, 0, 0, NULL);
 	else
 		said_of(s, to, 1, e->peer != NULL ? e->peer->id : 0, e->cost,

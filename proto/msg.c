@@ -29,7 +29,7 @@ const struct msg_chan msg_chan_ctl_request = {
 const struct msg_chan msg_chan_ctl_reply = {
 	"control reply", MSG_MAX_CTL_REPLY, 0,
 	BODY(STATUS) | BODY(PEER) | BODY(END) | BODY(RESULT) | BODY(ROUTE) |
-	BODY(RELOAD_PEER) | BODY(RELOAD_DONE) | BODY(TRACE_RESULT)
+	BODY(RELOAD_PEER) | BODY(RELOAD_DONE) | BODY(TRACE_RESULT) | BODY(LEASE)
 };
 
 const struct msg_chan msg_chan_to_fwd = {
@@ -486,6 +486,19 @@ msg_prefixes_ok(Ipcp__Prefix *const *p, size_t n, size_t max)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (!msg_prefix_ok(p[i]))
+			return 0;
+	return 1;
+}
+
+int
+msg_hosts_ok(Ipcp__Prefix *const *p, size_t n, size_t max)
+{
+	size_t	i;
+
+	if (!msg_prefixes_ok(p, n, max))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (p[i]->plen != p[i]->addr.len * 8)
 			return 0;
 	return 1;
 }

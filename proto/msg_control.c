@@ -96,6 +96,24 @@ trace_ok(const Ipcp__Trace *t)
 	    msg_prefixes_ok(t->routes, t->n_routes, MSG_MAX_TRACE_INFO);
 }
 
+/*
+ * A lease offer: host addresses and nameservers, a bounded time, and
+ * either addresses or an error saying why there are none.
+ */
+static int
+lease_offer_ok(const Ipcp__LeaseOffer *o)
+{
+	if (o == NULL || !msg_str_ok(o->error, MSG_MAX_NAME * 2) ||
+	    o->lease_time_s > MSG_LEASE_TIME_MAX)
+		return 0;
+	if (!msg_hosts_ok(o->address, o->n_address, MSG_LEASE_ADDR_MAX) ||
+	    !msg_hosts_ok(o->dns, o->n_dns, MSG_LEASE_DNS_MAX))
+		return 0;
+	if (o->error[0] != '\0')
+		return o->n_address == 0;
+	return o->n_address > 0 && o->lease_time_s > 0;
+}
+
 int
 msg_control_validate(const Ipcp__Control *c)
 {
@@ -110,6 +128,10 @@ msg_control_validate(const Ipcp__Control *c)
 		return c->refresh != NULL ? 0 : -1;
 	case IPCP__CONTROL__BODY_TRACE:
 		return trace_ok(c->trace) ? 0 : -1;
+	case IPCP__CONTROL__BODY_LEASE_REQUEST:
+		return c->lease_request != NULL ? 0 : -1;
+	case IPCP__CONTROL__BODY_LEASE_OFFER:
+		return lease_offer_ok(c->lease_offer) ? 0 : -1;
 	case IPCP__CONTROL__BODY__NOT_SET:
 		/* A newer peer's message we do not know: ignored. */
 		return 0;

@@ -37,6 +37,7 @@ request_ok(const Ipcp__Request *r)
 	case IPCP__COMMAND__CMD_GOODBYE:
 	case IPCP__COMMAND__CMD_METRICS:
 	case IPCP__COMMAND__CMD_RESTART:
+	case IPCP__COMMAND__CMD_LEASES:
 		return 1;
 	case IPCP__COMMAND__CMD_RELOAD:
 		/* A rollback deadline of more than a day is a typo. */
@@ -64,9 +65,38 @@ counters_ok(Ipcp__Counter *const *c, size_t n)
 }
 
 static int
+lease_status_ok(Ipcp__LeaseStatus *const *l, size_t n)
+{
+	size_t	i;
+
+	if (n > MSG_MAX_LISTENERS)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (l[i] == NULL || !msg_name_ok(l[i]->peer) ||
+		    !msg_str_ok(l[i]->error, MSG_MAX_TEXT) ||
+		    !strs_ok(l[i]->address, l[i]->n_address,
+		    MSG_LEASE_ADDR_MAX, MSG_MAX_NAME) ||
+		    !strs_ok(l[i]->routes, l[i]->n_routes,
+		    MSG_MAX_LEASE_ROUTES, MSG_MAX_NAME) ||
+		    !strs_ok(l[i]->dns, l[i]->n_dns, MSG_LEASE_DNS_MAX,
+		    MSG_MAX_NAME))
+			return 0;
+	return 1;
+}
+
+static int
+lease_ok(const Ipcp__LeaseInfo *l)
+{
+	return l != NULL && msg_str_ok(l->public_key, MSG_MAX_NAME) &&
+	    msg_name_ok(l->peer) && strs_ok(l->address, l->n_address,
+	    MSG_LEASE_ADDR_MAX, MSG_MAX_NAME);
+}
+
+static int
 status_ok(const Ipcp__Status *s)
 {
-	return s != NULL && msg_str_ok(s->node_name, MSG_MAX_NAME) &&
+	return s != NULL && lease_status_ok(s->leases, s->n_leases) &&
+	    msg_str_ok(s->node_name, MSG_MAX_NAME) &&
 	    msg_str_ok(s->public_key, MSG_MAX_NAME) &&
 	    msg_str_ok(s->config, MSG_MAX_TEXT) &&
 	    strs_ok(s->listeners, s->n_listeners, MSG_MAX_LISTENERS,
@@ -135,6 +165,8 @@ msg_ctl_validate(const Ipcp__Envelope *env)
 		    MSG_MAX_NOTES, MSG_MAX_TEXT) ? 0 : -1;
 	case IPCP__ENVELOPE__BODY_TRACE_RESULT:
 		return trace_result_ok(env->trace_result) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_LEASE:
+		return lease_ok(env->lease) ? 0 : -1;
 	case IPCP__ENVELOPE__BODY_END:
 		return env->end != NULL ? 0 : -1;
 	case IPCP__ENVELOPE__BODY_RESULT:

@@ -39,6 +39,8 @@ for k in alpha.key alpha-beta.psk alpha-gamma.psk; do
 	    exit 2
 done
 echo "not a key" > "$keydir/not-a-key.psk"
+(umask 077 && echo "open sesame" > "$keydir/passcode" &&
+    : > "$keydir/empty.passcode") || exit 2
 
 pass=0 fail=0
 

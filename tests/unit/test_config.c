@@ -819,8 +819,9 @@ static const struct error_case error_cases[] = {
 	{ "dead-after too big", NODE "dead-after = 86401\n",
 	    "5: dead-after: \"86401\" is not a number of seconds from 2 to "
 	    "86400" },
-	{ "unknown section", NODE "[gateway]\n",
-	    "5: unknown section [gateway] (expected [node] or [peer NAME])" },
+	{ "unknown section", NODE "[gatway]\n",
+	    "5: unknown section [gatway] (expected [node], [gateway] or "
+	    "[peer NAME])" },
 	{ "peer without a name", NODE "[peer]\n",
 	    "5: [peer] without a name (expected [peer NAME])" },
 	{ "bad peer name", NODE "[peer be/ta]\n",
