@@ -461,6 +461,11 @@ void		 lease_client_removed(struct peer *);
 int		 lease_client_src(const struct peer *, int family,
 		    struct prefix *);
 void		 lease_client_status(Ipcp__Status *);
+/*
+ * The nameservers of the leases from peers with dns = on, best gateway
+ * first, each once; tunnel.c applies them (tunnel_dns_changed).
+ */
+size_t		 lease_client_dns(struct prefix *, size_t max);
 
 /*
  * Full tunnel, killswitch, DNS (tunnel.c, resolv.c): what a client does

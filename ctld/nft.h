@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * ipcpd's nftables, through libnftables (never by running nft): each
+ * feature owns one table, named in nft.h, and replaces it whole in one
+ * transaction, so there is never a moment with half a ruleset (a
+ * killswitch that fails open while it is rebuilt).  Tables outlive
+ * ipcpd on purpose: a killswitch must hold while ipcpd is dead.
+ *
+ * All calls return 0 or -1 with a one-line reason in err; none log.
+ */
+#ifndef IPCP_NFT_H
+#define IPCP_NFT_H
+
+#include <stddef.h>
+
+/* The tables, all in family inet; several per host are one per role. */
+#define NFT_TABLE_GATEWAY	"ipcp_gateway"		/* gwnat.c */
+#define NFT_TABLE_KILLSWITCH	"ipcp_killswitch"	/* tunnel.c */
+
+/* Run nft commands (one transaction: all or nothing). */
+int	nft_run(const char *cmds, char *err, size_t errlen);
+/*
+ * Replace table `name' (inet) by `body' (the text inside "table inet
+ * name { ... }") atomically: created if missing, emptied and refilled
+ * in the same transaction otherwise.
+ */
+int	nft_table_replace(const char *name, const char *body, char *err,
+	    size_t errlen);
+/* Delete the table if it is there (0 also when it was not). */
+int	nft_table_delete(const char *name, char *err, size_t errlen);
+/* 1: the table is there; 0: not; -1: cannot tell. */
+int	nft_table_exists(const char *name);
+
+#endif
