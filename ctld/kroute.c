@@ -59,3 +59,17 @@ kroute_sync(struct rib_prefix *rp)
 		log_debug("route %s removed", a);
 	rp->installed = 0;
 }
+
+void
+kroute_peer_resync(struct peer *p)
+{
+	struct rib_entry	*e;
+
+	TAILQ_FOREACH(e, &p->rib_in, peer_entry) {
+		if (e->rp->best != e)
+			continue;
+		/* Installed again: NLM_F_REPLACE makes it one request. */
+		e->rp->installed = 0;
+		kroute_sync(e->rp);
+	}
+}

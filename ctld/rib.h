@@ -117,6 +117,11 @@ void		 decide(struct rib_prefix *);
  * drops them with the interfaces.
  */
 void		 kroute_sync(struct rib_prefix *);
+/*
+ * Something about the peer that its routes carry changed (its leased
+ * source address, full-tunnel): install its best routes again.
+ */
+void		 kroute_peer_resync(struct peer *);
 
 /* route_export.c */
 /* The prefix's best path is about to change: remember what it was. */
