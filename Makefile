@@ -104,7 +104,7 @@ fuzz_obj = $(patsubst %.c,$(B)/fuzz/obj/%.o,$(patsubst $(B)/%,%,$(1)))
 FUZZ_LIB_OBJS := $(call fuzz_obj,$(PROTO_SRCS) $(AEAD_SRCS))
 
 .PHONY: all deps check unit netns config-tests demo install clean bench \
-	bench-mesh bench-scale fuzz fuzz-build units deb
+	bench-mesh bench-scale bench-gateway fuzz fuzz-build units deb
 all: $(BINS)
 
 deps:
@@ -206,6 +206,12 @@ bench-mesh: deps all
 # make bench-scale BENCH_ARGS="100 300 1000".
 bench-scale: deps all
 	@IPCP_BUILD=$(abspath $(B)) bench/scale.sh $(BENCH_ARGS)
+
+# A gateway: N passcode clients leased and pinging through its NAT, its
+# memory, and NAT's cost to one stream (bench/gateway.sh), e.g.
+# make bench-gateway BENCH_ARGS="200".
+bench-gateway: deps all
+	@IPCP_BUILD=$(abspath $(B)) bench/gateway.sh $(BENCH_ARGS)
 
 # The units name the programs where they are installed, so they are made
 # from contrib/*.service.in when installing (and by `make units' into
