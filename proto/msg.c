@@ -439,6 +439,19 @@ msg_str_ok(const char *s, size_t max)
 }
 
 int
+msg_printable_ok(const char *s, size_t max)
+{
+	size_t	i;
+
+	if (!msg_str_ok(s, max))
+		return 0;
+	for (i = 0; s[i] != '\0'; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+int
 msg_name_ok(const char *s)
 {
 	size_t	i, len;

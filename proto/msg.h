@@ -135,6 +135,8 @@ void		 msgq_clear(struct msgq *);
 
 /* Helpers for the validators and builders of every channel. */
 int		 msg_str_ok(const char *, size_t max);
+/* Text a peer wrote for a person: no control characters. */
+int		 msg_printable_ok(const char *, size_t max);
 /* A node or peer name: 1 to 32 of A-Z a-z 0-9 _ - (as the config). */
 int		 msg_name_ok(const char *);
 /* From min to max names, each one. */

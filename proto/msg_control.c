@@ -103,7 +103,7 @@ trace_ok(const Ipcp__Trace *t)
 static int
 lease_offer_ok(const Ipcp__LeaseOffer *o)
 {
-	if (o == NULL || !msg_str_ok(o->error, MSG_MAX_NAME * 2) ||
+	if (o == NULL || !msg_printable_ok(o->error, MSG_MAX_NAME * 2) ||
 	    o->lease_time_s > MSG_LEASE_TIME_MAX)
 		return 0;
 	if (!msg_hosts_ok(o->address, o->n_address, MSG_LEASE_ADDR_MAX) ||

@@ -196,6 +196,80 @@ test_hello_accept(void **state)
 	assert_false(valid());
 }
 
+/*
+ * A lease offer: host addresses and nameservers only, bounded lists and
+ * time, and either addresses or an error, never both or neither.
+ */
+static void
+test_lease_offer(void **state)
+{
+	Ipcp__LeaseOffer	 o = IPCP__LEASE_OFFER__INIT;
+	Ipcp__LeaseRequest	 r = IPCP__LEASE_REQUEST__INIT;
+	Ipcp__Prefix		 host = IPCP__PREFIX__INIT, v6 = IPCP__PREFIX__INIT;
+	Ipcp__Prefix		*a[MSG_LEASE_DNS_MAX + 1];
+	uint8_t			 h4[4] = { 10, 99, 0, 2 }, h6[16] = { 0xfd, 0x99 };
+	size_t			 i;
+
+	host.addr.data = h4;
+	host.addr.len = 4;
+	host.plen = 32;
+	h6[15] = 2;
+	v6.addr.data = h6;
+	v6.addr.len = 16;
+	v6.plen = 128;
+	for (i = 0; i <= MSG_LEASE_DNS_MAX; i++)
+		a[i] = i % 2 ? &v6 : &host;
+	ipcp__control__init(&ctl);
+	ctl.body_case = IPCP__CONTROL__BODY_LEASE_OFFER;
+	ctl.lease_offer = &o;
+	o.address = a;
+	o.n_address = 2;
+	o.lease_time_s = 3600;
+	assert_true(valid());
+
+	/* No address and no error says nothing. */
+	o.n_address = 0;
+	assert_false(valid());
+	/* An error with no address: the pool is exhausted. */
+	o.error = "pool exhausted";
+	assert_true(valid());
+	/* An error with an address is two answers. */
+	o.n_address = 1;
+	assert_false(valid());
+	o.error = "pool\nexhausted";	/* no line breaks into our logs */
+	o.n_address = 0;
+	assert_false(valid());
+	o.error = "";
+
+	/* A lease is a host address, not a network. */
+	o.n_address = 1;
+	host.plen = 24;
+	h4[3] = 0;
+	assert_false(valid());
+	host.plen = 32;
+	h4[3] = 2;
+	assert_true(valid());
+	o.n_address = MSG_LEASE_ADDR_MAX + 1;
+	assert_false(valid());
+	o.n_address = 1;
+
+	o.dns = a;
+	o.n_dns = MSG_LEASE_DNS_MAX;
+	assert_true(valid());
+	o.n_dns = MSG_LEASE_DNS_MAX + 1;
+	assert_false(valid());
+	o.n_dns = 0;
+
+	o.lease_time_s = 0;
+	assert_false(valid());
+	o.lease_time_s = MSG_LEASE_TIME_MAX + 1;
+	assert_false(valid());
+
+	ctl.body_case = IPCP__CONTROL__BODY_LEASE_REQUEST;
+	ctl.lease_request = &r;
+	assert_true(valid());
+}
+
 static void
 test_trace(void **state)
 {
@@ -459,6 +533,7 @@ main(void)
 		cmocka_unit_test(test_hello),
 		cmocka_unit_test(test_hello_accept),
 		cmocka_unit_test(test_trace),
+		cmocka_unit_test(test_lease_offer),
 		cmocka_unit_test(test_strip_unknown),
 		cmocka_unit_test(test_recv_strips_unknown),
 		cmocka_unit_test(test_channel_rules),
