@@ -240,9 +240,10 @@ install: all
 	install -d $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0644 contrib/ipcpctl.bash-completion \
 	    $(DESTDIR)$(BASHCOMPDIR)/ipcpctl
-	# An example only: /etc/ipcp/ipcpd.conf is the admin's, never ours.
+	# Examples only: /etc/ipcp/ipcpd.conf is the admin's, never ours.
 	install -d $(DESTDIR)$(DOCDIR)
-	install -m 0644 contrib/ipcpd.conf.example README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 contrib/ipcpd.conf.example contrib/gateway.conf.example \
+	    contrib/client.conf.example README.md $(DESTDIR)$(DOCDIR)/
 
 # A Debian package of the tree as it is, in $(B)/deb/ (contrib/debian/).
 deb:

@@ -23,6 +23,8 @@ for f in opt/ipcp/sbin/ipcpd opt/ipcp/sbin/ipcpctl opt/ipcp/sbin/ipcp-fwd \
     opt/ipcp/units/ipcpd.service opt/ipcp/units/ipcpd@.service \
     opt/ipcp/share/bash-completion/completions/ipcpctl \
     opt/ipcp/share/doc/ipcp/ipcpd.conf.example \
+    opt/ipcp/share/doc/ipcp/gateway.conf.example \
+    opt/ipcp/share/doc/ipcp/client.conf.example \
     etc/iproute2/rt_protos.d/ipcp.conf; do
 	[ -s "$d/$f" ] || bad "$f missing"
 done

@@ -40,7 +40,9 @@ for f in usr/sbin/ipcpd usr/sbin/ipcpctl usr/sbin/ipcp-fwd \
     usr/share/man/man8/ipcpd.8.gz usr/share/man/man8/ipcpctl.8.gz \
     usr/share/man/man5/ipcpd.conf.5.gz \
     usr/share/bash-completion/completions/ipcpctl \
-    usr/share/doc/ipcp/ipcpd.conf.example; do
+    usr/share/doc/ipcp/ipcpd.conf.example \
+    usr/share/doc/ipcp/gateway.conf.example \
+    usr/share/doc/ipcp/client.conf.example; do
 	grep -qx "./$f" "$out/contents" || {
 		echo "deb: $f is not in the package" >&2
 		exit 1
