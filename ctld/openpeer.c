@@ -135,9 +135,12 @@ openpeer_add(const uint8_t key[KEY_LEN], const char *name)
 	if (p == NULL)
 		return NULL;
 	n_open++;
-	key_to_base64(b64, key);
-	log_info("peer %s: passcode client %s (%zu of at most %u)",
-	    p->conf.name, b64, n_open, ipcpd->conf->gw.max_clients);
+	if (name == NULL) {
+		key_to_base64(b64, key);
+		log_info("peer %s: passcode client %s joined (%zu of at most "
+		    "%u)", p->conf.name, b64, n_open,
+		    ipcpd->conf->gw.max_clients);
+	}
 	return p;
 }
 
@@ -146,6 +149,16 @@ openpeer_removed(struct peer *p)
 {
 	if (p->conf.open && n_open > 0)
 		n_open--;
+}
+
+/* peer_remove() says only "removed"; the reason is here. */
+static void
+remove_open(struct peer *p, const char *why)
+{
+	if (p == NULL || !p->conf.open)
+		return;
+	log_info("peer %s: passcode client removed: %s", p->conf.name, why);
+	peer_remove(p, why);
 }
 
 /* ---- lifetime ------------------------------------------------------------ */
@@ -185,7 +198,7 @@ openpeer_sweep(uint64_t now)
 		if (p->open_until_ms == 0)
 			p->open_until_ms = now + lease_ms;
 		if (now >= p->open_until_ms) {
-			peer_remove(p, "passcode client gone for lease-time");
+			remove_open(p, "no session for lease-time");
 			continue;
 		}
 		if (soonest == 0 || p->open_until_ms - now < soonest)
@@ -242,13 +255,6 @@ openpeer_resume(const uint8_t key[KEY_LEN], const char *name,
 }
 
 /* ---- reload -------------------------------------------------------------- */
-
-static void
-remove_open(struct peer *p, const char *why)
-{
-	if (p != NULL && p->conf.open)
-		peer_remove(p, why);
-}
 
 void
 openpeer_reconf(const struct config *old)
