@@ -247,14 +247,17 @@ hs_open_peer(struct hsconn *hc)
 		    "the passcode changed during the handshake");
 		return NULL;
 	}
+	/*
+	 * It has a peer now: another handshake of the same client finished
+	 * first (then this is a new session of it), or a reload listed it.
+	 */
 	if ((p = peer_by_key(hc->peer_key)) != NULL) {
-		/* Listed by a reload meanwhile: its own psk, not ours. */
+		/* Listed: its own psk, not ours. */
 		if (!p->conf.open) {
 			hsconn_fail(hc, HS_RESULT_REFUSED,
 			    "peer reconfigured during the handshake");
 			return NULL;
 		}
-		/* Another handshake of the same client finished first. */
 		if (p->state == PEER_STATE_NOTUN ||
 		    p->state == PEER_STATE_STOPPED) {
 			hsconn_fail(hc, HS_RESULT_REFUSED,
