@@ -166,6 +166,14 @@ add_peer(struct hbuf *b, size_t i, struct peer *p)
 	hp->drop_source = p->drop_source;
 	hp->drop_queue_full = p->drop_queue_full;
 	hp->drop_auth = p->drop_auth;
+	/*
+	 * A passcode client is made again from its key and name; without a
+	 * session, lease_until_ms (the field a lease client's held lease
+	 * uses, which an open peer never has) says when it goes.
+	 */
+	hp->open = p->conf.open;
+	if (p->conf.open && p->fwd == NULL)
+		hp->lease_until_ms = p->open_until_ms;
 	hp->accept = b->acceptp + b->n_accept;
 	hp->n_accept = msg_prefixes_set(b->accept + b->n_accept,
 	    b->acceptp + b->n_accept, p->accept, p->n_accept);

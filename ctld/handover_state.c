@@ -64,17 +64,61 @@ takeover_load(int fd, char *err, size_t errlen)
 	return h;
 }
 
+/*
+ * A passcode client's: a name that makes an interface name, a key, and
+ * a config that still lets passcode clients in and lists neither.
+ */
+static int
+open_peer_ok(const Ipcp__HandoverPeer *hp, const struct config *conf,
+    char *err, size_t errlen)
+{
+	struct peer_conf	*pc;
+	size_t			 i, len = strlen(hp->name);
+
+	for (i = 0; i < len; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789_-", hp->name[i]) == NULL)
+			break;
+	if (len == 0 || i < len || len + strlen("ipcp-") >= IFNAMSIZ ||
+	    hp->public_key.len != KEY_LEN) {
+		snprintf(err, errlen, "restart state: passcode client %.64s "
+		    "is malformed", hp->name);
+		return -1;
+	}
+	if (!conf->gw.enabled || !conf->gw.has_passcode) {
+		snprintf(err, errlen, "passcode client %s of the running "
+		    "ipcpd, but %s has no passcode", hp->name, conf->file);
+		return -1;
+	}
+	TAILQ_FOREACH(pc, &conf->peers, entry)
+		if (strcmp(pc->name, hp->name) == 0 ||
+		    sodium_memcmp(pc->pubkey, hp->public_key.data,
+		    KEY_LEN) == 0) {
+			snprintf(err, errlen, "passcode client %s of the "
+			    "running ipcpd is [peer %s] in %s", hp->name,
+			    pc->name, conf->file);
+			return -1;
+		}
+	return 0;
+}
+
 static int
 peer_ok(const Ipcp__HandoverPeer *hp, const struct config *conf,
     char *err, size_t errlen)
 {
-	struct peer_conf	*pc;
+	struct peer_conf	*pc = NULL;
 
-	TAILQ_FOREACH(pc, &conf->peers, entry)
-		if (strcmp(pc->name, hp->name) == 0)
-			break;
-	if (pc == NULL || hp->public_key.len != KEY_LEN ||
-	    sodium_memcmp(pc->pubkey, hp->public_key.data, KEY_LEN) != 0) {
+	if (hp->open) {
+		if (open_peer_ok(hp, conf, err, errlen) == -1)
+			return -1;
+	} else {
+		TAILQ_FOREACH(pc, &conf->peers, entry)
+			if (strcmp(pc->name, hp->name) == 0)
+				break;
+	}
+	if ((!hp->open && pc == NULL) || hp->public_key.len != KEY_LEN ||
+	    (pc != NULL && sodium_memcmp(pc->pubkey, hp->public_key.data,
+	    KEY_LEN) != 0)) {
 		snprintf(err, errlen, "peer %.64s of the running ipcpd is not "
 		    "in %s as it is", hp->name, conf->file);
 		return -1;

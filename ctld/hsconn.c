@@ -22,6 +22,14 @@
  * and the frame goes to its forwarder with the socket.  Nothing else of
  * a legacy session is ever read here.
  *
+ * A gateway with a passcode also answers a key no [peer] has: it finishes
+ * the handshake with the passcode as the psk (Noise IKpsk2 mixes it in
+ * only after msg1, so msg1 alone tells nothing), and a wrong one fails as
+ * a wrong psk does.  Nothing is kept per such key but its connection's
+ * slot, under the same guard and limits as any, until msg3 proves the
+ * passcode; only then is its peer made (openpeer.c), if gw.max_clients
+ * allows.
+ *
  * A handshake keeps its own copy of what it needs: the initiator's keys
  * and endpoint are copied when it dials (and its peer aborts it if the
  * peer goes), the responder keeps the peer's public key and generation
@@ -120,8 +128,9 @@ hsconn_fail(struct hsconn *hc, enum hs_result res, const char *why)
 	if (log_ratelimit(&hs_rl))
 		log_warnx("handshake %s %s%s%s%s: %s",
 		    hc->role == HS_INITIATOR ? "to" : "from", hc->remote_text,
-		    hc->peer_name[0] != '\0' ? " (peer " : "", hc->peer_name,
-		    hc->peer_name[0] != '\0' ? ")" : "", why);
+		    hc->peer_name[0] != '\0' ? " (peer " : hc->open ?
+		    " (passcode client" : "", hc->peer_name,
+		    hc->peer_name[0] != '\0' || hc->open ? ")" : "", why);
 	if (hc->peer != NULL && hc->peer->dial == hc)
 		dialer = hc->peer;
 	hs_release(hc, 0);
@@ -220,6 +229,72 @@ hs_set_sockopts(int fd)
 		log_warn("TCP_NODELAY");
 }
 
+/*
+ * msg3 proved the passcode: the peer of this passcode client, made now
+ * if it has none (started, with its TUN).  NULL: failed, hc is gone.
+ */
+static struct peer *
+hs_open_peer(struct hsconn *hc)
+{
+	const struct gateway_conf	*gw = &ipcpd->conf->gw;
+	struct peer			*p;
+	char				 why[128];
+
+	/* A reload took the passcode away or changed it meanwhile. */
+	if (!gw->enabled || !gw->has_passcode ||
+	    sodium_memcmp(gw->passcode, hc->open_psk, KEY_LEN) != 0) {
+		hsconn_fail(hc, HS_RESULT_REFUSED,
+		    "the passcode changed during the handshake");
+		return NULL;
+	}
+	/*
+	 * It has a peer now: another handshake of the same client finished
+	 * first (then this is a new session of it), or a reload listed it.
+	 */
+	if ((p = peer_by_key(hc->peer_key)) != NULL) {
+		/* Listed: its own psk, not ours. */
+		if (!p->conf.open) {
+			hsconn_fail(hc, HS_RESULT_REFUSED,
+			    "peer reconfigured during the handshake");
+			return NULL;
+		}
+		if (p->state == PEER_STATE_NOTUN ||
+		    p->state == PEER_STATE_STOPPED) {
+			hsconn_fail(hc, HS_RESULT_REFUSED,
+			    "its interface is not set up yet");
+			return NULL;
+		}
+		if (memcmp(hc->open_ts, p->last_ts, HS_TAI64N_LEN) <= 0) {
+			hsconn_fail(hc, HS_RESULT_REPLAY,
+			    "replayed first message");
+			return NULL;
+		}
+		memcpy(p->last_ts, hc->open_ts, HS_TAI64N_LEN);
+		return p;
+	}
+	/* Others may have joined while this one shook hands. */
+	if (openpeer_full()) {
+		hsconn_fail(hc, HS_RESULT_REFUSED, "max-clients reached");
+		return NULL;
+	}
+	if ((p = openpeer_add(hc->peer_key, NULL)) == NULL) {
+		snprintf(why, sizeof(why), "cannot add its peer: %s",
+		    strerror(errno));
+		hsconn_fail(hc, HS_RESULT_ERROR, why);
+		return NULL;
+	}
+	memcpy(p->last_ts, hc->open_ts, HS_TAI64N_LEN);
+	peer_fsm(p, PEER_EV_START, NULL);
+	if (p->state == PEER_STATE_NOTUN) {
+		/* Its name still busy (an earlier life on its way out). */
+		peer_remove(p, "its interface could not be made");
+		hsconn_fail(hc, HS_RESULT_REFUSED,
+		    "its interface could not be made");
+		return NULL;
+	}
+	return p;
+}
+
 /* The handshake is done: hand the socket on.  Consumes hc. */
 static void
 hs_complete(struct hsconn *hc, struct hs_session *s)
@@ -230,7 +305,10 @@ hs_complete(struct hsconn *hc, struct hs_session *s)
 	int			 initiator = hc->role == HS_INITIATOR;
 	char			 remote[ENDPOINT_STRLEN];
 
-	if (hc->role == HS_RESPONDER) {
+	if (hc->role == HS_RESPONDER && hc->open) {
+		if ((p = hs_open_peer(hc)) == NULL)
+			return;
+	} else if (hc->role == HS_RESPONDER) {
 		/* The peer may have been removed or re-keyed meanwhile. */
 		p = peer_by_key(hc->peer_key);
 		if (p == NULL || p->gen != hc->peer_gen) {
@@ -345,6 +423,43 @@ hs_sniffed(struct hsconn *hc)
 }
 
 /*
+ * msg1 from a key no peer has: unknown, unless the gateway has a passcode.
+ * Then it is answered with the passcode as the psk, and its peer is made
+ * only if msg3 proves the client knew it (hs_open_peer).  Nothing is
+ * allocated for it meanwhile.
+ */
+static void
+hs_msg1_open(struct hsconn *hc, const uint8_t pub[HS_KEY_LEN],
+    const uint8_t ts[HS_TAI64N_LEN])
+{
+	const struct gateway_conf	*gw = &ipcpd->conf->gw;
+	char				 b64[KEY_B64_LEN];
+
+	if (!gw->enabled || !gw->has_passcode) {
+		key_to_base64(b64, pub);
+		hsconn_fail(hc, HS_RESULT_UNKNOWN_KEY, "unknown public key");
+		log_debug("unknown key %s", b64);
+		return;
+	}
+	hc->open = 1;
+	memcpy(hc->peer_key, pub, KEY_LEN);
+	/* Refused before the work of msg2 and msg3, and checked again. */
+	if (openpeer_full()) {
+		hsconn_fail(hc, HS_RESULT_REFUSED, "max-clients reached");
+		return;
+	}
+	memcpy(hc->open_psk, gw->passcode, KEY_LEN);
+	memcpy(hc->open_ts, ts, HS_TAI64N_LEN);
+	hc->authenticated = 1;
+	if (hs_write_msg2(&hc->hs, hc->open_psk, hc->out) == -1) {
+		hsconn_fail(hc, HS_RESULT_ERROR,
+		    "cannot build second message");
+		return;
+	}
+	hs_send(hc, HS_MSG2_LEN);
+}
+
+/*
  * msg1's Diffie-Hellman and what follows: who sent it, replay, msg2.
  * Run when the guard's budget allows (hsguard.c).
  */
@@ -360,11 +475,7 @@ hsconn_msg1(struct hsconn *hc)
 		return;
 	}
 	if ((p = peer_by_key(pub)) == NULL) {
-		char	b64[KEY_B64_LEN];
-
-		key_to_base64(b64, pub);
-		hsconn_fail(hc, HS_RESULT_UNKNOWN_KEY, "unknown public key");
-		log_debug("unknown key %s", b64);
+		hs_msg1_open(hc, pub, ts);
 		return;
 	}
 	memcpy(hc->peer_key, pub, KEY_LEN);
@@ -432,7 +543,8 @@ hs_got_message(struct hsconn *hc)
 	if (hc->role == HS_RESPONDER) {
 		/* msg3: key confirmation; only now is the session real. */
 		if (hs_read_msg3(&hc->hs, hc->in, &s) == -1) {
-			hsconn_fail(hc, HS_RESULT_DECRYPT,
+			hsconn_fail(hc, HS_RESULT_DECRYPT, hc->open ?
+			    "key confirmation failed (wrong passcode?)" :
 			    "key confirmation failed (wrong psk?)");
 			return;
 		}

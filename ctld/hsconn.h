@@ -52,6 +52,16 @@ struct hsconn {
 	struct sockaddr_storage	 remote;
 	char			 remote_text[ENDPOINT_STRLEN];
 	int			 authenticated;	/* msg1 checked */
+	/*
+	 * Responder: msg1 came from a key no peer has, and the gateway's
+	 * passcode stands in for its psk.  Its peer is made only when msg3
+	 * proves the passcode (openpeer.c); until then this is all there
+	 * is of it: the passcode it was answered with (a reload may change
+	 * it meanwhile) and msg1's timestamp, for that peer's replay check.
+	 */
+	int			 open;
+	uint8_t			 open_psk[KEY_LEN];
+	uint8_t			 open_ts[HS_TAI64N_LEN];
 	/* Initiator: the peer has wire = legacy; no handshake at all. */
 	int			 legacy;
 	/*

@@ -207,6 +207,8 @@ struct peer {
 	struct gw_lease		*gw_lease;
 	/* lease_client.c: what this peer leased to us (lease = on). */
 	struct held_lease	*held;
+	/* openpeer.c: a passcode client without a session goes then. */
+	uint64_t		 open_until_ms;
 };
 
 TAILQ_HEAD(peer_head, peer);
@@ -293,6 +295,32 @@ void		 peertab_set_conf(struct peer *, const struct peer_conf *);
 void		 peertab_free(void);
 struct peer	*peer_by_key(const uint8_t pubkey[KEY_LEN]);
 struct peer	*peer_by_name(const char *);
+
+/*
+ * openpeer.c: gateway clients not listed as [peer] that proved the
+ * passcode in their handshake; made when it completes, gone lease-time
+ * after their session.
+ */
+/* Prefixes an open peer may announce (its own addresses, no more). */
+#define OPENPEER_MAX_ROUTES	16
+size_t		 openpeer_count(void);
+/* As many as gw.max_clients: no new one now. */
+int		 openpeer_full(void);
+/* Its name, from its key; try > 0 for another if that one is taken. */
+void		 openpeer_name(const uint8_t key[KEY_LEN], unsigned try,
+		    char out[CONFIG_NAME_MAX + 1]);
+/* Made and added, not started; name NULL: from the key.  NULL, errno. */
+struct peer	*openpeer_add(const uint8_t key[KEY_LEN], const char *name);
+/* takeover.c: one the binary before us had; until_ms 0: from now. */
+struct peer	*openpeer_resume(const uint8_t key[KEY_LEN],
+		    const char *name, uint64_t until_ms);
+/* Hooks of peer.c: its session ended; it is being removed. */
+void		 openpeer_session_end(struct peer *);
+void		 openpeer_removed(struct peer *);
+/* Remove those whose time is up; ms to the next one due, 0: none. */
+uint64_t	 openpeer_sweep(uint64_t now);
+/* reload.c, with the new config in place and before any [peer] moves. */
+void		 openpeer_reconf(const struct config *old);
 
 /* tun_reclaim.c */
 /* Kill orphaned forwarders of ours holding ifname; how many, or -1. */

@@ -522,6 +522,7 @@ peer_session_end(struct peer *p)
 	route_peer_down(p);
 	gateway_peer_down(p);
 	lease_client_down(p);
+	openpeer_session_end(p);
 	p->node[0] = '\0';
 	if (p->tun_fd != -1 && tun_set_carrier(p->tun_fd, 0) == -1)
 		log_warn("peer %s: carrier off", p->conf.name);
@@ -701,6 +702,7 @@ peer_delete(struct peer *p, const char *reason)
 	log_info("peer %s: removed", p->conf.name);
 	gateway_peer_removed(p);
 	lease_client_removed(p);
+	openpeer_removed(p);
 	peer_tun_close(p);
 	peer_unlink(p);
 	gwnat_peers_changed();

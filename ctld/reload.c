@@ -202,6 +202,8 @@ apply(struct config *new, const struct reconf *r, char *err, size_t errlen)
 			peers[i] = peer_by_name(r->peers[i].old->name);
 
 	ipcpd->conf = new;
+	/* Passcode clients go if the passcode did, or a [peer] wants room. */
+	openpeer_reconf(old);
 	if (r->node & RECONF_NODE_ADDRESS)
 		peer_addresses_sync(old);
 	if (r->node & RECONF_NODE_OFFLOAD)

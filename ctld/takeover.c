@@ -4,7 +4,8 @@
  * ARGS') in the process of an ipcpd that ran before it, or run beside
  * it with -n to check that it could be.  It reads the Handover on FD,
  * checks it against the config, adopts the control socket and the
- * listeners before anything else, then every peer's TUN and session,
+ * listeners before anything else, then every peer's TUN and session
+ * (a passcode client's peer, in no config, is made again for it),
  * and rebuilds the RIB from the routes the peers had taught the old
  * binary.  The kernel gets the same routes again (a replace is atomic,
  * no packet misses its route); the peers are told nothing, since they
@@ -73,6 +74,28 @@ resume_session(struct peer *p, const Ipcp__HandoverPeer *hp)
 	p->synced = hp->synced;
 }
 
+/*
+ * A passcode client is in no config: made again as it was (its name is
+ * its TUN's).  If it cannot be, its session and TUN must not outlive it.
+ */
+static struct peer *
+resume_open(const Ipcp__HandoverPeer *hp)
+{
+	struct peer	*p;
+
+	if ((p = openpeer_resume(hp->public_key.data, hp->name,
+	    hp->fwd_pid > 0 ? 0 : hp->lease_until_ms)) != NULL)
+		return p;
+	log_warn("passcode client %s not carried over", hp->name);
+	if (hp->fwd_pid > 0) {
+		kill(hp->fwd_pid, SIGKILL);
+		close(hp->chan_fd);
+	}
+	if (hp->tun_fd >= 3)
+		close(hp->tun_fd);
+	return NULL;
+}
+
 void
 takeover_peers(const Ipcp__Handover *h)
 {
@@ -88,7 +111,11 @@ takeover_peers(const Ipcp__Handover *h)
 		log_setverbose(h->verbose);
 	for (i = 0; i < h->n_peers; i++) {
 		hp = h->peers[i];
-		if ((p = peer_by_name(hp->name)) == NULL)
+		if (hp->open)
+			p = resume_open(hp);
+		else
+			p = peer_by_name(hp->name);
+		if (p == NULL)
 			continue;	/* takeover_check() said it is there */
 		if (hp->last_ts.len == HS_TAI64N_LEN)
 			memcpy(p->last_ts, hp->last_ts.data, HS_TAI64N_LEN);

@@ -3,7 +3,10 @@
  * Unit tests for ctld/handover_state.c: the state a restart hands to
  * the next binary is read back whole, and refused with a reason when it
  * is of another version, malformed, or names a peer the config does not
- * have (or has with another key).
+ * have (or has with another key).  A passcode client (open) is in no
+ * config: it is taken while the config has a gateway passcode and lists
+ * neither its name nor its key, and only with a name that makes an
+ * interface name.
  */
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -274,6 +277,52 @@ test_malformed(void **state)
 	assert_string_equal(load_check(&f.h, err, sizeof(err)), "");
 }
 
+static void
+test_open_peer(void **state)
+{
+	struct fixture	f;
+	char		err[256];
+	uint8_t		key[KEY_LEN];
+
+	randombytes_buf(key, sizeof(key));
+	fixture_init(&f);
+	f.p.open = 1;
+	f.p.name = "c-0123abcd";
+	f.p.public_key.data = key;
+	f.p.node = "";
+	/* No passcode in the config: no passcode clients either. */
+	assert_non_null(strstr(load_check(&f.h, err, sizeof(err)),
+	    "no passcode"));
+	conf->gw.enabled = 1;
+	conf->gw.has_passcode = 1;
+	assert_string_equal(load_check(&f.h, err, sizeof(err)), "");
+	/* Its name or its key is a [peer]'s now. */
+	f.p.name = "beta";
+	assert_non_null(strstr(load_check(&f.h, err, sizeof(err)),
+	    "[peer beta]"));
+	f.p.name = "c-0123abcd";
+	f.p.public_key.data = beta_pub;
+	assert_non_null(strstr(load_check(&f.h, err, sizeof(err)),
+	    "[peer beta]"));
+	f.p.public_key.data = key;
+	/* Names no interface could have. */
+	f.p.name = "c-0123abcdef";
+	assert_non_null(strstr(load_check(&f.h, err, sizeof(err)),
+	    "malformed"));
+	f.p.name = "../x";
+	assert_non_null(strstr(load_check(&f.h, err, sizeof(err)),
+	    "malformed"));
+	f.p.name = "";
+	assert_non_null(strstr(load_check(&f.h, err, sizeof(err)),
+	    "malformed"));
+	f.p.name = "c-0123abcd";
+	f.p.public_key.len = 16;
+	assert_non_null(strstr(load_check(&f.h, err, sizeof(err)),
+	    "malformed"));
+	conf->gw.enabled = 0;
+	conf->gw.has_passcode = 0;
+}
+
 int
 main(void)
 {
@@ -283,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_garbage),
 		cmocka_unit_test(test_unknown_peer),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_open_peer),
 	};
 
 	if (sodium_init() == -1)
