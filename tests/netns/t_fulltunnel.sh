@@ -231,6 +231,29 @@ wait_until 10 through_tunnel 1 || fail "no traffic after the client came back"
 no_leak "client back"
 info "client killed: killswitch held; rules taken over"
 
+# ipcpctl restart (exec in place, no tunnel_stop): the new binary keeps
+# the rules, the table and the killswitch, with no gap for the pings.
+f1=$(fwd_pid client gw) || fail "no forwarder before restart"
+snapshot "$TMP/pre-restart.txt"
+nx client ping -n -i 0.02 -c 150 -W 1 "$INET" >"$TMP/ping.restart" 2>&1 &
+rp=$!
+MY_PIDS+=("$rp")
+wait_until 5 match "bytes from" "$TMP/ping.restart" || fail "ping to inet"
+out=$(ctl client restart 2>&1) || fail "ipcpctl restart: $out"
+wait_until 10 ctl client status >/dev/null || fail "no answer after restart"
+reap "$rp" 20 || fail "the ping across the restart did not finish"
+loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$TMP/ping.restart")
+[ "$loss" = 0 ] || fail "ping lost $loss% across ipcpctl restart"
+f2=$(fwd_pid client gw) || fail "no forwarder after restart"
+[ "$f1" = "$f2" ] || fail "the session changed across restart"
+wait_until 5 eval 'snapshot "$TMP/post-restart.txt"; diff -q \
+    "$TMP/pre-restart.txt" "$TMP/post-restart.txt" >/dev/null' ||
+    fail "rules or killswitch changed across restart: $(diff \
+    "$TMP/pre-restart.txt" "$TMP/post-restart.txt")"
+via_tunnel || fail "not through the tunnel after restart"
+no_leak "restart"
+info "ipcpctl restart: no ping lost, rules and killswitch kept"
+
 # SIGTERM: everything as before.
 stop_daemon client || fail "client did not stop"
 [ "$STOP_RC" = 0 ] || fail "client exited $STOP_RC"
