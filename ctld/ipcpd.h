@@ -506,6 +506,9 @@ void		 tunnel_reconf(const struct config *old);
 void		 tunnel_stop(void);
 /* Mark an outer socket before it connects (SO_MARK); -1 with errno. */
 int		 tunnel_mark_socket(int fd);
+/* kroute.c: the table of a route via p (a full tunnel's default: ours). */
+uint32_t	 tunnel_route_table(const struct peer *p,
+		    const struct prefix *dst);
 /* The leases' nameservers changed: apply them (dns = on), or restore. */
 void		 tunnel_dns_changed(void);
 

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include <linux/if.h>
+#include <linux/fib_rules.h>
 #include <linux/if_addr.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
@@ -30,7 +31,7 @@
  * does not fit is reported as ENOSPC by mnl_socket_recvfrom, not cut.
  */
 #define NL_RECVBUF	8192
-/* Our requests are a header and at most four small attributes. */
+/* Our requests are a header and at most eight small attributes. */
 #define NL_SENDBUF	512
 /* Route dumps repeated when the kernel says the table changed under us. */
 #define NL_FLUSH_PASSES	4
@@ -50,13 +51,22 @@ struct nl_route {
 	uint32_t	 table;
 	uint32_t	 oif;		/* 0: none in the dump */
 	uint32_t	 priority;	/* 0: none in the dump */
+	int		 has_prefsrc;	/* on an add only */
+	uint8_t		 prefsrc[16];
 };
 
 struct nl_routes {
 	struct nl_route	*r;
 	size_t		 n, cap;
 	int		 intr;		/* the dump was inconsistent */
-	uint32_t	 oif;		/* only routes through this link */
+	uint32_t	 table;		/* only routes in this table */
+	uint32_t	 oif;		/* only through this link; 0: any */
+};
+
+struct nl_rules {
+	struct nl_rule	*r;
+	size_t		 n, cap;
+	int		 intr;
 };
 
 typedef int (*nl_msg_cb)(const struct nlmsghdr *, void *);
@@ -487,7 +497,9 @@ nl_route(uint16_t type, uint16_t flags, const struct nl_route *r,
 	    (r->oif != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf),
 	    RTA_OIF, r->oif)) ||
 	    (r->priority != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf),
-	    RTA_PRIORITY, r->priority))) {
+	    RTA_PRIORITY, r->priority)) ||
+	    (r->has_prefsrc && !mnl_attr_put_check(nlh, sizeof(buf),
+	    RTA_PREFSRC, prefix_addrlen(r->family), r->prefsrc))) {
 		errno = EMSGSIZE;
 		return -1;
 	}
@@ -495,31 +507,42 @@ nl_route(uint16_t type, uint16_t flags, const struct nl_route *r,
 }
 
 static int
-nl_route_from_prefix(struct nl_route *r, int ifindex, const struct prefix *p)
+nl_route_from_via(struct nl_route *r, const struct prefix *p,
+    const struct nl_via *v)
 {
-	if (ifindex <= 0) {
+	if (v->ifindex <= 0 || v->table == RT_TABLE_UNSPEC) {
 		errno = EINVAL;
 		return -1;
 	}
 	if (nl_check_prefix(p) == -1)
 		return -1;
+	/* A source of the other family is a caller's mix-up. */
+	if (v->src.family != 0 && v->src.family != p->family) {
+		errno = EINVAL;
+		return -1;
+	}
 	memset(r, 0, sizeof(*r));
 	r->family = p->family;
 	r->dst_len = p->plen;
 	memcpy(r->dst, p->addr.bytes, prefix_addrlen(p->family));
-	r->table = RT_TABLE_MAIN;
+	r->table = v->table;
 	r->type = RTN_UNICAST;
-	r->oif = (uint32_t)ifindex;
+	r->oif = (uint32_t)v->ifindex;
 	r->priority = NL_IPCP_METRIC;
+	if (v->src.family != 0) {
+		r->has_prefsrc = 1;
+		memcpy(r->prefsrc, v->src.addr.bytes,
+		    prefix_addrlen(p->family));
+	}
 	return 0;
 }
 
 int
-nl_route_add(int ifindex, const struct prefix *p)
+nl_route_add_via(const struct prefix *p, const struct nl_via *v)
 {
 	struct nl_route	 r;
 
-	if (nl_route_from_prefix(&r, ifindex, p) == -1)
+	if (nl_route_from_via(&r, p, v) == -1)
 		return -1;
 	return nl_route(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &r,
 	    RT_SCOPE_LINK);
@@ -538,13 +561,31 @@ nl_route_gone(const struct nl_route *r, uint8_t scope)
 }
 
 int
-nl_route_del(int ifindex, const struct prefix *p)
+nl_route_del_via(const struct prefix *p, const struct nl_via *v)
 {
 	struct nl_route	 r;
 
-	if (nl_route_from_prefix(&r, ifindex, p) == -1)
+	if (nl_route_from_via(&r, p, v) == -1)
 		return -1;
+	/* The source is not part of a route's key: any matches. */
+	r.has_prefsrc = 0;
 	return nl_route_gone(&r, RT_SCOPE_LINK);
+}
+
+int
+nl_route_add(int ifindex, const struct prefix *p)
+{
+	struct nl_via	 v = { .ifindex = ifindex, .table = RT_TABLE_MAIN };
+
+	return nl_route_add_via(p, &v);
+}
+
+int
+nl_route_del(int ifindex, const struct prefix *p)
+{
+	struct nl_via	 v = { .ifindex = ifindex, .table = RT_TABLE_MAIN };
+
+	return nl_route_del_via(p, &v);
 }
 
 static int
@@ -610,7 +651,7 @@ nl_route_collect(const struct nlmsghdr *nlh, void *arg)
 	r.type = rtm->rtm_type;
 	r.table = tb[RTA_TABLE] != NULL ? mnl_attr_get_u32(tb[RTA_TABLE]) :
 	    rtm->rtm_table;
-	if (r.table != RT_TABLE_MAIN)
+	if (r.table != rs->table)
 		return 0;
 	alen = prefix_addrlen(r.family);
 	if (r.dst_len > alen * 8) {
@@ -631,7 +672,7 @@ nl_route_collect(const struct nlmsghdr *nlh, void *arg)
 	if (tb[RTA_OIF] != NULL)
 		r.oif = mnl_attr_get_u32(tb[RTA_OIF]);
 	/* Another link's routes may be another ipcpd's. */
-	if (r.oif != rs->oif)
+	if (rs->oif != 0 && r.oif != rs->oif)
 		return 0;
 	if (tb[RTA_PRIORITY] != NULL)
 		r.priority = mnl_attr_get_u32(tb[RTA_PRIORITY]);
@@ -647,7 +688,7 @@ nl_route_collect(const struct nlmsghdr *nlh, void *arg)
 	return 0;
 }
 
-/* Dump both families' routes and collect ours from the main table. */
+/* Dump both families' routes and collect ours from one table. */
 static int
 nl_route_dump(struct nl_routes *rs)
 {
@@ -678,6 +719,7 @@ nl_route_flush_dev(int ifindex)
 		return -1;
 	}
 	memset(&rs, 0, sizeof(rs));
+	rs.table = RT_TABLE_MAIN;
 	rs.oif = (uint32_t)ifindex;
 	/*
 	 * Netlink cannot delete while it dumps on the same socket, so
@@ -706,4 +748,255 @@ nl_route_flush_dev(int ifindex)
  out:
 	free(rs.r);
 	return rv;
+}
+
+int
+nl_route_list(uint32_t table, struct nl_route_info **out, size_t *n)
+{
+	struct nl_routes	 rs;
+	struct nl_route_info	*ri = NULL;
+	size_t			 i;
+	int			 pass;
+
+	if (table == RT_TABLE_UNSPEC) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(&rs, 0, sizeof(rs));
+	rs.table = table;
+	for (pass = 0; pass < NL_FLUSH_PASSES; pass++) {
+		rs.n = 0;
+		rs.intr = 0;
+		if (nl_route_dump(&rs) == -1)
+			goto fail;
+		if (!rs.intr)
+			break;
+	}
+	/* Still changing under us: better no answer than a wrong one. */
+	if (rs.intr) {
+		errno = EAGAIN;
+		goto fail;
+	}
+	if (rs.n > 0 && (ri = calloc(rs.n, sizeof(*ri))) == NULL)
+		goto fail;
+	for (i = 0; i < rs.n; i++) {
+		if (prefix_from_bytes(&ri[i].dst, rs.r[i].dst,
+		    prefix_addrlen(rs.r[i].family), rs.r[i].dst_len) == -1) {
+			errno = EBADMSG;
+			goto fail;
+		}
+		ri[i].ifindex = (int)rs.r[i].oif;
+	}
+	free(rs.r);
+	*out = ri;
+	*n = rs.n;
+	return 0;
+ fail:
+	free(ri);
+	free(rs.r);
+	return -1;
+}
+
+/*
+ * Policy rules.  A rule of ours is the header and a handful of
+ * attributes; the kernel keys a delete on what the request names, so a
+ * delete names everything an add did.
+ */
+static int
+nl_rule_msg(uint16_t type, uint16_t flags, const struct nl_rule *r)
+{
+	uint8_t			 buf[NL_SENDBUF];
+	struct nlmsghdr		*nlh;
+	struct fib_rule_hdr	*frh;
+	void			*x;
+
+	if ((r->family != AF_INET && r->family != AF_INET6) ||
+	    r->table == RT_TABLE_UNSPEC || r->suppress_plen > 128 ||
+	    r->suppress_plen < -1 || (r->invert && r->fwmask == 0)) {
+		errno = EINVAL;
+		return -1;
+	}
+	nlh = nl_msg_start(buf, type, NLM_F_ACK | flags, sizeof(*frh), &x);
+	frh = x;
+	frh->family = r->family;
+	frh->table = r->table < 256 ? r->table : RT_TABLE_UNSPEC;
+	frh->action = FR_ACT_TO_TBL;
+	frh->flags = r->invert ? FIB_RULE_INVERT : 0;
+	if (!mnl_attr_put_u32_check(nlh, sizeof(buf), FRA_PRIORITY,
+	    r->priority) ||
+	    !mnl_attr_put_u32_check(nlh, sizeof(buf), FRA_TABLE, r->table) ||
+	    !mnl_attr_put_u8_check(nlh, sizeof(buf), FRA_PROTOCOL,
+	    RTPROT_IPCP) ||
+	    (r->fwmask != 0 && (!mnl_attr_put_u32_check(nlh, sizeof(buf),
+	    FRA_FWMARK, r->fwmark) || !mnl_attr_put_u32_check(nlh,
+	    sizeof(buf), FRA_FWMASK, r->fwmask))) ||
+	    (r->suppress_plen >= 0 && !mnl_attr_put_u32_check(nlh,
+	    sizeof(buf), FRA_SUPPRESS_PREFIXLEN, (uint32_t)r->suppress_plen))) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	return nl_talk(nlh, NULL, NULL, NULL);
+}
+
+int
+nl_rule_add(const struct nl_rule *r)
+{
+	/* EXCL: a rule already there is not added twice. */
+	if (nl_rule_msg(RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, r) == -1) {
+		if (errno == EEXIST)
+			return 0;
+		return -1;
+	}
+	return 0;
+}
+
+int
+nl_rule_del(const struct nl_rule *r)
+{
+	if (nl_rule_msg(RTM_DELRULE, 0, r) == -1) {
+		if (errno == ENOENT || errno == ESRCH)
+			return 0;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+nl_rule_attr_cb(const struct nlattr *a, void *arg)
+{
+	const struct nlattr	**tb = arg;
+	uint16_t		  type;
+
+	if (mnl_attr_type_valid(a, FRA_MAX) < 0)
+		return MNL_CB_OK;
+	type = mnl_attr_get_type(a);
+	switch (type) {
+	case FRA_PRIORITY:
+	case FRA_TABLE:
+	case FRA_FWMARK:
+	case FRA_FWMASK:
+	case FRA_SUPPRESS_PREFIXLEN:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		break;
+	case FRA_PROTOCOL:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+			return MNL_CB_ERROR;
+		break;
+	default:
+		/* Any other selector makes the rule one we did not write. */
+		break;
+	}
+	tb[type] = a;
+	return MNL_CB_OK;
+}
+
+/* One message of the rule dump: keep it if it has protocol ipcp. */
+static int
+nl_rule_collect(const struct nlmsghdr *nlh, void *arg)
+{
+	struct nl_rules			*rs = arg;
+	const struct nlattr		*tb[FRA_MAX + 1] = { NULL };
+	const struct fib_rule_hdr	*frh;
+	struct nl_rule			 r, *nr;
+	size_t				 ncap;
+	int				 t;
+
+	if (nlh->nlmsg_type != RTM_NEWRULE)
+		return 0;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*frh)) {
+		errno = EBADMSG;
+		return -1;
+	}
+	frh = mnl_nlmsg_get_payload(nlh);
+	if (frh->family != AF_INET && frh->family != AF_INET6)
+		return 0;
+	if (mnl_attr_parse(nlh, sizeof(*frh), nl_rule_attr_cb, tb) !=
+	    MNL_CB_OK) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (tb[FRA_PROTOCOL] == NULL ||
+	    mnl_attr_get_u8(tb[FRA_PROTOCOL]) != RTPROT_IPCP)
+		return 0;
+
+	memset(&r, 0, sizeof(r));
+	r.family = frh->family;
+	r.table = tb[FRA_TABLE] != NULL ? mnl_attr_get_u32(tb[FRA_TABLE]) :
+	    frh->table;
+	r.priority = tb[FRA_PRIORITY] != NULL ?
+	    mnl_attr_get_u32(tb[FRA_PRIORITY]) : 0;
+	r.fwmark = tb[FRA_FWMARK] != NULL ? mnl_attr_get_u32(tb[FRA_FWMARK]) :
+	    0;
+	r.fwmask = tb[FRA_FWMASK] != NULL ? mnl_attr_get_u32(tb[FRA_FWMASK]) :
+	    0;
+	r.invert = (frh->flags & FIB_RULE_INVERT) != 0;
+	r.suppress_plen = -1;
+	/* The kernel reports "none" as -1 (all bits set). */
+	if (tb[FRA_SUPPRESS_PREFIXLEN] != NULL &&
+	    (int32_t)mnl_attr_get_u32(tb[FRA_SUPPRESS_PREFIXLEN]) >= 0)
+		r.suppress_plen =
+		    (int)mnl_attr_get_u32(tb[FRA_SUPPRESS_PREFIXLEN]);
+	r.other = frh->dst_len != 0 || frh->src_len != 0 || frh->tos != 0 ||
+	    frh->action != FR_ACT_TO_TBL;
+	for (t = 0; t <= FRA_MAX && !r.other; t++) {
+		switch (t) {
+		case FRA_PRIORITY:
+		case FRA_TABLE:
+		case FRA_FWMARK:
+		case FRA_FWMASK:
+		case FRA_SUPPRESS_PREFIXLEN:
+		case FRA_PROTOCOL:
+			break;
+		default:
+			if (tb[t] != NULL)
+				r.other = 1;
+		}
+	}
+
+	if (rs->n == rs->cap) {
+		ncap = rs->cap == 0 ? 8 : rs->cap * 2;
+		if ((nr = reallocarray(rs->r, ncap, sizeof(*nr))) == NULL)
+			return -1;
+		rs->r = nr;
+		rs->cap = ncap;
+	}
+	rs->r[rs->n++] = r;
+	return 0;
+}
+
+int
+nl_rule_list(struct nl_rule **out, size_t *n)
+{
+	uint8_t			 buf[NL_SENDBUF];
+	struct nlmsghdr		*nlh;
+	struct fib_rule_hdr	*frh;
+	struct nl_rules		 rs;
+	void			*x;
+	int			 pass;
+
+	memset(&rs, 0, sizeof(rs));
+	for (pass = 0; pass < NL_FLUSH_PASSES; pass++) {
+		rs.n = 0;
+		rs.intr = 0;
+		/* AF_UNSPEC: the rules of every family at once. */
+		nlh = nl_msg_start(buf, RTM_GETRULE, NLM_F_DUMP, sizeof(*frh),
+		    &x);
+		frh = x;
+		frh->family = AF_UNSPEC;
+		if (nl_talk(nlh, nl_rule_collect, &rs, &rs.intr) == -1) {
+			free(rs.r);
+			return -1;
+		}
+		if (!rs.intr)
+			break;
+	}
+	if (rs.intr) {
+		free(rs.r);
+		errno = EAGAIN;
+		return -1;
+	}
+	*out = rs.r;
+	*n = rs.n;
+	return 0;
 }

@@ -61,10 +61,52 @@ int	 nl_addr_del(int ifindex, const struct prefix *);
 int	 nl_route_add(int ifindex, const struct prefix *p);
 int	 nl_route_del(int ifindex, const struct prefix *p);
 /*
+ * The same in any table, with a preferred source address: where a route
+ * of ours points.  A full tunnel's default routes go into a table of
+ * their own (tunnel.c); a leased address is the source of routes
+ * through the gateway that leased it.
+ */
+struct nl_via {
+	int		ifindex;
+	uint32_t	table;		/* RT_TABLE_MAIN, or another */
+	struct prefix	src;		/* family 0: none (RTA_PREFSRC) */
+};
+int	 nl_route_add_via(const struct prefix *, const struct nl_via *);
+/* The source is not part of a route's key: it need not match. */
+int	 nl_route_del_via(const struct prefix *, const struct nl_via *);
+/* Our routes (proto ipcp) in one table, both families; free(*out). */
+struct nl_route_info {
+	struct prefix	dst;
+	int		ifindex;	/* 0: none */
+};
+int	 nl_route_list(uint32_t table, struct nl_route_info **out,
+	    size_t *n);
+/*
  * Delete the routes with proto ipcp through one link, in the main table.
  * Only through that link: several ipcpd may share a namespace, and each
  * sweeps only its own interfaces.
  */
 int	 nl_route_flush_dev(int ifindex);
+
+/*
+ * Policy rules with protocol ipcp (FRA_PROTOCOL), so an ipcpd recognises
+ * its leftovers: `[not] fwmark M/mask lookup T [suppress_prefixlength
+ * N]' at a fixed priority.
+ */
+struct nl_rule {
+	int		family;		/* AF_INET, AF_INET6 */
+	uint32_t	priority;
+	uint32_t	table;
+	uint32_t	fwmark;
+	uint32_t	fwmask;		/* 0: any mark */
+	int		invert;		/* not fwmark */
+	int		suppress_plen;	/* -1: none */
+	int		other;		/* listed only: selectors we never set */
+};
+/* 0 also when the very rule is there already; delete: when it is not. */
+int	 nl_rule_add(const struct nl_rule *);
+int	 nl_rule_del(const struct nl_rule *);
+/* Every rule with protocol ipcp, both families; free(*out). */
+int	 nl_rule_list(struct nl_rule **out, size_t *n);
 
 #endif

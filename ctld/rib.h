@@ -66,8 +66,14 @@ struct rib_prefix {
 	struct rib_entry_head	 paths;
 	size_t			 n_paths;
 	struct rib_entry	*best;
-	/* kroute.c: the interface the kernel route points at, or 0. */
+	/*
+	 * kroute.c: where the kernel route points, as installed: the
+	 * interface (0: no route), the table and the source address
+	 * (family 0: none).  A change of any of them is a new request.
+	 */
 	int			 installed;
+	uint32_t		 installed_table;
+	struct prefix		 installed_src;
 	/* route_export.c: changed since peers were last told. */
 	TAILQ_ENTRY(rib_prefix)	 dirty_entry;
 	int			 dirty;
@@ -122,6 +128,8 @@ void		 kroute_sync(struct rib_prefix *);
  * source address, full-tunnel): install its best routes again.
  */
 void		 kroute_peer_resync(struct peer *);
+/* The same for every prefix (full-tunnel or the mark changed). */
+void		 kroute_sync_all(void);
 
 /* route_export.c */
 /* The prefix's best path is about to change: remember what it was. */

@@ -1,32 +1,619 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * Full tunnel, killswitch and DNS on a client.  (Stub.)
+ * What a gateway client does to the host beyond its TUNs: the full
+ * tunnel, the killswitch and the lease's nameservers.
+ *
+ * Full tunnel, as wg-quick does it: our outer TCP sockets carry the mark
+ * conf->fwmark (SO_MARK), the default routes through a full-tunnel peer
+ * go into the routing table of that number (kroute.c asks
+ * tunnel_route_table), and two policy rules per family send everything
+ * unmarked there:
+ *
+ *	32760: not fwmark M lookup main suppress_prefixlength 0
+ *	32761: not fwmark M lookup M
+ *
+ * The first lets the main table's more specific routes (the LAN, the
+ * underlay, other peers' prefixes) win over the tunnel's default; the
+ * second gives the rest the tunnel.  Marked packets (the outer
+ * connections) match neither and use the main table, so they keep
+ * working whatever the endpoint or the underlay's default route.  The
+ * suppress rule is "not fwmark" too (wg-quick's is not) so each rule
+ * carries our mark and several ipcpd in one namespace tell theirs apart.
+ * Fixed priorities, so a restart finds and keeps the rules it wants
+ * (no window without them), just below the main table's 32766 so any
+ * rule an administrator or another tool set comes first.  Both carry
+ * protocol ipcp.  The 0/1 + 128/1 fallback for kernels without policy
+ * routing is not done: every kernel ipcp runs on has it.
+ *
+ * Killswitch: the nftables table NFT_TABLE_KILLSWITCH, replaced whole in
+ * one transaction and never deleted while wanted, with output and
+ * forward chains that drop what does not leave by loopback or an ipcp
+ * TUN, carry the mark, go to a killswitch-allow prefix, or keep the
+ * underlay alive (IPv6 neighbour and router discovery, DHCP client
+ * requests).  It outlives ipcpd on purpose: kill -9 fails closed.
+ *
+ * DNS: resolv.c, with the backup next to the control socket.
+ *
+ * ipcpctl restart execs without tunnel_stop; tunnel_init of the new
+ * binary finds the rules, the table and the backup and keeps what it
+ * still wants.  A clean stop removes all of it.
  */
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <linux/rtnetlink.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "ipcpd.h"
+#include "netlink.h"
+#include "nft.h"
+#include "resolv.h"
+
+#define TUNNEL_PRIO_SUPPRESS	32760
+#define TUNNEL_PRIO_FWMARK	32761
+#define TUNNEL_RESOLV_CONF	"/etc/resolv.conf"
+
+static const int	families[] = { AF_INET, AF_INET6 };
+
+static struct {
+	uint32_t	mark;		/* of the rules and the table */
+	int		rules[2];	/* per family: our rules stand */
+	int		marking;	/* outer sockets are marked */
+	int		killswitch;	/* our table stands */
+	int		dns;		/* our nameservers are in */
+	char		backup[RESOLV_PATH_MAX];
+	char		label[RESOLV_LABEL_MAX];
+	uv_timer_t	sweep;
+	int		sweep_init;
+} tun;
+
+static int
+fam_idx(int family)
+{
+	return family == AF_INET6;
+}
+
+/* ---- the mark ------------------------------------------------------ */
+
+static int
+want_marking(const struct config *conf)
+{
+	return config_full_tunnel(conf) || config_killswitch(conf);
+}
+
+static int
+mark_fd(int fd, uint32_t mark)
+{
+	return setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark));
+}
+
+int
+tunnel_mark_socket(int fd)
+{
+	if (!tun.marking)
+		return 0;
+	return mark_fd(fd, tun.mark);
+}
+
+/*
+ * Accepted connections take the listener's mark (and so do the SYN-ACKs
+ * the kernel sends for it), so a peer that dials us is an outer
+ * connection too.
+ */
+static void
+mark_listener(int fd, const struct listen_conf *lc, void *arg)
+{
+	uint32_t	mark = *(uint32_t *)arg;
+
+	if (mark_fd(fd, mark) == -1)
+		log_warn("listener %s: mark", lc->text);
+}
+
+static void
+marking_sync(const struct config *conf)
+{
+	uint32_t	mark;
+
+	tun.marking = want_marking(conf);
+	mark = tun.marking ? tun.mark : 0;
+	listener_foreach(mark_listener, &mark);
+}
+
+/* ---- policy rules -------------------------------------------------- */
+
+static void
+rule_make(struct nl_rule *r, int family, int suppress, uint32_t mark)
+{
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	r->fwmark = mark;
+	r->fwmask = 0xffffffff;
+	r->invert = 1;
+	if (suppress) {
+		r->priority = TUNNEL_PRIO_SUPPRESS;
+		r->table = RT_TABLE_MAIN;
+		r->suppress_plen = 0;
+	} else {
+		r->priority = TUNNEL_PRIO_FWMARK;
+		r->table = mark;
+		r->suppress_plen = -1;
+	}
+}
+
+static int
+rule_equal(const struct nl_rule *a, const struct nl_rule *b)
+{
+	return a->family == b->family && a->priority == b->priority &&
+	    a->table == b->table && a->fwmark == b->fwmark &&
+	    a->fwmask == b->fwmask && a->invert == b->invert &&
+	    a->suppress_plen == b->suppress_plen && !a->other && !b->other;
+}
+
+/* Ours: protocol ipcp (the listing has only those) and our mark. */
+static int
+rule_ours(const struct nl_rule *r, uint32_t mark)
+{
+	return !r->other && r->fwmark == mark && r->fwmask == 0xffffffff;
+}
+
+/*
+ * Make the rules of `mark' what `want' says: the wanted ones added
+ * first (those there already stay: no window), then any other of ours
+ * removed.  Sets tun.rules[] for the families that stand.
+ */
+static void
+rules_sync(uint32_t mark, int want)
+{
+	struct nl_rule	*have = NULL, r;
+	size_t		 n = 0, i;
+	int		 f, s, found, added;
+
+	if (nl_rule_list(&have, &n) == -1) {
+		log_warn("policy rules");
+		have = NULL;
+		n = 0;
+	}
+	for (f = 0; want && f < 2; f++) {
+		tun.rules[f] = 1;
+		added = 0;
+		for (s = 1; s >= 0; s--) {
+			rule_make(&r, families[f], s, mark);
+			for (found = 0, i = 0; i < n && !found; i++)
+				found = rule_equal(&have[i], &r);
+			if (found)
+				continue;
+			if (nl_rule_add(&r) == 0) {
+				added = 1;
+				continue;
+			}
+			/* IPv6 off in this namespace: IPv4 goes on. */
+			if (errno != EAFNOSUPPORT)
+				log_warn("policy rule for table %u (%s)",
+				    mark, families[f] == AF_INET ? "IPv4" :
+				    "IPv6");
+			tun.rules[f] = 0;
+		}
+		if (tun.rules[f] && added)
+			log_info("full tunnel: %s policy rules for table %u",
+			    families[f] == AF_INET ? "IPv4" : "IPv6", mark);
+	}
+	for (i = 0; i < n; i++) {
+		if (!rule_ours(&have[i], mark))
+			continue;
+		if (want) {
+			rule_make(&r, have[i].family, have[i].table ==
+			    RT_TABLE_MAIN, mark);
+			if (rule_equal(&have[i], &r))
+				continue;
+		}
+		if (nl_rule_del(&have[i]) == -1)
+			log_warn("remove policy rule %u", have[i].priority);
+	}
+	if (!want)
+		tun.rules[0] = tun.rules[1] = 0;
+	free(have);
+}
+
+uint32_t
+tunnel_route_table(const struct peer *p, const struct prefix *dst)
+{
+	if (dst->plen == 0 && p->conf.full_tunnel && tun.mark != 0 &&
+	    tun.rules[fam_idx(dst->family)])
+		return tun.mark;
+	return RT_TABLE_MAIN;
+}
+
+/*
+ * Routes of ours in our table that the RIB did not install: left by an
+ * ipcpd that died or by the binary before a restart, and not taken over
+ * (the routes it still wants were installed again, in place, before
+ * this runs).  keep_installed 0: every one goes.
+ */
+static void
+table_sweep(uint32_t table, int keep_installed)
+{
+	struct nl_route_info	*ri = NULL;
+	struct rib_prefix	*rp;
+	struct nl_via		 v;
+	size_t			 n = 0, i;
+
+	if (table == 0 || table == RT_TABLE_MAIN)
+		return;
+	if (nl_route_list(table, &ri, &n) == -1) {
+		log_warn("routes in table %u", table);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (keep_installed && (rp = rib_find(&ri[i].dst)) != NULL &&
+		    rp->installed == ri[i].ifindex &&
+		    rp->installed_table == table)
+			continue;
+		if (ri[i].ifindex <= 0)
+			continue;
+		memset(&v, 0, sizeof(v));
+		v.ifindex = ri[i].ifindex;
+		v.table = table;
+		if (nl_route_del_via(&ri[i].dst, &v) == -1)
+			log_warn("remove a leftover route from table %u",
+			    table);
+	}
+	free(ri);
+}
+
+static void
+sweep_cb(uv_timer_t *t)
+{
+	if (!ipcpd->stopping)
+		table_sweep(tun.mark, 1);
+}
+
+/* ---- killswitch ---------------------------------------------------- */
+
+static int
+ifname_ok(const char *s)
+{
+	return *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(s);
+}
+
+static int
+allow_seen(const struct prefix *list, size_t n, const struct prefix *p)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (prefix_equal(&list[i], p))
+			return 1;
+	return 0;
+}
+
+/* The accepts both chains share: the TUNs and killswitch-allow. */
+static void
+ks_common(FILE *f, const struct config *conf)
+{
+	const struct peer_conf	*pc;
+	const struct peer	*p;
+	struct prefix		*seen = NULL, *ns;
+	size_t			 n_seen = 0, cap = 0, i;
+	char			 a[PREFIX_STRLEN];
+	const char		*sep = "";
+
+	/* Every configured peer's, made yet or not, and open clients'. */
+	fprintf(f, "\t\toifname { ");
+	TAILQ_FOREACH(pc, &conf->peers, entry) {
+		if (!ifname_ok(pc->ifname))
+			continue;
+		fprintf(f, "%s\"%s\"", sep, pc->ifname);
+		sep = ", ";
+	}
+	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
+		if (!p->conf.open || !ifname_ok(p->conf.ifname))
+			continue;
+		fprintf(f, "%s\"%s\"", sep, p->conf.ifname);
+		sep = ", ";
+	}
+	/* No peers: a name no interface can have keeps the syntax. */
+	if (*sep == '\0')
+		fprintf(f, "\"ipcp-/none\"");
+	fprintf(f, " } accept\n");
+
+	TAILQ_FOREACH(pc, &conf->peers, entry) {
+		if (!pc->killswitch)
+			continue;
+		for (i = 0; i < pc->n_killswitch_allow; i++) {
+			const struct prefix *ap = &pc->killswitch_allow[i];
+
+			if (allow_seen(seen, n_seen, ap))
+				continue;
+			if (n_seen == cap) {
+				cap = cap == 0 ? 16 : cap * 2;
+				if ((ns = reallocarray(seen, cap,
+				    sizeof(*ns))) == NULL)
+					break;
+				seen = ns;
+			}
+			seen[n_seen++] = *ap;
+			prefix_format(ap, a);
+			fprintf(f, "\t\t%s daddr %s accept\n",
+			    ap->family == AF_INET ? "ip" : "ip6", a);
+		}
+	}
+	free(seen);
+}
+
+static char *
+ks_body(const struct config *conf)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return NULL;
+	fprintf(f, "\tcomment \"ipcpd killswitch, fwmark 0x%x\"\n", conf->fwmark);
+	fprintf(f, "\tchain output {\n"
+	    "\t\ttype filter hook output priority filter; policy drop;\n"
+	    "\t\toifname \"lo\" accept\n"
+	    "\t\tmeta mark 0x%x accept\n", conf->fwmark);
+	ks_common(f, conf);
+	/*
+	 * The underlay itself: without neighbour discovery the outer
+	 * connection has no next hop, without router solicitation and a
+	 * DHCP client's requests the host may lose its address.  None of
+	 * them carries a user's data.
+	 */
+	fprintf(f, "\t\ticmpv6 type { nd-neighbor-solicit, "
+	    "nd-neighbor-advert, nd-router-solicit } ip6 hoplimit 255 "
+	    "accept\n"
+	    "\t\tudp sport 68 udp dport 67 accept\n"
+	    "\t\tip6 daddr ff02::1:2 udp sport 546 udp dport 547 accept\n"
+	    "\t}\n");
+	/* A routed host (containers, a LAN behind it) leaks nothing either. */
+	fprintf(f, "\tchain forward {\n"
+	    "\t\ttype filter hook forward priority filter; policy drop;\n");
+	ks_common(f, conf);
+	fprintf(f, "\t}\n");
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int
+killswitch_apply(const struct config *conf, char *err, size_t errlen)
+{
+	char	*body;
+	int	 r;
+
+	if ((body = ks_body(conf)) == NULL) {
+		snprintf(err, errlen, "killswitch: %s", strerror(errno));
+		return -1;
+	}
+	r = nft_table_replace(NFT_TABLE_KILLSWITCH, body, err, errlen);
+	free(body);
+	if (r == 0) {
+		if (!tun.killswitch)
+			log_info("killswitch on");
+		tun.killswitch = 1;
+	}
+	return r;
+}
+
+static void
+killswitch_remove(void)
+{
+	char	err[256];
+
+	if (nft_table_delete(NFT_TABLE_KILLSWITCH, err, sizeof(err)) == -1) {
+		log_warnx("killswitch: %s", err);
+		return;
+	}
+	if (tun.killswitch)
+		log_info("killswitch off");
+	tun.killswitch = 0;
+}
+
+/* ---- DNS ----------------------------------------------------------- */
+
+static const char *
+resolvconf_program(void)
+{
+	if (access("/usr/sbin/resolvconf", X_OK) == 0)
+		return "/usr/sbin/resolvconf";
+	if (access("/sbin/resolvconf", X_OK) == 0)
+		return "/sbin/resolvconf";
+	return NULL;
+}
+
+/* The label: the TUN of the first peer whose nameservers we take. */
+static void
+resolv_target(struct resolv_target *t)
+{
+	const struct peer_conf	*pc;
+
+	snprintf(tun.label, sizeof(tun.label), "ipcp");
+	TAILQ_FOREACH(pc, &ipcpd->conf->peers, entry)
+		if (pc->lease && pc->dns) {
+			snprintf(tun.label, sizeof(tun.label), "%s",
+			    pc->ifname);
+			break;
+		}
+	t->path = TUNNEL_RESOLV_CONF;
+	t->backup = tun.backup;
+	t->program = resolvconf_program();
+	t->label = tun.label;
+}
+
+static int
+want_dns(const struct config *conf)
+{
+	const struct peer_conf	*pc;
+
+	TAILQ_FOREACH(pc, &conf->peers, entry)
+		if (pc->lease && pc->dns)
+			return 1;
+	return 0;
+}
+
+static void
+dns_restore(void)
+{
+	struct resolv_target	t;
+
+	resolv_target(&t);
+	if (!resolv_leftover(&t))
+		return;
+	if (resolv_restore(&t) == -1)
+		log_warn("dns: restore %s", t.program != NULL ? "with "
+		    "resolvconf" : TUNNEL_RESOLV_CONF);
+	else
+		log_info("dns: the host's resolver restored");
+	tun.dns = 0;
+}
+
+void
+tunnel_dns_changed(void)
+{
+	struct resolv_target	t;
+	struct prefix		ns[CONFIG_DNS_MAX];
+	size_t			n;
+
+	if (tun.backup[0] == '\0')
+		return;
+	n = lease_client_dns(ns, CONFIG_DNS_MAX);
+	if (n == 0) {
+		dns_restore();
+		return;
+	}
+	resolv_target(&t);
+	if (resolv_apply(&t, ns, n) == -1) {
+		log_warn("dns: %s", t.program != NULL ? "resolvconf" :
+		    TUNNEL_RESOLV_CONF);
+		return;
+	}
+	log_info("dns: %zu nameserver%s from the lease", n, n == 1 ? "" :
+	    "s");
+	tun.dns = 1;
+}
+
+/* ---- init, reload, stop -------------------------------------------- */
 
 int
 tunnel_init(char *err, size_t errlen)
 {
+	const struct config	*conf = ipcpd->conf;
+	int			 ft = config_full_tunnel(conf);
+	char			 e[256];
+
+	tun.mark = conf->fwmark;
+	if (snprintf(tun.backup, sizeof(tun.backup), "%s.resolv",
+	    conf->control) >= (int)sizeof(tun.backup)) {
+		snprintf(err, errlen, "%s.resolv: path too long",
+		    conf->control);
+		return -1;
+	}
+	/* Fail closed: without its killswitch ipcpd does not start. */
+	if (config_killswitch(conf)) {
+		if (killswitch_apply(conf, err, errlen) == -1)
+			return -1;
+	} else if (nft_table_exists(NFT_TABLE_KILLSWITCH) == 1) {
+		log_info("killswitch: removing the one an earlier ipcpd left");
+		if (nft_table_delete(NFT_TABLE_KILLSWITCH, e, sizeof(e)) == -1)
+			log_warnx("killswitch: %s", e);
+	}
+	marking_sync(conf);
+	rules_sync(tun.mark, ft);
+	if (!ft)
+		table_sweep(tun.mark, 0);
+	else {
+		/*
+		 * After a restart the peers install their routes again, in
+		 * place, before the loop turns: what is left then is not
+		 * wanted.  A kill -9 took its TUNs and their routes along.
+		 */
+		if (uv_timer_init(ipcpd->loop, &tun.sweep) == 0) {
+			tun.sweep_init = 1;
+			uv_unref((uv_handle_t *)&tun.sweep);
+			uv_timer_start(&tun.sweep, sweep_cb, 0, 0);
+		}
+	}
+	/*
+	 * An earlier ipcpd died with our nameservers in: keep them if a
+	 * lease will bring them again (a restart), or put the host's back.
+	 */
+	if (resolv_leftover(&(struct resolv_target){ .backup = tun.backup })) {
+		if (want_dns(conf))
+			tun.dns = 1;
+		else
+			dns_restore();
+	}
 	return 0;
 }
 
 void
 tunnel_reconf(const struct config *old)
 {
+	const struct config	*conf = ipcpd->conf;
+	struct peer		*p;
+	uint32_t		 oldmark = tun.mark;
+	int			 ft = config_full_tunnel(conf);
+	int			 was_marking = tun.marking;
+	char			 err[256];
+
+	tun.mark = conf->fwmark;
+	/* Rules before routes on the way in, after them on the way out. */
+	if (ft)
+		rules_sync(tun.mark, 1);
+	kroute_sync_all();
+	if (!ft)
+		rules_sync(tun.mark, 0);
+	if (oldmark != tun.mark) {
+		rules_sync(oldmark, 0);
+		table_sweep(oldmark, 0);
+	}
+	if (config_killswitch(conf)) {
+		if (killswitch_apply(conf, err, sizeof(err)) == -1)
+			log_warnx("%s", err);
+	} else if (tun.killswitch)
+		killswitch_remove();
+	marking_sync(conf);
+	/*
+	 * Sessions that began unmarked would now go into the tunnel (or
+	 * be dropped by the killswitch): they start again, marked.  A new
+	 * mark restarts every peer anyway (config_diff.c).
+	 */
+	if (tun.marking && !was_marking)
+		TAILQ_FOREACH(p, &ipcpd->peers, entry)
+			if (p->state == PEER_STATE_UP)
+				peer_fsm(p, PEER_EV_CLOSE, "the outer "
+				    "connection must carry the fwmark now");
+	if (!want_dns(conf) && tun.dns)
+		dns_restore();
 }
 
 void
 tunnel_stop(void)
 {
-}
-
-int
-tunnel_mark_socket(int fd)
-{
-	return 0;
-}
-
-void
-tunnel_dns_changed(void)
-{
+	if (tun.sweep_init) {
+		uv_timer_stop(&tun.sweep);
+		uv_close((uv_handle_t *)&tun.sweep, NULL);
+		tun.sweep_init = 0;
+	}
+	/*
+	 * Only ours go (our mark); the TUNs are closed already and took
+	 * their routes along, the sweep is for a TUN someone made
+	 * persistent.
+	 */
+	rules_sync(tun.mark, 0);
+	table_sweep(tun.mark, 0);
+	if (tun.killswitch || config_killswitch(ipcpd->conf))
+		killswitch_remove();
+	if (tun.backup[0] != '\0')
+		dns_restore();
 }

@@ -68,6 +68,7 @@ struct troute {
 	uint8_t		 type;
 	uint32_t	 table;
 	uint32_t	 oif;
+	uint8_t		 prefsrc[16];	/* zero: none */
 };
 
 struct troutes {
@@ -322,6 +323,10 @@ route_cb(const struct nlmsghdr *nlh, void *data)
 	    mnl_attr_validate(tb[RTA_OIF], MNL_TYPE_U32) == 0)
 		r->oif = mnl_attr_get_u32(tb[RTA_OIF]);
 	alen = r->family == AF_INET ? 4 : 16;
+	if (tb[RTA_PREFSRC] != NULL &&
+	    mnl_attr_get_payload_len(tb[RTA_PREFSRC]) == alen)
+		memcpy(r->prefsrc, mnl_attr_get_payload(tb[RTA_PREFSRC]),
+		    alen);
 	if (tb[RTA_DST] != NULL) {
 		if (mnl_attr_get_payload_len(tb[RTA_DST]) != alen)
 			return MNL_CB_OK;
@@ -888,6 +893,161 @@ test_tun_name_taken_bridge(void **state)
 	assert_int_equal(link_del(if_nametoindex(IF_OTHER)), 0);
 }
 
+/* A full tunnel's routes: another table, a preferred source. */
+static void
+test_route_table_src(void **state)
+{
+	struct troute		 r;
+	struct nl_route_info	*ri;
+	struct nl_via		 v;
+	struct prefix		 d4, d6, a4, a6, n4;
+	size_t			 n, i;
+	int			 idx, seen4 = 0, seen6 = 0;
+	const uint32_t		 table = 26992;
+
+	open_tuns(state, 0, &idx, NULL);
+	assert_int_equal(nl_link_set(idx, 1, 0), 0);
+	pfx("0.0.0.0/0", &d4);
+	pfx("::/0", &d6);
+	pfx("10.77.40.7/32", &a4);
+	pfx("fd77:40::7/128", &a6);
+	pfx("10.77.41.0/24", &n4);
+	assert_int_equal(nl_addr_add(idx, &a4), 0);
+	assert_int_equal(nl_addr_add(idx, &a6), 0);
+
+	memset(&v, 0, sizeof(v));
+	v.ifindex = idx;
+	v.table = table;
+	v.src = a4;
+	assert_int_equal(nl_route_add_via(&d4, &v), 0);
+	/* A source of the other family is refused before the kernel. */
+	assert_int_equal(nl_route_add_via(&d6, &v), -1);
+	assert_int_equal(errno, EINVAL);
+	v.src = a6;
+	assert_int_equal(nl_route_add_via(&d6, &v), 0);
+	memset(&v.src, 0, sizeof(v.src));
+	assert_int_equal(nl_route_add_via(&n4, &v), 0);
+
+	assert_int_equal(route_count_now(&d4, table, &r), 1);
+	assert_int_equal(r.protocol, RTPROT_IPCP);
+	assert_int_equal(r.oif, idx);
+	assert_memory_equal(r.prefsrc, a4.addr.bytes, 4);
+	assert_int_equal(route_count_now(&d4, RT_TABLE_MAIN, NULL), 0);
+	assert_int_equal(route_count_now(&d6, table, &r), 1);
+	assert_memory_equal(r.prefsrc, a6.addr.bytes, 16);
+
+	/* The listing has ours in that table, and only those. */
+	assert_int_equal(nl_route_list(table, &ri, &n), 0);
+	for (i = 0; i < n; i++) {
+		assert_int_equal(ri[i].ifindex, idx);
+		if (prefix_equal(&ri[i].dst, &d4))
+			seen4++;
+		if (prefix_equal(&ri[i].dst, &d6))
+			seen6++;
+	}
+	assert_int_equal(n, 3);
+	assert_int_equal(seen4, 1);
+	assert_int_equal(seen6, 1);
+	free(ri);
+	assert_int_equal(nl_route_list(RT_TABLE_MAIN, &ri, &n), 0);
+	for (i = 0; i < n; i++)
+		assert_false(prefix_equal(&ri[i].dst, &d4));
+	free(ri);
+
+	/* Another source replaces in place; a delete needs none. */
+	v.src = a4;
+	pfx("10.77.40.8/32", &v.src);
+	assert_int_equal(nl_addr_add(idx, &v.src), 0);
+	assert_int_equal(nl_route_add_via(&d4, &v), 0);
+	assert_int_equal(route_count_now(&d4, table, &r), 1);
+	assert_int_equal(r.prefsrc[3], 8);
+	memset(&v.src, 0, sizeof(v.src));
+	assert_int_equal(nl_route_del_via(&d4, &v), 0);
+	assert_int_equal(nl_route_del_via(&d6, &v), 0);
+	assert_int_equal(nl_route_del_via(&n4, &v), 0);
+	assert_int_equal(route_count_now(&d4, table, NULL), 0);
+	assert_int_equal(route_count_now(&d6, table, NULL), 0);
+	assert_int_equal(nl_route_del_via(&d4, &v), 0);
+	assert_int_equal(nl_route_list(table, &ri, &n), 0);
+	assert_int_equal(n, 0);
+	free(ri);
+}
+
+static size_t
+rules_like(const struct nl_rule *want)
+{
+	struct nl_rule	*rs;
+	size_t		 n, i, c = 0;
+
+	assert_int_equal(nl_rule_list(&rs, &n), 0);
+	for (i = 0; i < n; i++)
+		if (rs[i].family == want->family &&
+		    rs[i].priority == want->priority &&
+		    rs[i].table == want->table &&
+		    rs[i].fwmark == want->fwmark &&
+		    rs[i].fwmask == want->fwmask &&
+		    rs[i].invert == want->invert &&
+		    rs[i].suppress_plen == want->suppress_plen &&
+		    !rs[i].other)
+			c++;
+	free(rs);
+	return c;
+}
+
+/* A full tunnel's policy rules, with protocol ipcp, both families. */
+static void
+test_rules(void **state)
+{
+	struct nl_rule	 fw, sup, bad;
+	int		 f;
+	const int	 fams[] = { AF_INET, AF_INET6 };
+
+	if (skip_why != NULL)
+		skip();
+	for (f = 0; f < 2; f++) {
+		memset(&fw, 0, sizeof(fw));
+		fw.family = fams[f];
+		fw.priority = 32761;
+		fw.table = 26992;
+		fw.fwmark = 0x6970;
+		fw.fwmask = 0xffffffff;
+		fw.invert = 1;
+		fw.suppress_plen = -1;
+		sup = fw;
+		sup.priority = 32760;
+		sup.table = RT_TABLE_MAIN;
+		sup.suppress_plen = 0;
+
+		assert_int_equal(rules_like(&fw), 0);
+		assert_int_equal(nl_rule_add(&fw), 0);
+		assert_int_equal(nl_rule_add(&sup), 0);
+		assert_int_equal(rules_like(&fw), 1);
+		assert_int_equal(rules_like(&sup), 1);
+		/* Again: there already, not twice. */
+		assert_int_equal(nl_rule_add(&fw), 0);
+		assert_int_equal(nl_rule_add(&sup), 0);
+		assert_int_equal(rules_like(&fw), 1);
+		assert_int_equal(rules_like(&sup), 1);
+		assert_int_equal(nl_rule_del(&fw), 0);
+		assert_int_equal(rules_like(&fw), 0);
+		assert_int_equal(rules_like(&sup), 1);
+		assert_int_equal(nl_rule_del(&sup), 0);
+		assert_int_equal(rules_like(&sup), 0);
+		/* Gone is the goal. */
+		assert_int_equal(nl_rule_del(&sup), 0);
+	}
+	/* What makes no rule of ours is refused here. */
+	bad = fw;
+	bad.family = AF_UNIX;
+	assert_int_equal(nl_rule_add(&bad), -1);
+	bad = fw;
+	bad.fwmask = 0;
+	assert_int_equal(nl_rule_add(&bad), -1);
+	bad = fw;
+	bad.table = 0;
+	assert_int_equal(nl_rule_add(&bad), -1);
+}
+
 static void
 test_nl_closed(void **state)
 {
@@ -945,6 +1105,8 @@ main(void)
 		T(test_route_replace_moves),
 		T(test_route_flush_dev),
 		T(test_route_flush_many),
+		T(test_route_table_src),
+		T(test_rules),
 		T(test_tun_name_taken),
 		T(test_tun_name_taken_dummy),
 		T(test_tun_name_taken_bridge),

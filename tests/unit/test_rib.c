@@ -20,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include <linux/rtnetlink.h>
+
 #include "ipcpd.h"
 #include "netlink.h"
 #include "rib.h"
@@ -31,20 +33,27 @@ struct ipcpd		*ipcpd = &test_state;
 /* ---- stubs: the kernel ---------------------------------------------- */
 
 #define MAX_KROUTES	2048
+/* The full tunnel's table in these tests. */
+#define FT_TABLE	26992
 
+/* The kernel keys a route by table and prefix (our metric is fixed). */
 static struct kroute {
 	struct prefix	p;
+	uint32_t	table;
 	int		ifindex;
+	struct prefix	src;
 } kroutes[MAX_KROUTES];
 static size_t	n_kroutes;
+static size_t	n_kernel_requests;
 
 static struct kroute *
-kfind(const struct prefix *p)
+kfind_in(const struct prefix *p, uint32_t table)
 {
 	size_t	i;
 
 	for (i = 0; i < n_kroutes; i++)
-		if (kroutes[i].p.family == p->family &&
+		if (kroutes[i].table == table &&
+		    kroutes[i].p.family == p->family &&
 		    kroutes[i].p.plen == p->plen &&
 		    memcmp(kroutes[i].p.addr.bytes, p->addr.bytes, 16) == 0)
 			return &kroutes[i];
@@ -52,39 +61,78 @@ kfind(const struct prefix *p)
 }
 
 int
-nl_route_add(int ifindex, const struct prefix *p)
+nl_route_add_via(const struct prefix *p, const struct nl_via *v)
 {
 	struct kroute	*k;
 
-	if ((k = kfind(p)) == NULL) {
+	n_kernel_requests++;
+	assert_true(v->table != 0);
+	if ((k = kfind_in(p, v->table)) == NULL) {
 		assert_true(n_kroutes < MAX_KROUTES);
 		k = &kroutes[n_kroutes++];
 		k->p = *p;
+		k->table = v->table;
 	}
-	k->ifindex = ifindex;
+	k->ifindex = v->ifindex;
+	k->src = v->src;
 	return 0;
 }
 
 int
-nl_route_del(int ifindex, const struct prefix *p)
+nl_route_del_via(const struct prefix *p, const struct nl_via *v)
 {
-	struct kroute	*k = kfind(p);
+	struct kroute	*k = kfind_in(p, v->table);
 
+	n_kernel_requests++;
 	assert_non_null(k);
-	assert_int_equal(k->ifindex, ifindex);
+	assert_int_equal(k->ifindex, v->ifindex);
 	*k = kroutes[--n_kroutes];
 	return 0;
 }
 
-/* The interface the kernel routes the prefix through, or 0. */
+/* The interface the kernel routes the prefix through in a table, or 0. */
 static int
-kernel(const char *text)
+kernel_in(const char *text, uint32_t table)
 {
 	struct prefix	 p;
 	struct kroute	*k;
 
 	assert_int_equal(prefix_parse(text, &p), 0);
-	return (k = kfind(&p)) != NULL ? k->ifindex : 0;
+	return (k = kfind_in(&p, table)) != NULL ? k->ifindex : 0;
+}
+
+static int
+kernel(const char *text)
+{
+	return kernel_in(text, RT_TABLE_MAIN);
+}
+
+/* ---- stubs: the full tunnel and the leases --------------------------- */
+
+static int	ft_rules = 1;	/* tunnel.c's policy rules stand */
+
+uint32_t
+tunnel_route_table(const struct peer *p, const struct prefix *dst)
+{
+	return dst->plen == 0 && p->conf.full_tunnel && ft_rules ?
+	    FT_TABLE : RT_TABLE_MAIN;
+}
+
+/* A leased source per peer, by ifindex (index 0..7); family 0: none. */
+static struct prefix	leased[8][2];
+
+int
+lease_client_src(const struct peer *p, int family, struct prefix *out)
+{
+	const struct prefix *l;
+
+	if (p->ifindex < 0 || p->ifindex >= 8)
+		return -1;
+	l = &leased[p->ifindex][family == AF_INET6];
+	if (l->family == 0)
+		return -1;
+	*out = *l;
+	return 0;
 }
 
 /* ---- stubs: the gateway (gateway.c has tests of its own) ------------- */
@@ -297,6 +345,9 @@ setup(void **state)
 	test_state.conf = &test_conf;
 	TAILQ_INIT(&test_state.peers);
 	n_kroutes = 0;
+	n_kernel_requests = 0;
+	ft_rules = 1;
+	memset(leased, 0, sizeof(leased));
 	sent_clear();
 	closed_peer = NULL;
 	closed_reason = NULL;
@@ -621,6 +672,81 @@ test_match(void **state)
 	assert_null(rib_match(AF_INET, a));
 }
 
+/*
+ * A full-tunnel peer's default routes go into the tunnel's table, its
+ * other routes stay in main; the leased source goes with every route;
+ * a change of table, source or link is made in the kernel, and nothing
+ * else is asked of it.
+ */
+static void
+test_full_tunnel(void **state)
+{
+	struct peer	*g = mkpeer("g", 2, 10, "0.0.0.0/0");
+	struct peer	*h = mkpeer("h", 3, 20, "0.0.0.0/0");
+	struct kroute	*k;
+	struct prefix	 p;
+	size_t		 req;
+
+	g->conf.allowed[1] = g->conf.allowed[0];
+	assert_int_equal(prefix_parse("::/0", &g->conf.allowed[1]), 0);
+	g->conf.n_allowed = 2;
+	g->conf.full_tunnel = 1;
+	hello(g, "g");
+	hello(h, "h");
+	announce(g, "0.0.0.0/0", 0, "g", NULL);
+	announce(g, "::/0", 0, "g", NULL);
+	announce(g, "10.5.0.0/16", 0, "g", NULL);
+	assert_int_equal(kernel_in("0.0.0.0/0", FT_TABLE), 2);
+	assert_int_equal(kernel("0.0.0.0/0"), 0);
+	assert_int_equal(kernel_in("::/0", FT_TABLE), 2);
+	assert_int_equal(kernel("10.5.0.0/16"), 2);
+	assert_int_equal(kernel_in("10.5.0.0/16", FT_TABLE), 0);
+
+	/* A lease arrives: the routes take its address as their source. */
+	assert_int_equal(prefix_parse("10.99.0.7/24", &leased[2][0]), 0);
+	kroute_peer_resync(g);
+	assert_int_equal(prefix_parse("0.0.0.0/0", &p), 0);
+	assert_non_null(k = kfind_in(&p, FT_TABLE));
+	assert_int_equal(k->src.family, AF_INET);
+	assert_int_equal(k->src.plen, 32);
+	assert_int_equal(k->src.addr.bytes[3], 7);
+	assert_int_equal(prefix_parse("::/0", &p), 0);
+	assert_non_null(k = kfind_in(&p, FT_TABLE));
+	assert_int_equal(k->src.family, 0);
+	/* Nothing changed: no request at all. */
+	req = n_kernel_requests;
+	kroute_peer_resync(g);
+	kroute_sync_all();
+	assert_int_equal(n_kernel_requests, req);
+
+	/* full-tunnel off by reload: the default moves back to main. */
+	g->conf.full_tunnel = 0;
+	kroute_sync_all();
+	assert_int_equal(kernel("0.0.0.0/0"), 2);
+	assert_int_equal(kernel_in("0.0.0.0/0", FT_TABLE), 0);
+	assert_int_equal(kernel("::/0"), 2);
+	assert_int_equal(kernel_in("::/0", FT_TABLE), 0);
+	g->conf.full_tunnel = 1;
+	kroute_sync_all();
+	assert_int_equal(kernel("0.0.0.0/0"), 0);
+	assert_int_equal(kernel_in("0.0.0.0/0", FT_TABLE), 2);
+
+	/* The other gateway takes over, with its own source, in main. */
+	assert_int_equal(prefix_parse("10.98.0.3/24", &leased[3][0]), 0);
+	announce(h, "0.0.0.0/0", 0, "h", NULL);
+	assert_int_equal(kernel_in("0.0.0.0/0", FT_TABLE), 2);
+	withdraw(g, "0.0.0.0/0");
+	assert_int_equal(kernel_in("0.0.0.0/0", FT_TABLE), 0);
+	assert_int_equal(kernel("0.0.0.0/0"), 3);
+	assert_int_equal(prefix_parse("0.0.0.0/0", &p), 0);
+	assert_non_null(k = kfind_in(&p, RT_TABLE_MAIN));
+	assert_int_equal(k->src.addr.bytes[3], 3);
+	/* Session lost: everything it taught goes, from every table. */
+	route_peer_down(g);
+	assert_int_equal(kernel_in("::/0", FT_TABLE), 0);
+	assert_int_equal(kernel("10.5.0.0/16"), 0);
+}
+
 #define T(f)	cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -637,6 +763,7 @@ main(void)
 		T(test_accept),
 		T(test_reconf),
 		T(test_match),
+		T(test_full_tunnel),
 	};
 
 	log_init(1, 0, LOG_DAEMON);
