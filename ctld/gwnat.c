@@ -300,6 +300,14 @@ table_delete(char *err, size_t errlen)
 	return 0;
 }
 
+static const char *
+fam_name(unsigned fams)
+{
+	if (fams == (IPFWD_V4 | IPFWD_V6))
+		return "IPv4 and IPv6";
+	return fams == IPFWD_V4 ? "IPv4" : "IPv6";
+}
+
 /*
  * Forwarding as `want' says: originals saved (to path) before the first
  * write, put back for the families no longer wanted.
@@ -350,6 +358,12 @@ fwd_sync(unsigned want, const char *state_dir, const char *path, char *err,
 	}
 	if (want != 0 && ipfwd_enable(want, err, errlen) == -1)
 		return -1;
+	if (add != 0)
+		log_info("gateway: %s forwarding on for nat (host-wide); the "
+		    "values it replaced are in %s", fam_name(add), gn.path);
+	if (drop != 0)
+		log_info("gateway: %s forwarding put back as it was",
+		    fam_name(drop));
 	return 0;
 }
 

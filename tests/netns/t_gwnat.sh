@@ -19,7 +19,7 @@
 # and put back exactly (per-interface values too), secure on (no LAN,
 # no gateway address, no attached network, even one added while it
 # runs; DNS to the pushed address allowed) and off by reload, nat off and
-# on by reload, SIGTERM and goodbye leave `nft list ruleset' and the
+# on by reload, ipcpctl restart keeps it all, SIGTERM and goodbye leave `nft list ruleset' and the
 # forwarding sysctls as before, a kill -9 and a start keep the
 # originals, and a start without [gateway] after a kill -9 cleans up.
 . "$(dirname "$0")/lib.sh"
@@ -253,6 +253,15 @@ reload "nat on"
 wait_until 5 ping_c 198.51.100.1 || fail "no inet after nat on again"
 [ "$(fwd4)" = 1 ] || fail "forwarding not on again"
 info "reload: secure off/on, nat off/on live"
+
+# ipcpctl restart: the new binary keeps the originals, not its own 1s.
+out=$(ctl gw restart 2>&1) || fail "ipcpctl restart: $out"
+wait_until 10 eval 'ctl gw status >/dev/null 2>&1' || fail "no gw after restart"
+[ "$(ng nft list ruleset | grep -c masquerade)" = 2 ] ||
+    fail "masquerade rules after restart: $(ng nft list ruleset)"
+grep -q '^net/ipv4/ip_forward 0$' "$STATE/gw.sysctl" ||
+    fail "restart lost the originals: $(cat "$STATE/gw.sysctl")"
+wait_until 10 ping_c 198.51.100.1 || fail "no inet after restart"
 
 # ---- clean stops ----------------------------------------------------
 stop_daemon gw || fail "gw still running 10 s after SIGTERM"
