@@ -139,8 +139,10 @@ adopt(const struct config *c)
 			return;
 		break;
 	case -1:
-		/* Cannot tell: delete it anyway if it is not wanted. */
-		gn.table = 1;
+		/*
+		 * Cannot tell (no nf_tables here?): a host without a
+		 * [gateway] must still start, so assume there is none.
+		 */
 		break;
 	}
 	state_path(c, path, sizeof(path));
@@ -462,9 +464,13 @@ gwnat_sync(char *err, size_t errlen)
 	}
 	if (fwd_sync(want, gw->state_dir, path, err, errlen) == -1)
 		goto fail;
+	/*
+	 * A leftover that will not go is worth a warning, not a refusal
+	 * to run a node that no longer wants it.
+	 */
 	if (!(gw->enabled && (gw->nat || gw->secure)) &&
 	    table_delete(err, errlen) == -1)
-		goto fail;
+		log_warnx("%s", err);
 	if (gw->enabled && gw->secure) {
 		if (watch_start(err, errlen) == -1)
 			goto fail;
