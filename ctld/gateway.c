@@ -8,8 +8,7 @@
 int
 gateway_init(char *err, size_t errlen)
 {
-	if (!ipcpd->conf->gw.enabled)
-		return 0;
+	/* Without [gateway] too: gwnat.c removes what a killed ipcpd left. */
 	return gwnat_sync(err, errlen);
 }
 

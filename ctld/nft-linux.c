@@ -95,3 +95,32 @@ nft_table_exists(const char *name)
 		return 1;
 	return strstr(err, "No such file") != NULL ? 0 : -1;
 }
+
+int
+nft_table_comment(const char *name, char *buf, size_t len)
+{
+	struct nft_ctx	*c;
+	const char	*out, *s, *e;
+	char		 cmds[256], err[256];
+	size_t		 n;
+
+	if ((c = nft_get()) == NULL)
+		return -1;
+	snprintf(cmds, sizeof(cmds), "list table inet %s", name);
+	if (nft_run_cmd_from_buffer(c, cmds) != 0) {
+		first_line(nft_ctx_get_error_buffer(c), err, sizeof(err));
+		return strstr(err, "No such file") != NULL ? 0 : -1;
+	}
+	out = nft_ctx_get_output_buffer(c);
+	(void)nft_ctx_get_error_buffer(c);
+	/* The table's own comment is its first line inside the braces. */
+	if ((s = strchr(out, '\n')) == NULL ||
+	    strncmp(s, "\n\tcomment \"", 11) != 0)
+		return 0;
+	s += 11;
+	if ((e = strchr(s, '"')) == NULL || (n = (size_t)(e - s)) >= len)
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	return 1;
+}

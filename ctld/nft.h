@@ -30,5 +30,7 @@ int	nft_table_replace(const char *name, const char *body, char *err,
 int	nft_table_delete(const char *name, char *err, size_t errlen);
 /* 1: the table is there; 0: not; -1: cannot tell. */
 int	nft_table_exists(const char *name);
+/* The table's comment: 1 (in buf), 0 (no table or no comment), -1. */
+int	nft_table_comment(const char *name, char *buf, size_t len);
 
 #endif
