@@ -256,11 +256,12 @@ grant(struct peer *p)
 	struct gw_lease		*l, *had;
 	const char		*why;
 	size_t			 n_before = 0;
-	int			 changed;
+	int			 changed, relink;
 
-	prune();
-	had = lease_pool_find(pool, p->conf.pubkey);
-	if (had != NULL)
+	/* Lazily: only a new lease needs the addresses of expired ones. */
+	if ((had = lease_pool_find(pool, p->conf.pubkey)) == NULL)
+		prune();
+	else
 		n_before = had->r.n_addr;
 	if ((l = lease_pool_get(pool, p->conf.pubkey, wall())) == NULL) {
 		why = errno == ENOSPC ? "pool exhausted" : errno == EUSERS ?
@@ -280,6 +281,8 @@ grant(struct peer *p)
 		p->gw_lease->r.expires = wall() + ipcpd->conf->gw.lease_time;
 		changed = 1;
 	}
+	/* Its forwarder lets it send from the lease (a new forwarder too). */
+	relink = p->gw_lease != l || changed;
 	if (p->gw_lease != l) {
 		/*
 		 * From now on it hears only our own prefixes.  What it was
@@ -292,7 +295,8 @@ grant(struct peer *p)
 		gwnat_peers_changed();
 	}
 	routes_add(p, l);
-	peer_fwd_update(p);
+	if (relink)
+		peer_fwd_update(p);
 	if (changed) {
 		char	a[PREFIX_STRLEN];
 

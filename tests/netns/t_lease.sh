@@ -3,8 +3,8 @@
 #
 # Leases: a gateway hands two clients addresses from its pool.
 #
-#   c1 ──l1── gw ──l2── c2        each client dials the gateway
-#
+#   gw2 ──l3── c1 ──l1── gw ──l2── c2     each client dials its gateways
+#                                         (gw2 joins at the end)
 #   gw:  address 10.99.0.1 (inside its own pool), [gateway] pool
 #        10.99.0.0/24, routes 192.168.50.0/24, lease-time 60,
 #        state-dir $TMP/state; [peer c1], [peer c2] without allowed-ips
@@ -18,7 +18,9 @@
 # address it was not leased is dropped (drop counter); a corrupt lease
 # file is set aside and the clients get leases again; a reload to a /30
 # pool (one address to lease besides the gateway's own) leaves one
-# client its lease and tells the other "pool exhausted".
+# client its lease and tells the other "pool exhausted"; with a second
+# gateway gw2 (dialed by c1 over l3, metric 50), c1 holds a lease from
+# each and its routes move to gw2 within dead-after + 1 s of losing gw.
 . "$(dirname "$0")/lib.sh"
 
 LEASE_TIME=60
@@ -237,5 +239,63 @@ import json, sys
 s = json.load(sys.stdin)
 assert s["gateway"] and s["leases_active"] == 1 and s["pool_free"] == 0, s' ||
     fail "gateway status after exhaustion"
+
+# ---- failover: c1 also leases from gw2, the routes move when gw dies ----
+node_add gw2
+link_add c1 gw2
+cat >"$TMP/gw2.conf" <<EOF
+# $T_NAME: gw2
+[node]
+name = gw2
+private-key = $TMP/gw2.key
+listen = 0.0.0.0:$PORT
+address = 10.98.0.1/32
+user = $FWD_USER
+control = $(sock gw2)
+heartbeat-interval = 1
+dead-after = 3
+
+[gateway]
+pool = 10.98.0.0/24
+routes = 192.168.50.0/24
+lease-time = $LEASE_TIME
+state-dir = $STATE
+
+[peer c1]
+public-key = $(pubkey c1)
+EOF
+node_start gw2
+cat >>"$TMP/c1.conf" <<EOF
+
+[peer gw2]
+public-key = $(pubkey gw2)
+endpoint = 10.210.3.2:$PORT
+allowed-ips = 10.98.0.0/24, 192.168.50.0/24
+lease = on
+metric = 50
+EOF
+ctl c1 reload >/dev/null || fail "c1: reload adding gw2"
+gw2_lease() {
+	ctl c1 -j status 2>/dev/null | python3 -c '
+import json, sys
+for l in json.load(sys.stdin)["leases"]:
+    if l["peer"] == "gw2" and l["address"] == ["10.98.0.2"]:
+        sys.exit(0)
+sys.exit(1)'
+}
+wait_until 20 gw2_lease || fail "c1 has no lease from gw2"
+# Both gateways push 192.168.50.0/24; gw is cheaper.
+via() { [ "$(kroute_dev c1 192.168.50.0/24)" = "$1" ]; }
+wait_until 5 via ipcp-gw ||
+    fail "192.168.50.0/24 not via gw: $(kroute_dev c1 192.168.50.0/24)"
+t0=$(now_us)
+link_cut c1 gw
+wait_until 10 via ipcp-gw2 ||
+    fail "no failover to gw2: $(kroute_dev c1 192.168.50.0/24)"
+ms=$(( ($(now_us) - t0) / 1000 ))
+info "failover to gw2 after $ms ms (dead-after 3 s)"
+[ "$ms" -le 4000 ] || fail "failover took $ms ms, more than dead-after + 1 s"
+ping_ok "${NODE_NS[c1]}" 10.98.0.1 || fail "c1 cannot ping gw2"
+link_heal c1 gw
 
 pass
