@@ -320,6 +320,7 @@ ctl_reply(const struct ctl_cmd *cmd, const struct output *out,
 		if (c == IPCP__COMMAND__CMD_STATUS ||
 		    c == IPCP__COMMAND__CMD_PEERS ||
 		    c == IPCP__COMMAND__CMD_ROUTES ||
+		    c == IPCP__COMMAND__CMD_LEASES ||
 		    c == IPCP__COMMAND__CMD_RELOAD ||
 		    c == IPCP__COMMAND__CMD_TRACE)
 			break;
@@ -342,11 +343,18 @@ ctl_reply(const struct ctl_cmd *cmd, const struct output *out,
 			break;
 		out->route(env->route);
 		return CTL_EXIT_OK;
+	case IPCP__ENVELOPE__BODY_LEASE:
+		if (c != IPCP__COMMAND__CMD_LEASES)
+			break;
+		out->lease(env->lease);
+		return CTL_EXIT_OK;
 	case IPCP__ENVELOPE__BODY_END:
 		if (c == IPCP__COMMAND__CMD_PEERS)
 			out->peers_end();
 		else if (c == IPCP__COMMAND__CMD_ROUTES)
 			out->routes_end();
+		else if (c == IPCP__COMMAND__CMD_LEASES)
+			out->leases_end();
 		else
 			break;
 		*done = 1;

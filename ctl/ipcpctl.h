@@ -73,6 +73,8 @@ struct output {
 	void	(*reload_peer)(const Ipcp__ReloadPeer *);
 	void	(*reload_done)(const Ipcp__ReloadDone *);
 	void	(*trace)(const Ipcp__TraceResult *);
+	void	(*lease)(const Ipcp__LeaseInfo *);
+	void	(*leases_end)(void);
 	/* A command whose answer is a Result "ok" with a text. */
 	void	(*done)(const char *text);
 };

@@ -16,6 +16,7 @@
 
 static int	peers_shown;
 static int	routes_shown;
+static int	leases_shown;
 
 /* What a reload did, gathered until its end arrives. */
 static struct {
@@ -92,6 +93,47 @@ fmt_duration(uint64_t s, char *buf, size_t len)
 }
 
 static void
+print_list(const char *label, char *const *s, size_t n)
+{
+	size_t	i;
+
+	printf("    %s:", label);
+	for (i = 0; i < n; i++) {
+		putchar(i > 0 ? ',' : ' ');
+		if (i > 0)
+			putchar(' ');
+		print_str(s[i]);
+	}
+	printf("%s\n", n == 0 ? " -" : "");
+}
+
+/* What one gateway leased us. */
+static void
+text_lease_status(const Ipcp__LeaseStatus *ls)
+{
+	char	buf[64];
+
+	printf("  lease from ");
+	print_str(ls->peer);
+	putchar(':');
+	if (ls->error[0] != '\0') {
+		printf(" none: ");
+		print_str(ls->error);
+	}
+	putchar('\n');
+	print_list("address", ls->address, ls->n_address);
+	print_list("routes", ls->routes, ls->n_routes);
+	print_list("dns", ls->dns, ls->n_dns);
+	if (ls->n_dns > 0)
+		printf("    dns applied: %s\n", ls->dns_applied ? "yes" : "no");
+	printf("    full tunnel: %s, killswitch: %s\n",
+	    ls->full_tunnel ? "on" : "off", ls->killswitch ? "on" : "off");
+	if (ls->n_address > 0)
+		printf("    expires: %s after the session ends\n",
+		    fmt_duration(ls->expires_s, buf, sizeof(buf)));
+}
+
+static void
 text_status(const Ipcp__Status *st)
 {
 	char	buf[64];
@@ -123,6 +165,12 @@ text_status(const Ipcp__Status *st)
 	if (st->confirm_pending)
 		printf("  reload: waiting for ipcpctl confirm, rolls back in "
 		    "%u s\n", st->confirm_left_s);
+	if (st->gateway)
+		printf("  gateway: %u leases, %" PRIu64 " addresses free, "
+		    "%u passcode clients\n", st->leases_active, st->pool_free,
+		    st->open_clients);
+	for (i = 0; i < st->n_leases; i++)
+		text_lease_status(st->leases[i]);
 }
 
 static void
@@ -345,6 +393,34 @@ text_trace(const Ipcp__TraceResult *t)
 }
 
 static void
+text_lease(const Ipcp__LeaseInfo *l)
+{
+	char	buf[64], addr[2 * MSG_MAX_NAME + 8];
+	size_t	i, off = 0;
+
+	if (leases_shown++ == 0)
+		printf("%-16s %-44s %-28s %-14s %s\n", "peer", "public key",
+		    "address", "expires in", "connected");
+	print_col(l->peer, 16);
+	print_col(l->public_key, 44);
+	addr[0] = '\0';
+	for (i = 0; i < l->n_address && off < sizeof(addr); i++)
+		off += snprintf(addr + off, sizeof(addr) - off, "%s%s",
+		    i > 0 ? "," : "", l->address[i]);
+	print_col(addr, 28);
+	/* A connected lease is renewed: it holds that long once it ends. */
+	printf("%-14s %s\n", fmt_duration(l->expires_s, buf, sizeof(buf)),
+	    l->connected ? "yes" : "no");
+}
+
+static void
+text_leases_end(void)
+{
+	if (leases_shown == 0)
+		printf("no leases\n");
+}
+
+static void
 text_done(const char *text)
 {
 	/* "ok" says nothing a zero exit status does not. */
@@ -363,5 +439,7 @@ const struct output output_text = {
 	.reload_peer = text_reload_peer,
 	.reload_done = text_reload_done,
 	.trace = text_trace,
+	.lease = text_lease,
+	.leases_end = text_leases_end,
 	.done = text_done,
 };

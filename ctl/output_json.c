@@ -21,6 +21,7 @@
 
 static json_object	*peers;
 static json_object	*routes;
+static json_object	*leases;
 static json_object	*reload_lists[RELOAD_NACTIONS];
 
 static json_object *
@@ -104,6 +105,28 @@ print_doc(json_object *obj)
 	json_object_put(obj);
 }
 
+static json_object *new_names(char *const *, size_t);
+
+/* What one gateway leased us (a client's status). */
+static json_object *
+new_lease_status(const Ipcp__LeaseStatus *l)
+{
+	json_object	*o = checked(json_object_new_object());
+
+	add_str(o, "peer", l->peer);
+	add(o, "address", new_names(l->address, l->n_address));
+	add(o, "routes", new_names(l->routes, l->n_routes));
+	add(o, "dns", new_names(l->dns, l->n_dns));
+	add(o, "full_tunnel", checked(json_object_new_boolean(
+	    l->full_tunnel)));
+	add(o, "killswitch", checked(json_object_new_boolean(l->killswitch)));
+	add_opt_str(o, "error", l->error);
+	add_uint(o, "expires_s", l->expires_s);
+	add(o, "dns_applied", checked(json_object_new_boolean(
+	    l->dns_applied)));
+	return o;
+}
+
 static void
 json_status(const Ipcp__Status *st)
 {
@@ -134,6 +157,14 @@ json_status(const Ipcp__Status *st)
 	    st->confirm_pending)));
 	add(obj, "confirm_left_s", st->confirm_pending ?
 	    checked(json_object_new_uint64(st->confirm_left_s)) : NULL);
+	add(obj, "gateway", checked(json_object_new_boolean(st->gateway)));
+	add_uint(obj, "leases_active", st->leases_active);
+	add_uint(obj, "pool_free", st->pool_free);
+	add_uint(obj, "open_clients", st->open_clients);
+	ls = checked(json_object_new_array());
+	for (i = 0; i < st->n_leases; i++)
+		array_add(ls, new_lease_status(st->leases[i]));
+	add(obj, "leases", ls);
 	print_doc(obj);
 }
 
@@ -318,6 +349,29 @@ json_trace(const Ipcp__TraceResult *t)
 }
 
 static void
+json_lease(const Ipcp__LeaseInfo *l)
+{
+	json_object	*obj;
+
+	if (leases == NULL)
+		leases = checked(json_object_new_array());
+	obj = checked(json_object_new_object());
+	add_str(obj, "public_key", l->public_key);
+	add_str(obj, "peer", l->peer);
+	add(obj, "address", new_names(l->address, l->n_address));
+	add_uint(obj, "expires_s", l->expires_s);
+	add(obj, "connected", checked(json_object_new_boolean(l->connected)));
+	array_add(leases, obj);
+}
+
+static void
+json_leases_end(void)
+{
+	print_doc(leases != NULL ? leases : checked(json_object_new_array()));
+	leases = NULL;
+}
+
+static void
 json_done(const char *text)
 {
 	json_object	*obj;
@@ -336,5 +390,7 @@ const struct output output_json = {
 	.reload_peer = json_reload_peer,
 	.reload_done = json_reload_done,
 	.trace = json_trace,
+	.lease = json_lease,
+	.leases_end = json_leases_end,
 	.done = json_done,
 };

@@ -77,6 +77,7 @@ struct hbuf {
 	Ipcp__Prefix		 *pfx;
 	Ipcp__Prefix		 *accept;	/* every peer's, in a row */
 	Ipcp__Prefix		**acceptp;
+	Ipcp__LeaseOffer	 *leases;	/* what each peer leased us */
 	size_t			  n_ls, max_ls, n_routes, n_accept;
 };
 
@@ -93,6 +94,7 @@ hbuf_free(struct hbuf *b)
 	free(b->pfx);
 	free(b->accept);
 	free(b->acceptp);
+	free(b->leases);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -178,6 +180,9 @@ add_peer(struct hbuf *b, size_t i, struct peer *p)
 	hp->n_accept = msg_prefixes_set(b->accept + b->n_accept,
 	    b->acceptp + b->n_accept, p->accept, p->n_accept);
 	b->n_accept += hp->n_accept;
+	/* Up or running down: the address is on the TUN either way. */
+	if (lease_client_handover(p, &b->leases[i], &hp->lease_until_ms))
+		hp->lease = &b->leases[i];
 	if (p->state == PEER_STATE_UP && p->fwd != NULL) {
 		hp->fwd_pid = fwd_pid(p->fwd);
 		hp->chan_fd = fwd_chan_fd(p->fwd);
@@ -221,6 +226,8 @@ build(struct hbuf *b, int client_fd)
 	    (b->pfx = calloc(n_routes + 1, sizeof(*b->pfx))) == NULL ||
 	    (b->accept = calloc(n_accept + 1, sizeof(*b->accept))) == NULL ||
 	    (b->acceptp = calloc(n_accept + 1, sizeof(*b->acceptp))) ==
+	    NULL ||
+	    (b->leases = calloc(ipcpd->n_peers + 1, sizeof(*b->leases))) ==
 	    NULL) {
 		hbuf_free(b);
 		return -1;
@@ -436,6 +443,8 @@ commit(void)
 		return;
 	}
 	control_flush_all();
+	/* The next binary reads the gateway's leases from the file. */
+	gateway_sync_file();
 	client_fd = ho.has_req ? control_client_fd(&ho.req) : -1;
 	if ((state_fd = write_state(client_fd, err, sizeof(err))) == -1) {
 		finish(CTL_RES_FAILED, err);

@@ -469,6 +469,10 @@ int		 gateway_export_ok(const struct peer *to,
 		    const struct rib_entry *best);
 void		 gateway_ctl_leases(const struct ctl_req *);
 void		 gateway_status(Ipcp__Status *);
+/* handover.c: the lease file as it is now, before a restart's exec. */
+void		 gateway_sync_file(void);
+/* takeover.c: a client's session goes on, and with it its lease. */
+void		 gateway_peer_resume(struct peer *);
 
 /* gwnat.c: the gateway's nftables table (nat, secure) and forwarding. */
 int		 gwnat_sync(char *err, size_t);
@@ -489,6 +493,12 @@ void		 lease_client_removed(struct peer *);
 int		 lease_client_src(const struct peer *, int family,
 		    struct prefix *);
 void		 lease_client_status(Ipcp__Status *);
+/* A restart (handover.c, takeover.c): the lease changes binaries. */
+/* 1: the peer holds a lease, now in *o (pointing into the peer's state). */
+int		 lease_client_handover(struct peer *, Ipcp__LeaseOffer *o,
+		    uint64_t *until_ms);
+void		 lease_client_resume(struct peer *, const Ipcp__LeaseOffer *,
+		    uint64_t until_ms);
 /*
  * The nameservers of the leases from peers with dns = on, best gateway
  * first, each once; tunnel.c applies them (tunnel_dns_changed).

@@ -138,6 +138,12 @@ void		 export_dirty(struct rib_prefix *);
 void		 export_flush(void);
 /* The whole table, to a peer whose session just came up. */
 void		 export_full(struct peer *);
+/*
+ * The peer now hears less than before (a gateway leased it an address:
+ * gateway_export_ok): withdraw what it was told and would not be now.
+ * Flush the deltas pending under the old rule first.
+ */
+void		 export_refilter(struct peer *);
 /* Forget the pending deltas: the peers already know them. */
 void		 export_forget(void);
 /* Forget pending work at exit. */

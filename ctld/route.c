@@ -82,10 +82,16 @@ route_cost(uint32_t adv, uint32_t metric, uint32_t *cost)
 static int
 allowed(const struct peer *p, const struct prefix *pfx)
 {
-	size_t	i;
+	struct prefix	lease[MSG_LEASE_ADDR_MAX];
+	size_t		i, n;
 
 	for (i = 0; i < p->conf.n_allowed; i++)
 		if (prefix_contains(&p->conf.allowed[i], pfx))
+			return 1;
+	/* A gateway's client: what it leased from us (gateway.c). */
+	n = gateway_peer_allowed(p, lease, MSG_LEASE_ADDR_MAX);
+	for (i = 0; i < n; i++)
+		if (prefix_equal(&lease[i], pfx))
 			return 1;
 	return 0;
 }

@@ -242,6 +242,9 @@ export_flush(void)
 				continue;
 			said_of(&was, p, rp->was.had, rp->was.peer_id,
 			    rp->was.cost, rp->was.path);
+			/* A lease client was not told others' routes. */
+			if (p->gw_lease != NULL && rp->was.peer_id != 0)
+				was.announce = 0;
 			said_now(&now, p, rp);
 			builder_delta(&rp->p, &was, &now);
 		}
@@ -272,6 +275,32 @@ export_full(struct peer *p)
 	rib_walk(full_one, NULL);
 	builder_send();
 	p->synced = 1;
+}
+
+static void
+refilter_one(struct rib_prefix *rp, void *arg)
+{
+	const struct rib_entry	*e = rp->best;
+	struct said		 was, now;
+
+	if (e == NULL || !route_accepted(b.to, &rp->p))
+		return;
+	/* What it heard before the filter, against what it hears now. */
+	said_of(&was, b.to, 1, e->peer != NULL ? e->peer->id : 0, e->cost,
+	    e->path);
+	said_now(&now, b.to, rp);
+	if (was.announce && !now.announce)
+		builder_withdraw(&rp->p);
+}
+
+void
+export_refilter(struct peer *p)
+{
+	if (!p->synced)
+		return;
+	builder_start(p);
+	rib_walk(refilter_one, NULL);
+	builder_send();
 }
 
 /* The peers already know (a restart carried the RIB over): say nothing. */

@@ -70,6 +70,8 @@ resume_session(struct peer *p, const Ipcp__HandoverPeer *hp)
 	p->control_dropped = hp->control_dropped;
 	route_set_accept(p, hp->accept, hp->n_accept);
 	peer_resume_session(p, f);
+	/* Before its routes: the lease's are among them (gateway.c). */
+	gateway_peer_resume(p);
 	route_resume(p, hp->routes, hp->n_routes);
 	p->synced = hp->synced;
 }
@@ -138,6 +140,9 @@ takeover_peers(const Ipcp__Handover *h)
 		}
 		if (hp->fwd_pid > 0 && p->tun_fd != -1)
 			resume_session(p, hp);
+		/* Its address is on the TUN already: only the state. */
+		if (hp->lease != NULL && p->tun_fd != -1)
+			lease_client_resume(p, hp->lease, hp->lease_until_ms);
 	}
 	/* Our own prefixes and every peer's: all said before the exec. */
 	export_forget();

@@ -143,6 +143,12 @@ gateway_export_ok(const struct peer *to, const struct rib_entry *best)
 	return 1;
 }
 
+size_t
+gateway_peer_allowed(const struct peer *p, struct prefix *out, size_t max)
+{
+	return 0;
+}
+
 /* ---- stubs: the peers' forwarders ----------------------------------- */
 
 #define MAX_SENT	64
