@@ -170,46 +170,25 @@ unlink_peer(struct peer *p)
 		export_full(p);
 }
 
-struct pruned {
-	struct peer	**open;		/* passcode clients whose lease ended */
-	size_t		  n, cap;
-};
-
 static void
 pruned_one(struct gw_lease *l, void *arg)
 {
-	struct pruned	*pr = arg;
-	struct peer	*p, **np;
+	struct peer	*p;
 
-	if ((p = lease_peer(l)) == NULL)
-		return;
-	p->gw_lease = NULL;
-	/* A passcode client is there for its lease: it goes with it. */
-	if (!p->conf.open || p->state == PEER_STATE_UP)
-		return;
-	if (pr->n == pr->cap) {
-		pr->cap = pr->cap ? pr->cap * 2 : 16;
-		if ((np = reallocarray(pr->open, pr->cap, sizeof(*np))) ==
-		    NULL)
-			return;
-		pr->open = np;
-	}
-	pr->open[pr->n++] = p;
+	/* A passcode client goes at the same time, by openpeer.c's timer. */
+	if ((p = lease_peer(l)) != NULL)
+		p->gw_lease = NULL;
 }
 
 /* Expired leases go; 1 if any did. */
 static int
 prune(void)
 {
-	struct pruned	pr = { NULL, 0, 0 };
-	size_t		n, i;
+	size_t	n;
 
 	if (pool == NULL)
 		return 0;
-	n = lease_pool_prune(pool, wall(), pruned_one, &pr);
-	for (i = 0; i < pr.n; i++)
-		peer_remove(pr.open[i], "its lease expired");
-	free(pr.open);
+	n = lease_pool_prune(pool, wall(), pruned_one, NULL);
 	if (n > 0)
 		log_info("gateway: %zu lease%s expired", n, n == 1 ? "" : "s");
 	return n > 0;
