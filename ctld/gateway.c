@@ -522,10 +522,16 @@ gateway_peer_allowed(const struct peer *p, struct prefix *out, size_t max)
 }
 
 int
-gateway_export_ok(const struct peer *to, const struct rib_entry *best)
+gateway_export_ok(const struct peer *to, uint64_t from_id, int from_lease)
 {
 	/* A lease client hears our own prefixes only. */
-	return to->gw_lease == NULL || best->peer == NULL;
+	if (to->gw_lease != NULL && from_id != 0)
+		return 0;
+	/*
+	 * A client is no transit between its gateways: what one pushed is
+	 * not offered to another, which would only refuse it.
+	 */
+	return !(to->conf.lease && from_lease);
 }
 
 void

@@ -464,9 +464,13 @@ void		 gateway_peer_removed(struct peer *);
 /* The addresses leased to the peer: its source filter grows by them. */
 size_t		 gateway_peer_allowed(const struct peer *, struct prefix *,
 		    size_t max);
-/* May `best' be announced to `to'?  A lease client hears only ours. */
-int		 gateway_export_ok(const struct peer *to,
-		    const struct rib_entry *best);
+/*
+ * May a best path from peer from_id (0: ours; from_lease: a gateway we
+ * lease from) be announced to `to'?  A lease client hears only ours, and
+ * a gateway nothing another gateway pushed to us.
+ */
+int		 gateway_export_ok(const struct peer *to, uint64_t from_id,
+		    int from_lease);
 void		 gateway_ctl_leases(const struct ctl_req *);
 void		 gateway_status(Ipcp__Status *);
 /* handover.c: the lease file as it is now, before a restart's exec. */

@@ -56,6 +56,7 @@ TAILQ_HEAD(rib_entry_head, rib_entry);
 struct export_was {
 	int		 had;		/* there was a best path */
 	uint64_t	 peer_id;	/* it came from this peer (0: local) */
+	int		 from_lease;	/* ... which is a gateway of ours */
 	uint32_t	 cost;
 	struct rpath	*path;		/* referenced; NULL for local */
 };

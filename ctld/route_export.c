@@ -74,11 +74,15 @@ said_now(struct said *s, const struct peer *to, const struct rib_prefix *rp)
 {
 	const struct rib_entry	*e = rp->best;
 
-	if (e == NULL || !gateway_export_ok(to, e))
+	uint64_t		 from = e != NULL && e->peer != NULL ?
+				    e->peer->id : 0;
+
+	/* Gateways and their clients hear less (gateway_export_ok). */
+	if (e == NULL || !gateway_export_ok(to, from,
+	    e->peer != NULL && e->peer->conf.lease))
 		said_of(s, to, 0, 0, 0, NULL);
 	else
-		said_of(s, to, 1, e->peer != NULL ? e->peer->id : 0, e->cost,
-		    e->path);
+		said_of(s, to, 1, from, e->cost, e->path);
 }
 
 static void
@@ -198,6 +202,8 @@ export_dirty(struct rib_prefix *rp)
 	rp->dirty = 1;
 	rp->was.had = e != NULL;
 	rp->was.peer_id = e != NULL && e->peer != NULL ? e->peer->id : 0;
+	rp->was.from_lease = e != NULL && e->peer != NULL &&
+	    e->peer->conf.lease;
 	rp->was.cost = e != NULL ? e->cost : 0;
 	rp->was.path = e != NULL ? rpath_ref(e->path) : NULL;
 	TAILQ_INSERT_TAIL(&dirty, rp, dirty_entry);
@@ -242,8 +248,10 @@ export_flush(void)
 				continue;
 			said_of(&was, p, rp->was.had, rp->was.peer_id,
 			    rp->was.cost, rp->was.path);
-			/* A lease client was not told others' routes. */
-			if (p->gw_lease != NULL && rp->was.peer_id != 0)
+			/* The same filter then as now: withdraw only what was
+			 * said. */
+			if (!gateway_export_ok(p, rp->was.peer_id,
+			    rp->was.from_lease))
 				was.announce = 0;
 			said_now(&now, p, rp);
 			builder_delta(&rp->p, &was, &now);

@@ -230,6 +230,14 @@ assert len(l) == 1 and l[0]["connected"] and l[0]["expires_s"] > 0, l
 assert sys.argv[1] in [a.split("/")[0] for a in l[0]["address"]], l' "$L1" ||
     fail "ipcpctl leases on gw1: $(ctl gw1 -j leases)"
 
+# A client is no transit between its gateways: it offers neither what
+# the other pushed, so neither refuses anything.
+for g in gw1 gw2; do
+	n=$(ctl "$g" -j peers | python3 -c 'import json, sys
+print(sum(p.get("routes_rejected", 0) for p in json.load(sys.stdin)["peers"]))')
+	[ "$n" = 0 ] || fail "$g refused $n announcements from the client"
+done
+
 # Full tunnel: everything unmarked goes to gw1, from its lease.
 wait_until 10 eval '[ "$(route_via "$INET")" = "ipcp-gw1 $L1" ]' ||
     fail "route to $INET: $(route_via "$INET"), want ipcp-gw1 $L1"
@@ -247,7 +255,8 @@ nx client ip route del default via 10.200.1.1 metric 0 2>/dev/null
 info "full tunnel: the internet host sees 10.200.2.2; outer session kept"
 
 # DNS pushed by gw1, the better gateway.
-wait_until 5 nx client match "^nameserver 10.99.0.1" /etc/resolv.conf ||
+resolv_has() { nx client cat /etc/resolv.conf | match "^nameserver $1\$"; }
+wait_until 5 resolv_has 10.99.0.1 ||
     fail "resolv.conf: $(nx client cat /etc/resolv.conf)"
 
 # secure: the LAN behind gw1 and gw1 itself are out of reach...

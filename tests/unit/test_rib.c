@@ -138,7 +138,7 @@ lease_client_src(const struct peer *p, int family, struct prefix *out)
 /* ---- stubs: the gateway (gateway.c has tests of its own) ------------- */
 
 int
-gateway_export_ok(const struct peer *to, const struct rib_entry *best)
+gateway_export_ok(const struct peer *to, uint64_t from_id, int from_lease)
 {
 	return 1;
 }
