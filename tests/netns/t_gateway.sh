@@ -269,9 +269,17 @@ wait_until 10 ping_ok "$CNS" 192.168.50.2 1 ||
     fail "secure = off, and the LAN host does not answer"
 info "secure: LAN unreachable when on, reachable after a reload to off"
 
-# Failover: gw1 dies; its routes move to gw2 within dead-after + 1 s.
-kill -KILL "${DPID[gw1]}"
-reap "${DPID[gw1]}" 5
+# Failover: gw1 falls silent (the router drops its packets, so no FIN
+# tells the client); its routes move to gw2 within dead-after + 1 s.
+nx router nft -f - <<'NFT' || fail "cannot make gw1 silent"
+table inet silence {
+	chain forward {
+		type filter hook forward priority 0;
+		ip daddr 10.200.2.2 drop
+		ip saddr 10.200.2.2 drop
+	}
+}
+NFT
 t0=$(now_us)
 wait_until $((DEAD + 1)) eval '[ "$(route_via "$INET")" = "ipcp-gw2 $L2" ]' ||
     fail "no failover: route to $INET is $(route_via "$INET")"
@@ -279,6 +287,9 @@ ms=$(( ($(now_us) - t0) / 1000 ))
 wait_until 5 eval '[ "$(seen_from)" = 10.200.3.2 ]' ||
     fail "after failover the internet host sees $(seen_from)"
 info "failover to gw2 in $ms ms (dead-after $DEAD s), source $L2"
+kill -KILL "${DPID[gw1]}"
+reap "${DPID[gw1]}" 5
+nx router nft delete table inet silence
 
 # Killswitch: with both gateways dead nothing goes out, although the
 # underlay could carry it (a marked packet's route shows the way).
