@@ -120,29 +120,6 @@ print(sum(1 for l in json.load(sys.stdin) if l.get("connected")))' \
 LAST_LEASED=0
 all_leased() { LAST_LEASED=$(leased); [ "$LAST_LEASED" -ge "$1" ]; }
 
-# memory: "ipcpd_kib fwd_sum_kib fwd_avg_kib fwds" of the gateway.
-memory() {
-	star_peers
-	python3 - "$TMP/peers.json" "${DPID[gw]}" <<'PY'
-import json, sys
-def private(pid):
-    kb = 0
-    with open("/proc/%s/smaps_rollup" % pid) as f:
-        for line in f:
-            if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                kb += int(line.split()[1])
-    return kb
-m = []
-for p in json.load(open(sys.argv[1]))["peers"]:
-    if p.get("fwd_pid"):
-        try:
-            m.append(private(p["fwd_pid"]))
-        except OSError:
-            pass
-print(private(sys.argv[2]), sum(m), sum(m) // max(len(m), 1), len(m))
-PY
-}
-
 # iperf_median: one client's single-stream TCP to the internet host.
 iperf_median() {
 	local r out=()
@@ -186,7 +163,9 @@ run_size() {
 	fi
 	info "all pinged through the NAT: ${R[$n:ping]} s after the start" \
 	    "($(secs_since "$t") s of pinging)"
-	read -r R[$n:mem_gw] R[$n:mem_fwd] R[$n:mem_avg] R[$n:fwds] < <(memory)
+	star_peers
+	read -r R[$n:mem_avg] _ _ R[$n:fwds] R[$n:mem_gw] < <(star_memory)
+	R[$n:mem_fwd]=$(( R[$n:mem_avg] * R[$n:fwds] ))
 	info "memory: ipcpd ${R[$n:mem_gw]} KiB, forwarders ${R[$n:mem_fwd]}" \
 	    "KiB (${R[$n:mem_avg]} each, ${R[$n:fwds]})"
 

@@ -120,30 +120,6 @@ wait_all() {
 	fi
 }
 
-# fwd_memory: "avg min max" KiB of private memory over the gateway's
-# forwarders (from $TMP/peers.json), and ipcpd's own.
-fwd_memory() {
-	python3 - "$TMP/peers.json" "${DPID[gw]}" <<'PY'
-import json, sys
-def private(pid):
-    kb = 0
-    with open("/proc/%s/smaps_rollup" % pid) as f:
-        for line in f:
-            if line.startswith(("Private_Clean:", "Private_Dirty:")):
-                kb += int(line.split()[1])
-    return kb
-m = []
-for p in json.load(open(sys.argv[1]))["peers"]:
-    if p.get("fwd_pid"):
-        try:
-            m.append(private(p["fwd_pid"]))
-        except OSError:
-            pass
-print("%d %d %d %d %d" % (sum(m) / len(m), min(m), max(m), len(m),
-                          private(sys.argv[2])))
-PY
-}
-
 # idle_cpu SECS: % of one core the gateway ipcpd and its forwarders used
 # over SECS, and how much of that was ipcpd's: "total ipcpd".
 idle_cpu() {
@@ -217,7 +193,7 @@ gateway() {
 	done
 	read -r up listed < <(star_count up)
 	R[$n:peers]="$(printf '%s\n' "${ms[@]}" | sort -n | sed -n 3p) ms ($listed listed, $up up)"
-	read -r v < <(fwd_memory)
+	read -r v < <(star_memory)
 	set -- $v
 	R[$n:fwdmem]=$1; R[$n:fwdmem_range]="$2-$3"; R[$n:ipcpdmem]=$5
 	read -r v < <(idle_cpu "$IDLE")

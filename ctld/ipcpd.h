@@ -526,6 +526,14 @@ uint32_t	 tunnel_route_table(const struct peer *p,
 /* The leases' nameservers changed: apply them (dns = on), or restore. */
 void		 tunnel_dns_changed(void);
 
+/* killswitch.c: fail closed while the tunnel or ipcpd is down. */
+/* At start: the table in place (or an earlier one's gone); -1 and err. */
+int		 killswitch_init(const struct config *, char *err, size_t);
+/* After a reload: on, off or changed, in one transaction. */
+void		 killswitch_sync(const struct config *);
+/* A clean stop. */
+void		 killswitch_stop(void);
+
 /* control.c */
 /* The single-instance check too: -1 with the reason in err. */
 int		 control_open(const char *path, char *err, size_t);

@@ -212,6 +212,7 @@ cleanup() {
 	done
 	for ns in "${MY_NS[@]}"; do
 		ip netns del "$ns" 2>/dev/null
+		rm -rf "/etc/netns/$ns"
 	done
 	sanitizer_reports || rc=1
 	rm -rf "$TMP"
@@ -497,6 +498,45 @@ link_add() {
 	LINK_METRIC[$b:$a]=${3:-}
 	LINK_IF[$a:$b]=l$l
 	LINK_IF[$b:$a]=l$l
+}
+
+# veth_add A IFA ADDRA B IFB ADDRB: a veth between nodes A and B, named
+# IFA and IFB on each side, with those addresses (with their lengths).
+veth_add() {
+	ip link add "$2" netns "${NODE_NS[$1]}" type veth peer name "$5" \
+	    netns "${NODE_NS[$4]}" || fail "veth $1-$4"
+	nx "$1" ip addr add "$3" dev "$2"
+	nx "$4" ip addr add "$6" dev "$5"
+	nx "$1" ip link set "$2" up
+	nx "$4" ip link set "$5" up
+}
+
+# netns_resolv NETNS LINE: a resolv.conf of the namespace's own, which
+# `ip netns exec' binds over /etc/resolv.conf, so a daemon that rewrites
+# it there leaves the host's alone.  Removed with the namespace.
+netns_resolv() {
+	mkdir -p "/etc/netns/$1" || fail "mkdir /etc/netns/$1"
+	echo "$2" >"/etc/netns/$1/resolv.conf"
+}
+
+# host_snapshot NETNS: what ipcpd may change in a namespace and must
+# put back at a clean stop (routes, rules, nftables, resolv.conf, the
+# forwarding sysctls); lines of its own TUNs left out, so a snapshot
+# while it runs compares too, and the kernel's IPv6 link-local routes,
+# which come and go with duplicate address detection, not with ipcpd.
+host_snapshot() {
+	{
+		echo "== route"; ip netns exec "$1" ip -4 route show table all
+		echo "== route6"; ip netns exec "$1" ip -6 route show table all
+		echo "== rule"; ip netns exec "$1" ip -4 rule
+		echo "== rule6"; ip netns exec "$1" ip -6 rule
+		echo "== nft"; ip netns exec "$1" nft list ruleset
+		echo "== resolv"; ip netns exec "$1" cat /etc/resolv.conf
+		echo "== forwarding"; ip netns exec "$1" sh -c 'grep -H . \
+		    /proc/sys/net/ipv4/ip_forward \
+		    /proc/sys/net/ipv4/conf/*/forwarding \
+		    /proc/sys/net/ipv6/conf/*/forwarding'
+	} 2>&1 | grep -v -e 'dev ipcp-' -e '/ipcp-[^/]*/forwarding:' -e 'fe80:'
 }
 
 # link_cut A B / link_heal A B: the veth between them down or up.

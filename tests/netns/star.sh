@@ -184,6 +184,30 @@ for x in json.load(open(sys.argv[1]))["peers"]:
         print(x["fwd_pid"])' "$TMP/peers.json" | tee -a "$TMP/fwd_seen"
 }
 
+# star_memory: "avg min max count ipcpd" KiB of private memory over the
+# gateway's forwarders (from $TMP/peers.json), and its ipcpd's own.
+star_memory() {
+	python3 - "$TMP/peers.json" "${DPID[gw]}" <<'PY'
+import json, sys
+def private(pid):
+    kb = 0
+    with open("/proc/%s/smaps_rollup" % pid) as f:
+        for line in f:
+            if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                kb += int(line.split()[1])
+    return kb
+m = []
+for p in json.load(open(sys.argv[1]))["peers"]:
+    if p.get("fwd_pid"):
+        try:
+            m.append(private(p["fwd_pid"]))
+        except OSError:
+            pass
+print("%d %d %d %d %d" % (sum(m) / len(m), min(m), max(m), len(m),
+                          private(sys.argv[2])))
+PY
+}
+
 # Forwarders, TUNs of ipcp and the control socket the gateway leaves
 # behind; empty when it left nothing.
 star_leftovers() {

@@ -37,18 +37,10 @@ C=${NODE_NS[client]}
 # The client is not a router; the others are (node_add turned it on).
 nx client sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
 
-veth() {	# veth A IFA ADDRA B IFB ADDRB
-	ip link add "$2" netns "${NODE_NS[$1]}" type veth peer name "$5" \
-	    netns "${NODE_NS[$4]}" || fail "veth $1-$4"
-	nx "$1" ip addr add "$3" dev "$2"
-	nx "$4" ip addr add "$6" dev "$5"
-	nx "$1" ip link set "$2" up
-	nx "$4" ip link set "$5" up
-}
-veth client c0 10.220.1.2/24 router r0 10.220.1.1/24
-veth client c1 10.220.4.2/24 router r1 10.220.4.1/24
-veth router r2 10.220.2.1/24 gw g1 10.220.2.2/24
-veth gw g0 10.220.3.1/24 inet i0 10.220.3.2/24
+veth_add client c0 10.220.1.2/24 router r0 10.220.1.1/24
+veth_add client c1 10.220.4.2/24 router r1 10.220.4.1/24
+veth_add router r2 10.220.2.1/24 gw g1 10.220.2.2/24
+veth_add gw g0 10.220.3.1/24 inet i0 10.220.3.2/24
 nx gw ip addr add fd20:3::1/64 dev g0 nodad
 nx inet ip addr add fd20:3::2/64 dev i0 nodad
 nx client ip route add default via 10.220.1.1
@@ -59,10 +51,7 @@ nx inet ip -6 route add default via fd20:3::1
 
 # The client's own resolv.conf (ip netns exec bind-mounts it), so
 # nothing here can touch the host's.
-mkdir -p "/etc/netns/$C" || fail "mkdir /etc/netns/$C"
-echo "nameserver 192.0.2.53 # $T_NAME" >"/etc/netns/$C/resolv.conf"
-netns_etc_cleanup() { rm -rf "/etc/netns/$C"; }
-trap 'netns_etc_cleanup; cleanup' EXIT
+netns_resolv "$C" "nameserver 192.0.2.53 # $T_NAME"
 
 # What inet receives, from the overlay (tunnel) and the underlay (leak).
 nx inet nft -f - <<EOF || fail "nft on inet"
@@ -128,18 +117,8 @@ EOF
 }
 
 # The client's host state that ipcpd must leave as it found it.
-snapshot() {
-	{
-		echo "== route"; nx client ip route show table all
-		echo "== route6"; nx client ip -6 route show table all
-		echo "== rule"; nx client ip rule
-		echo "== rule6"; nx client ip -6 rule
-		echo "== nft"; nx client nft list ruleset
-		echo "== resolv"; nx client cat /etc/resolv.conf
-	} 2>&1 | grep -v 'dev ipcp-' >"$1"
-}
 same_as_before() {	# same_as_before WHEN
-	snapshot "$TMP/after.txt"
+	host_snapshot "$C" >"$TMP/after.txt"
 	diff -u "$TMP/before.txt" "$TMP/after.txt" >"$TMP/diff.txt" ||
 	    fail "$1: the client's host differs: $(cat "$TMP/diff.txt")"
 }
@@ -174,7 +153,7 @@ client_conf on
 # Link-local addresses still in duplicate detection come later.
 wait_until 10 eval '! nx client ip -6 addr | match tentative' ||
     fail "IPv6 addresses on the client stay tentative"
-snapshot "$TMP/before.txt"
+host_snapshot "$C" >"$TMP/before.txt"
 node_start gw
 node_start client
 wait_until 20 tun_up || fail "the tunnel did not come up"
@@ -234,7 +213,7 @@ info "client killed: killswitch held; rules taken over"
 # ipcpctl restart (exec in place, no tunnel_stop): the new binary keeps
 # the rules, the table and the killswitch, with no gap for the pings.
 f1=$(fwd_pid client gw) || fail "no forwarder before restart"
-snapshot "$TMP/pre-restart.txt"
+host_snapshot "$C" >"$TMP/pre-restart.txt"
 nx client ping -n -i 0.02 -c 150 -W 1 "$INET" >"$TMP/ping.restart" 2>&1 &
 rp=$!
 MY_PIDS+=("$rp")
@@ -246,7 +225,7 @@ loss=$(sed -n 's/.* \([0-9.]*\)% packet loss.*/\1/p' "$TMP/ping.restart")
 [ "$loss" = 0 ] || fail "ping lost $loss% across ipcpctl restart"
 f2=$(fwd_pid client gw) || fail "no forwarder after restart"
 [ "$f1" = "$f2" ] || fail "the session changed across restart"
-wait_until 5 eval 'snapshot "$TMP/post-restart.txt"; diff -q \
+wait_until 5 eval 'host_snapshot "$C" >"$TMP/post-restart.txt"; diff -q \
     "$TMP/pre-restart.txt" "$TMP/post-restart.txt" >/dev/null' ||
     fail "rules or killswitch changed across restart: $(diff \
     "$TMP/pre-restart.txt" "$TMP/post-restart.txt")"

@@ -44,20 +44,11 @@ for n in client gw1 gw2 lan inet; do
 	    net.ipv6.conf.all.forwarding=0 >/dev/null
 done
 
-# veth NAME A ADDR_A B ADDR_B: a link, addresses /24.
-veth() {
-	ip link add "$1" netns "${NODE_NS[$2]}" type veth peer name "$1" \
-	    netns "${NODE_NS[$4]}" || fail "veth $1"
-	nx "$2" ip addr add "$3/24" dev "$1"
-	nx "$4" ip addr add "$5/24" dev "$1"
-	nx "$2" ip link set "$1" up
-	nx "$4" ip link set "$1" up
-}
-veth u1 client 10.200.1.2 router 10.200.1.1
-veth u2 gw1 10.200.2.2 router 10.200.2.1
-veth u3 gw2 10.200.3.2 router 10.200.3.1
-veth u9 inet "$INET" router 10.200.9.1
-veth ln gw1 192.168.50.1 lan 192.168.50.2
+veth_add client u1 10.200.1.2/24 router u1 10.200.1.1/24
+veth_add gw1 u2 10.200.2.2/24 router u2 10.200.2.1/24
+veth_add gw2 u3 10.200.3.2/24 router u3 10.200.3.1/24
+veth_add inet u9 "$INET/24" router u9 10.200.9.1/24
+veth_add gw1 ln 192.168.50.1/24 lan ln 192.168.50.2/24
 nx client ip route add default via 10.200.1.1
 nx gw1 ip route add default via 10.200.2.1
 nx gw2 ip route add default via 10.200.3.1
@@ -66,17 +57,8 @@ nx lan ip route add default via 192.168.50.1
 # brings a reply back.
 nx inet ip route add 10.200.0.0/16 via 10.200.9.1
 
-# The client's own resolv.conf (ip netns exec binds it over /etc's).
 CNS=${NODE_NS[client]}
-mkdir -p "/etc/netns/$CNS"
-echo "nameserver 192.0.2.53" >"/etc/netns/$CNS/resolv.conf"
-gateway_cleanup() {
-	local rc=$?
-	rm -rf "/etc/netns/$CNS"
-	(exit "$rc")
-	cleanup
-}
-trap gateway_cleanup EXIT
+netns_resolv "$CNS" "nameserver 192.0.2.53"
 
 # An echo service on the internet host: it answers each datagram with
 # the source address it came from.
@@ -165,21 +147,6 @@ client_conf() {
 	} >"$TMP/client.conf"
 }
 
-# snapshot NODE FILE: what ipcpd may change on the host and must undo.
-snapshot() {
-	{
-		nx "$1" ip -4 route show table all
-		nx "$1" ip -6 route show table all | grep -v -e '^local' -e \
-		    '^multicast' -e 'fe80::/64'
-		nx "$1" ip -4 rule
-		nx "$1" ip -6 rule
-		nx "$1" nft list ruleset
-		nx "$1" cat /etc/resolv.conf
-		nx "$1" sysctl -n net.ipv4.ip_forward \
-		    net.ipv6.conf.all.forwarding
-	} >"$2" 2>&1
-}
-
 # lease_of PEER FAMILY: the client's leased address from PEER.
 lease_of() {
 	ctl client -j status 2>/dev/null | python3 -c '
@@ -205,8 +172,8 @@ route_via() {
 gw_conf gw1 "10.99.0.1, fd99::1" "10.99.0.0/24, fd99::/112" on
 gw_conf gw2 10.98.0.1 10.98.0.0/24 on
 client_conf
-snapshot client "$TMP/client.before"
-snapshot gw1 "$TMP/gw1.before"
+host_snapshot "$CNS" >"$TMP/client.before"
+host_snapshot "${NODE_NS[gw1]}" >"$TMP/gw1.before"
 
 node_start gw1
 node_start gw2
@@ -321,11 +288,11 @@ stop_daemon client || fail "client did not stop"
 # The route change above is the test's own; undo it to compare.
 nx client ip route replace default via 10.200.1.1
 nx client ip route del default via 10.200.1.1 metric 5 2>/dev/null
-snapshot client "$TMP/client.after"
+host_snapshot "$CNS" >"$TMP/client.after"
 diff -u "$TMP/client.before" "$TMP/client.after" >&2 ||
     fail "the client's host state differs after SIGTERM"
 stop_daemon gw1 || fail "gw1 did not stop"
-snapshot gw1 "$TMP/gw1.after"
+host_snapshot "${NODE_NS[gw1]}" >"$TMP/gw1.after"
 diff -u "$TMP/gw1.before" "$TMP/gw1.after" >&2 ||
     fail "gw1's host state differs after SIGTERM"
 info "cleanup: routes, rules, nftables, resolv.conf, sysctls as before"

@@ -61,13 +61,7 @@ ng sysctl -qw net.ipv4.conf.lan.forwarding=1 net.ipv6.conf.lan.forwarding=1
 wait_until 5 ng ping -c 1 -W 1 10.202.0.2 >/dev/null || fail "wan veth"
 
 # The host as the gateway's ipcpd must leave it.
-host_state() {
-	ng nft list ruleset
-	ng sh -c 'grep -H . /proc/sys/net/ipv4/ip_forward \
-	    /proc/sys/net/ipv4/conf/*/forwarding \
-	    /proc/sys/net/ipv6/conf/*/forwarding'
-}
-host_state >"$TMP/before" || fail "cannot read the gateway's state"
+host_snapshot "$NS_G" >"$TMP/before" || fail "cannot read the gateway's state"
 fwd4() { ng cat /proc/sys/net/ipv4/ip_forward; }
 fwd6() { ng cat /proc/sys/net/ipv6/conf/all/forwarding; }
 
@@ -173,7 +167,7 @@ ping_c() { nc ping -q -c 1 -W "${2:-2}" "$1" >/dev/null 2>&1; }
 no_ping() { ! ping_c "$1" 1 || fail "client reaches $1 ($2)"; }
 table_has() { ng nft list table inet ipcp_gateway 2>/dev/null | match "$@"; }
 same_as_before() {
-	host_state >"$TMP/after"
+	host_snapshot "$NS_G" >"$TMP/after"
 	diff -u "$TMP/before" "$TMP/after" >"$TMP/diff" || {
 		cat "$TMP/diff" >&2
 		fail "$1: the gateway's ruleset or sysctls differ from before"
@@ -221,6 +215,8 @@ nl ip addr add 172.30.0.2/24 dev lan
 wait_until 5 eval 'ng nft list set inet ipcp_gateway local4 |
     match 172.30.0.0/24' || fail "172.30.0.0/24 not in local4"
 no_ping 172.30.0.2 "a network added while secure is on"
+# The test's own change, undone: the host must compare with before.
+ng ip addr del 172.30.0.1/24 dev lan
 info "secure: LAN, gateway and attached networks refused, DNS allowed"
 
 # ---- secure off, live -----------------------------------------------

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The killswitch (peer key killswitch = on, node-wide): the nftables
+ * table NFT_TABLE_KILLSWITCH, replaced whole in one transaction and never
+ * deleted while wanted, with output and forward chains that drop what
+ * does not leave by loopback or an ipcp TUN, carry the mark of our outer
+ * connections, go to a killswitch-allow prefix, or keep the underlay
+ * alive (IPv6 neighbour and router discovery, DHCP client requests).
+ * It outlives ipcpd on purpose: kill -9 fails closed, and the next start
+ * replaces it in one transaction (or removes it, if no longer wanted).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipcpd.h"
+#include "nft.h"
+
+static int	ks_on;		/* our table stands */
+
+static int
+ifname_ok(const char *s)
+{
+	return *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(s);
+}
+
+static int
+allow_seen(const struct prefix *list, size_t n, const struct prefix *p)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if (prefix_equal(&list[i], p))
+			return 1;
+	return 0;
+}
+
+/* The accepts both chains share: the TUNs and killswitch-allow. */
+static void
+ks_common(FILE *f, const struct config *conf)
+{
+	const struct peer_conf	*pc;
+	const struct peer	*p;
+	struct prefix		*seen = NULL, *ns;
+	size_t			 n_seen = 0, cap = 0, i;
+	char			 a[PREFIX_STRLEN];
+	const char		*sep = "";
+
+	/* Every configured peer's, made yet or not, and open clients'. */
+	fprintf(f, "\t\toifname { ");
+	TAILQ_FOREACH(pc, &conf->peers, entry) {
+		if (!ifname_ok(pc->ifname))
+			continue;
+		fprintf(f, "%s\"%s\"", sep, pc->ifname);
+		sep = ", ";
+	}
+	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
+		if (!p->conf.open || !ifname_ok(p->conf.ifname))
+			continue;
+		fprintf(f, "%s\"%s\"", sep, p->conf.ifname);
+		sep = ", ";
+	}
+	/* No peers: a name no interface can have keeps the syntax. */
+	if (*sep == '\0')
+		fprintf(f, "\"ipcp-/none\"");
+	fprintf(f, " } accept\n");
+
+	TAILQ_FOREACH(pc, &conf->peers, entry) {
+		if (!pc->killswitch)
+			continue;
+		for (i = 0; i < pc->n_killswitch_allow; i++) {
+			const struct prefix *ap = &pc->killswitch_allow[i];
+
+			if (allow_seen(seen, n_seen, ap))
+				continue;
+			if (n_seen == cap) {
+				cap = cap == 0 ? 16 : cap * 2;
+				if ((ns = reallocarray(seen, cap,
+				    sizeof(*ns))) == NULL)
+					break;
+				seen = ns;
+			}
+			seen[n_seen++] = *ap;
+			prefix_format(ap, a);
+			fprintf(f, "\t\t%s daddr %s accept\n",
+			    ap->family == AF_INET ? "ip" : "ip6", a);
+		}
+	}
+	free(seen);
+}
+
+static char *
+ks_body(const struct config *conf)
+{
+	char	*buf = NULL;
+	size_t	 len = 0;
+	FILE	*f;
+
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		return NULL;
+	fprintf(f, "\tcomment \"ipcpd killswitch, fwmark 0x%x\"\n", conf->fwmark);
+	fprintf(f, "\tchain output {\n"
+	    "\t\ttype filter hook output priority filter; policy drop;\n"
+	    "\t\toifname \"lo\" accept\n"
+	    "\t\tmeta mark 0x%x accept\n", conf->fwmark);
+	ks_common(f, conf);
+	/*
+	 * The underlay itself: without neighbour discovery the outer
+	 * connection has no next hop, without router solicitation and a
+	 * DHCP client's requests the host may lose its address.  None of
+	 * them carries a user's data.
+	 */
+	fprintf(f, "\t\ticmpv6 type { nd-neighbor-solicit, "
+	    "nd-neighbor-advert, nd-router-solicit } ip6 hoplimit 255 "
+	    "accept\n"
+	    "\t\tudp sport 68 udp dport 67 accept\n"
+	    "\t\tip6 daddr ff02::1:2 udp sport 546 udp dport 547 accept\n"
+	    "\t}\n");
+	/* A routed host (containers, a LAN behind it) leaks nothing either. */
+	fprintf(f, "\tchain forward {\n"
+	    "\t\ttype filter hook forward priority filter; policy drop;\n");
+	ks_common(f, conf);
+	fprintf(f, "\t}\n");
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int
+killswitch_apply(const struct config *conf, char *err, size_t errlen)
+{
+	char	*body;
+	int	 r;
+
+	if ((body = ks_body(conf)) == NULL) {
+		snprintf(err, errlen, "killswitch: %s", strerror(errno));
+		return -1;
+	}
+	r = nft_table_replace(NFT_TABLE_KILLSWITCH, body, err, errlen);
+	free(body);
+	if (r == 0) {
+		if (!ks_on)
+			log_info("killswitch on");
+		ks_on = 1;
+	}
+	return r;
+}
+
+static void
+killswitch_remove(void)
+{
+	char	err[256];
+
+	if (nft_table_delete(NFT_TABLE_KILLSWITCH, err, sizeof(err)) == -1) {
+		log_warnx("killswitch: %s", err);
+		return;
+	}
+	if (ks_on)
+		log_info("killswitch off");
+	ks_on = 0;
+}
+
+int
+killswitch_init(const struct config *conf, char *err, size_t errlen)
+{
+	char	e[256];
+
+	if (config_killswitch(conf))
+		return killswitch_apply(conf, err, errlen);
+	if (nft_table_exists(NFT_TABLE_KILLSWITCH) == 1) {
+		log_info("killswitch: removing the one an earlier ipcpd left");
+		if (nft_table_delete(NFT_TABLE_KILLSWITCH, e, sizeof(e)) == -1)
+			log_warnx("killswitch: %s", e);
+	}
+	return 0;
+}
+
+void
+killswitch_sync(const struct config *conf)
+{
+	char	err[256];
+
+	if (config_killswitch(conf)) {
+		if (killswitch_apply(conf, err, sizeof(err)) == -1)
+			log_warnx("%s", err);
+	} else if (ks_on)
+		killswitch_remove();
+}
+
+void
+killswitch_stop(void)
+{
+	if (ks_on || config_killswitch(ipcpd->conf))
+		killswitch_remove();
+}
