@@ -18,7 +18,7 @@
 # off against the LAN host; failover to gw2 within dead-after + 1 s with
 # gw2's lease as the source; the killswitch (with both gateways dead,
 # and then the client's own ipcpd killed, nothing reaches the internet
-# host over the underlay) and recovery; and the cleanup diff: after
+# host over the underlay, but killswitch-allow's LAN does) and recovery; and the cleanup diff: after
 # SIGTERM the client's routes, rules, nftables and resolv.conf, and the
 # gateway's nftables and forwarding sysctls, are as before.
 . "$(dirname "$0")/lib.sh"
@@ -142,6 +142,8 @@ client_conf() {
 			echo "lease = on"
 			echo "full-tunnel = on"
 			echo "killswitch = on"
+			# The underlay's own LAN stays reachable.
+			[ "$g" = gw1 ] && echo "killswitch-allow = 10.200.1.0/24"
 			echo "dns = on"
 		done
 	} >"$TMP/client.conf"
@@ -268,10 +270,13 @@ wait_until $((DEAD + 2)) eval '! peer_up client gw2' ||
     fail "client still sees gw2 up"
 ping_ok "$CNS" "$INET" 1 && fail "killswitch: the client reached $INET"
 seen_from >/dev/null && fail "killswitch: UDP reached $INET"
+ping_ok "$CNS" 10.200.1.1 1 ||
+    fail "killswitch-allow: the router on the client's LAN is out of reach"
 # ... nor while the client's own ipcpd is dead.
 kill -KILL "${DPID[client]}"
 reap "${DPID[client]}" 5
 ping_ok "$CNS" "$INET" 1 && fail "killswitch: leak with ipcpd dead"
+ping_ok "$CNS" 10.200.1.1 1 || fail "killswitch-allow lost with ipcpd dead"
 info "killswitch: nothing reached $INET with the tunnel or ipcpd down"
 
 # Everything comes back.
