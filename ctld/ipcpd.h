@@ -526,6 +526,12 @@ uint32_t	 tunnel_route_table(const struct peer *p,
 /* The leases' nameservers changed: apply them (dns = on), or restore. */
 void		 tunnel_dns_changed(void);
 
+/*
+ * connmark.c: the full tunnel's outer connections past a strict
+ * rp_filter (our nftables table and src_valid_mark, or neither).
+ */
+void		 connmark_sync(uint32_t mark, int want);
+
 /* killswitch.c: fail closed while the tunnel or ipcpd is down. */
 /* At start: the table in place (or an earlier one's gone); -1 and err. */
 int		 killswitch_init(const struct config *, char *err, size_t);

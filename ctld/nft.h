@@ -15,7 +15,8 @@
 
 /* The tables, all in family inet; several per host are one per role. */
 #define NFT_TABLE_GATEWAY	"ipcp_gateway"		/* gwnat.c */
-#define NFT_TABLE_KILLSWITCH	"ipcp_killswitch"	/* tunnel.c */
+#define NFT_TABLE_KILLSWITCH	"ipcp_killswitch"	/* killswitch.c */
+#define NFT_TABLE_FULLTUNNEL	"ipcp_fulltunnel"	/* connmark.c */
 
 /* Run nft commands (one transaction: all or nothing). */
 int	nft_run(const char *cmds, char *err, size_t errlen);

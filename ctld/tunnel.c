@@ -25,7 +25,7 @@
  * protocol ipcp.  The 0/1 + 128/1 fallback for kernels without policy
  * routing is not done: every kernel ipcp runs on has it.
  *
- * Killswitch: killswitch.c.
+ * Past a strict rp_filter: connmark.c.  Killswitch: killswitch.c.
  *
  * DNS: resolv.c, with the backup next to the control socket.
  *
@@ -367,6 +367,7 @@ tunnel_init(char *err, size_t errlen)
 	if (killswitch_init(conf, err, errlen) == -1)
 		return -1;
 	marking_sync(conf);
+	connmark_sync(tun.mark, ft);
 	rules_sync(tun.mark, ft);
 	if (!ft)
 		table_sweep(tun.mark, 0);
@@ -405,6 +406,7 @@ tunnel_reconf(const struct config *old)
 	int			 was_marking = tun.marking;
 
 	tun.mark = conf->fwmark;
+	connmark_sync(tun.mark, ft);
 	/* Rules before routes on the way in, after them on the way out. */
 	if (ft)
 		rules_sync(tun.mark, 1);
@@ -446,6 +448,7 @@ tunnel_stop(void)
 	 */
 	rules_sync(tun.mark, 0);
 	table_sweep(tun.mark, 0);
+	connmark_sync(tun.mark, 0);
 	killswitch_stop();
 	if (tun.backup[0] != '\0')
 		dns_restore();

@@ -521,7 +521,7 @@ netns_resolv() {
 
 # host_snapshot NETNS: what ipcpd may change in a namespace and must
 # put back at a clean stop (routes, rules, nftables, resolv.conf, the
-# forwarding sysctls); lines of its own TUNs left out, so a snapshot
+# forwarding and src_valid_mark sysctls); lines of its own TUNs left out, so a snapshot
 # while it runs compares too, and the kernel's IPv6 link-local routes,
 # which come and go with duplicate address detection, not with ipcpd.
 host_snapshot() {
@@ -532,7 +532,8 @@ host_snapshot() {
 		echo "== rule6"; ip netns exec "$1" ip -6 rule
 		echo "== nft"; ip netns exec "$1" nft list ruleset
 		echo "== resolv"; ip netns exec "$1" cat /etc/resolv.conf
-		echo "== forwarding"; ip netns exec "$1" sh -c 'grep -H . \
+		echo "== sysctl"; ip netns exec "$1" sh -c 'grep -H . \
+		    /proc/sys/net/ipv4/conf/all/src_valid_mark \
 		    /proc/sys/net/ipv4/ip_forward \
 		    /proc/sys/net/ipv4/conf/*/forwarding \
 		    /proc/sys/net/ipv6/conf/*/forwarding'

@@ -43,6 +43,10 @@ for n in client gw1 gw2 lan inet; do
 	nx "$n" sysctl -qw net.ipv4.ip_forward=0 \
 	    net.ipv6.conf.all.forwarding=0 >/dev/null
 done
+# The client filters by reverse path, strictly (RHEL's default): its
+# full tunnel must not cut off its own outer connections.
+nx client sysctl -qw net.ipv4.conf.all.rp_filter=1 \
+    net.ipv4.conf.default.rp_filter=1 >/dev/null
 
 veth_add client u1 10.200.1.2/24 router u1 10.200.1.1/24
 veth_add gw1 u2 10.200.2.2/24 router u2 10.200.2.1/24
