@@ -26,8 +26,8 @@
 LEASE_TIME=60
 STATE=$TMP/state
 
-gw_conf() {
-	local pool=$1
+gw_conf() {	# gw_conf POOL [MORE [gateway] LINES]
+	local pool=$1 more=${2:-}
 	cat >"$TMP/gw.conf" <<EOF
 # $T_NAME: gw
 [node]
@@ -45,6 +45,7 @@ pool = $pool
 routes = 192.168.50.0/24
 lease-time = $LEASE_TIME
 state-dir = $STATE
+$more
 
 [peer c1]
 public-key = $(pubkey c1)
@@ -239,6 +240,27 @@ import json, sys
 s = json.load(sys.stdin)
 assert s["gateway"] and s["leases_active"] == 1 and s["pool_free"] == 0, s' ||
     fail "gateway status after exhaustion"
+
+# ---- room in the pool, but max-clients = 1: still one lease -----------
+gw_conf "10.99.0.0/24" "max-clients = 1"
+ctl gw reload >/dev/null || fail "reload to max-clients = 1"
+f=$(fwd_pid "$lose" gw) || fail "$lose has no session"
+kill -KILL "$f"
+full() { [ "$(lease_error $lose)" = "max-clients reached" ]; }
+wait_until 15 full || fail "$lose: error '$(lease_error $lose)', not max-clients"
+lease_is "$keep" 10.99.0.2 || fail "$keep lost its lease to max-clients"
+ping_ok "${NODE_NS[$keep]}" 10.99.0.1 || fail "$keep lost its ping"
+
+# ---- no [gateway] at all: lease holders are told, and lose the lease ---
+sed -i '/^\[gateway\]/,/^\[peer c1\]/{/^\[peer c1\]/!d}' "$TMP/gw.conf"
+ctl gw reload >/dev/null || fail "reload without [gateway]"
+nogw() { [ "$(lease_error $keep)" = "no gateway here" ]; }
+wait_until 10 nogw || fail "$keep: error '$(lease_error $keep)'"
+wait_until 5 eval '! on_tun $keep 10.99.0.2' ||
+    fail "$keep kept 10.99.0.2 on its TUN with no gateway"
+gw_conf "10.99.0.0/24"
+ctl gw reload >/dev/null || fail "reload with [gateway] again"
+info "max-clients reached and no gateway here, told to the clients"
 
 # ---- failover: c1 also leases from gw2, the routes move when gw dies ----
 node_add gw2
