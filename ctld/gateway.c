@@ -38,11 +38,15 @@
 
 /* The tick: a quarter of the lease time, at most a minute. */
 #define GW_TICK_MAX_MS		60000
+/* Lease file writes coalesce over this long. */
+#define GW_SAVE_MS		100
 
 static struct lease_pool	*pool;
 static char			 file[PATH_MAX];
 static uv_timer_t		 tick;
 static int			 tick_init;
+static uv_timer_t		 save_timer;
+static int			 save_init;
 /* What peers can make us say: one bucket for all of them. */
 static struct log_ratelimit	 grant_rl = LOG_RATELIMIT_INIT(5, 10000);
 static struct log_ratelimit	 file_rl = LOG_RATELIMIT_INIT(2, 60000);
@@ -53,8 +57,9 @@ wall(void)
 	return (int64_t)time(NULL);
 }
 
+/* The file now, with the connected leases good for lease-time. */
 static void
-gateway_save(void)
+save_now(void)
 {
 	const struct gw_lease	*l;
 	struct lease_rec	*recs;
@@ -79,10 +84,36 @@ gateway_save(void)
 	free(recs);
 }
 
+static void
+save_cb(uv_timer_t *t)
+{
+	save_now();
+}
+
+/*
+ * Soon: a thousand clients joining in a burst are a few writes, not a
+ * thousand (each one a whole file and two fsyncs, on the loop).  A
+ * kill -9 within GW_SAVE_MS loses the newest grants of the burst only.
+ */
+static void
+gateway_save(void)
+{
+	if (!save_init) {
+		uv_timer_init(ipcpd->loop, &save_timer);
+		uv_unref((uv_handle_t *)&save_timer);
+		save_init = 1;
+	}
+	if (!uv_is_active((uv_handle_t *)&save_timer))
+		uv_timer_start(&save_timer, save_cb, GW_SAVE_MS, 0);
+}
+
+/* Before a restart or a stop: whatever waits is written now. */
 void
 gateway_sync_file(void)
 {
-	gateway_save();
+	if (save_init)
+		uv_timer_stop(&save_timer);
+	save_now();
 }
 
 /* ---- a lease and its peer ----------------------------------------------- */
@@ -359,7 +390,7 @@ gateway_off(void)
 	struct gw_lease	*l;
 	struct peer	*p;
 
-	gateway_save();
+	gateway_sync_file();
 	TAILQ_FOREACH(l, &pool->leases, entry)
 		if ((p = lease_peer(l)) != NULL) {
 			unlink_peer(p);
@@ -454,7 +485,7 @@ gateway_reconf(const struct config *old)
 void
 gateway_stop(void)
 {
-	gateway_save();
+	gateway_sync_file();
 	gwnat_stop();
 }
 
