@@ -437,7 +437,7 @@ fwd_send_setup(struct fwdproc *f, const struct peer *p,
 		    s->initiator, s->first, s->first_len);
 	else
 		msg_fwd_stream_build(&env, &stream, s->keys->cipher,
-		    s->keys->tx_key, s->keys->rx_key);
+		    s->keys->tx_key, s->keys->rx_key, s->initiator);
 	return fwd_send(f, &env, s->fd);
 }
 

@@ -106,20 +106,18 @@ chan_stats(struct fwd *f, int force)
 	Ipcp__Envelope		env = IPCP__ENVELOPE__INIT;
 	Ipcp__FwdStats		st;
 	struct fwd_counters	cur = f->st, sent = f->st_sent;
-	uint64_t		now = now_ms();
 	int			moved;
 
 	/* Each heartbeat moves the round trip: only the first is news. */
 	if (sent.rtt_us != 0)
 		cur.rtt_us = sent.rtt_us;
 	moved = memcmp(&cur, &sent, sizeof(cur)) != 0;
-	if (!force && !moved &&
-	    now - f->st_sent_ms < f->params.dead_after_ms / 3)
+	if (!force && !moved)
 		return 0;
 	msg_fwd_stats_build(&env, &st, &f->st);
 	chan_send(f, &env);
 	f->st_sent = f->st;
-	f->st_sent_ms = now;
+	f->st_sent_ms = f->running ? fwd_now(f) : now_ms();
 	return moved;
 }
 
@@ -247,14 +245,12 @@ update_apply(struct fwd *f, const Ipcp__FwdParams *u)
 	msg_fwd_update_read(u, &f->params);
 	params_apply(f);
 	/*
-	 * Restarted timers push the next heartbeat and the dead-peer check
-	 * back: only when they changed (not for ipcpctl log verbose).
+	 * New intervals count from the last heartbeat, frame and report
+	 * (fwd.c tick_prepare); the legacy tick restarts, only when they
+	 * changed (not for ipcpctl log verbose).
 	 */
-	if (f->params.heartbeat_ms != hb || f->params.dead_after_ms != dead) {
+	if (f->params.heartbeat_ms != hb || f->params.dead_after_ms != dead)
 		fwd_timers_start(f);
-		/* A slow tick may be further off than the new dead-after/3. */
-		fwd_stats_wake(f);
-	}
 	log_debug("settings updated by ipcpd");
 }
 
@@ -356,6 +352,7 @@ stream_apply(struct fwd *f, Ipcp__FwdStream *s, int tcpfd)
 		f->keys_ready = 1;
 		return;
 	}
+	f->heartbeater = s->initiator;
 	r = frame_key_init(&f->tx, s->cipher, s->tx_key.data);
 	if (r == 0)
 		r = frame_key_init(&f->rx, s->cipher, s->rx_key.data);

@@ -65,30 +65,122 @@ fwd_shutdown(struct fwd *f, const char *why)
 	    0);
 }
 
-static void
-heartbeat_cb(uv_timer_t *t)
+uint64_t
+fwd_now(struct fwd *f)
 {
-	struct fwd	*f = t->data;
+	return uv_now(&f->loop);
+}
 
-	stream_heartbeat(f);
-	stream_flush(f);
+/*
+ * When our next heartbeat is due: a heartbeater's every interval; an
+ * answerer's only once the peer has been quiet for FWD_HB_QUIET of one
+ * (and then every interval while it stays quiet).
+ */
+static uint64_t
+hb_due(const struct fwd *f)
+{
+	uint64_t	hb = f->params.heartbeat_ms;
+	uint64_t	due = f->hb_sent_ms + hb;
+
+	if (!f->heartbeater && f->last_rx_ms + FWD_HB_QUIET(hb) > due)
+		due = f->last_rx_ms + FWD_HB_QUIET(hb);
+	return due;
+}
+
+static uint64_t
+stats_due(const struct fwd *f)
+{
+	uint64_t	hard = FWD_STATS_HARD(f->params.dead_after_ms);
+
+	if (f->stats_busy || hard < FWD_STATS_MS)
+		return f->st_sent_ms + FWD_STATS_MS;
+	return f->st_sent_ms + hard;
+}
+
+/*
+ * Counters to ipcpd: every FWD_STATS_MS while they move; idle, with
+ * whatever wakeup comes after FWD_STATS_SOFT of dead-after, or at the
+ * latest at stats_due.
+ */
+static void
+stats_tick(struct fwd *f, uint64_t now)
+{
+	uint64_t	soft = FWD_STATS_SOFT(f->params.dead_after_ms);
+
+	if (f->stats_busy) {
+		if (now < f->st_sent_ms + FWD_STATS_MS)
+			return;
+		/* Heartbeats move only the round trip: that is no traffic. */
+		f->stats_busy = chan_stats(f, 0);
+		if (f->stats_busy)
+			return;
+	}
+	if (now >= f->st_sent_ms + soft || now >= stats_due(f))
+		(void)chan_stats(f, 1);
 }
 
 static void
-dead_cb(uv_timer_t *t)
+dead_end(struct fwd *f)
 {
-	struct fwd	*f = t->data;
-	uint64_t	 quiet = now_ms() - f->last_rx_ms;
+	uint32_t	dead = f->params.dead_after_ms;
 
-	uint32_t	 dead = f->params.dead_after_ms;
-
-	if (quiet < dead) {
-		uv_timer_start(&f->dead_timer, dead_cb, dead - quiet, 0);
-		return;
-	}
 	if (dead % 1000 == 0)
 		fwd_end(f, 0, 1, "no frame from peer for %u s", dead / 1000);
 	fwd_end(f, 0, 1, "no frame from peer for %u ms", dead);
+}
+
+/* Only wakes the loop: tick_prepare, which runs next, does the work. */
+static void
+tick_timer_cb(uv_timer_t *t)
+{
+	struct fwd	*f = t->data;
+
+	f->tick_due = 0;
+}
+
+/*
+ * Before every sleep, whatever woke us: do what is due, then make sure
+ * the loop wakes for the next deadline if nothing else wakes it first.
+ * All of it compares times of the loop's clock, read once per wakeup.
+ */
+static void
+tick_prepare_cb(uv_prepare_t *h)
+{
+	struct fwd	*f = h->data;
+	uint64_t	 now = fwd_now(f), due, t;
+	int		 queued = 0;
+
+	if (!f->legacy) {
+		if (now >= f->last_rx_ms + f->params.dead_after_ms)
+			dead_end(f);
+		if (now >= hb_due(f) && !f->closing) {
+			stream_heartbeat(f);
+			queued = 1;
+		}
+		stream_trim(f);
+		if (!f->rekey_queued) {
+			stream_rekey_check(f);
+			queued |= f->rekey_queued;
+		}
+	}
+	stats_tick(f, now);
+	if (queued)
+		stream_flush(f);
+
+	due = stats_due(f);
+	if (!f->legacy) {
+		if (!f->closing && (t = hb_due(f)) < due)
+			due = t;
+		if ((t = f->last_rx_ms + f->params.dead_after_ms) < due)
+			due = t;
+	}
+	/* Something due that could not be done now: not a busy loop. */
+	if (due <= now)
+		due = now + 1;
+	if (due == f->tick_due)
+		return;
+	f->tick_due = due;
+	uv_timer_start(&f->tick_timer, tick_timer_cb, due - now, 0);
 }
 
 void
@@ -99,50 +191,13 @@ fwd_timers_start(struct fwd *f)
 		legacy_timers_start(f);
 		return;
 	}
-	uv_timer_start(&f->hb_timer, heartbeat_cb, f->params.heartbeat_ms,
-	    f->params.heartbeat_ms);
-	uv_timer_start(&f->dead_timer, dead_cb, f->params.dead_after_ms, 0);
-}
-
-/* The rarest ticks that keep ipcpd's watchdog content (fwd.h). */
-static unsigned
-stats_idle_ms(const struct fwd *f)
-{
-	unsigned	ms = f->params.dead_after_ms / 3;
-
-	return ms > FWD_STATS_MS ? ms : FWD_STATS_MS;
-}
-
-/*
- * One tick: counters to ipcpd if they changed (or, on a slow tick,
- * anyway), memory back to the kernel when idle, a rekey when due.  Then
- * the next: soon while anything moves, else a third of dead-after away.
- * The legacy wire keeps to FWD_STATS_MS (its timers are its own).
- */
-static void
-stats_cb(uv_timer_t *t)
-{
-	struct fwd	*f = t->data;
-	/* Heartbeats move only the round trip: that is no traffic. */
-	int		 idle = !chan_stats(f, f->stats_idle) && !f->legacy;
-
-	if (!f->legacy) {
-		stream_trim(f);
-		stream_rekey_check(f);
-		stream_flush(f);
-	}
-	f->stats_idle = idle;
-	uv_timer_start(&f->stats_timer, stats_cb,
-	    idle ? stats_idle_ms(f) : FWD_STATS_MS, 0);
+	/* New heartbeat-interval or dead-after: tick_prepare reads them. */
 }
 
 void
 fwd_stats_wake(struct fwd *f)
 {
-	if (!f->stats_idle)
-		return;
-	f->stats_idle = 0;
-	uv_timer_start(&f->stats_timer, stats_cb, FWD_STATS_MS, 0);
+	f->stats_busy = 1;
 }
 
 /* Everything the loop needs exists before the sandbox forbids making it. */
@@ -170,12 +225,12 @@ loop_init(struct fwd *f)
 	    (r = uv_poll_init(&f->loop, &f->tun_poll, f->tun_fd)) != 0 ||
 	    (r = uv_poll_init(&f->loop, &f->tcp_poll, f->tcp_fd)) != 0 ||
 	    (r = uv_timer_init(&f->loop, &f->hb_timer)) != 0 ||
-	    (r = uv_timer_init(&f->loop, &f->dead_timer)) != 0 ||
-	    (r = uv_timer_init(&f->loop, &f->stats_timer)) != 0 ||
+	    (r = uv_timer_init(&f->loop, &f->tick_timer)) != 0 ||
+	    (r = uv_prepare_init(&f->loop, &f->tick_prep)) != 0 ||
 	    (r = uv_timer_init(&f->loop, &f->flush_timer)) != 0)
 		fwd_end(f, 1, 0, "libuv: %s", uv_strerror(r));
 	f->chan_poll.data = f->tun_poll.data = f->tcp_poll.data = f;
-	f->hb_timer.data = f->dead_timer.data = f->stats_timer.data = f;
+	f->hb_timer.data = f->tick_timer.data = f->tick_prep.data = f;
 	f->flush_timer.data = f;
 }
 
@@ -232,8 +287,15 @@ fwd_main(void)
 	/* uid and gid were checked (non-zero) by msg_validate. */
 	confine(f, f->params.uid, f->params.gid);
 
-	f->last_rx_ms = now_ms();
+	/* Confining took a while: the clocks start now. */
+	uv_update_time(&f->loop);
+	f->last_rx_ms = f->st_sent_ms = fwd_now(f);
 	f->rekey_at_ms = f->last_rx_ms + FWD_REKEY_MS;
+	/* The first heartbeat of a heartbeater after one interval. */
+	if (f->heartbeater)
+		f->hb_sent_ms = f->last_rx_ms;
+	/* Counters at FWD_STATS_MS until a look finds them still. */
+	f->stats_busy = 1;
 	f->running = 1;
 	chan_flush(f);
 	if (f->legacy)
@@ -241,9 +303,8 @@ fwd_main(void)
 	else {
 		stream_update_poll(f);
 		packet_update_poll(f);
-		fwd_timers_start(f);
 	}
-	uv_timer_start(&f->stats_timer, stats_cb, FWD_STATS_MS, 0);
+	uv_prepare_start(&f->tick_prep, tick_prepare_cb);
 	log_debug("session up, pid %d", (int)getpid());
 
 	uv_run(&f->loop, UV_RUN_DEFAULT);

@@ -78,13 +78,31 @@
 /* After fwd_close from ipcpd, time to flush the CLOSE frame. */
 #define FWD_CLOSE_FLUSH_MS	1000
 /*
- * Counters go to ipcpd this often while they move.  When they did not
- * move for a tick, the next is a third of dead-after away and reports
- * whatever it finds, so ipcpd, which kills a forwarder silent for
- * dead-after, always hears from a live one in time, and an idle session
- * costs few wakeups on either side (fwd.c stats_cb).
+ * An idle session wakes for the heartbeats and nothing else (fwd.c):
+ *
+ * - The side that dialed (the heartbeater) sends one every
+ *   heartbeat-interval; the side that accepted (the answerer) sends none
+ *   of its own while the peer's come, only the acks: each side still
+ *   hears from the other every interval, and the answerer, a gateway
+ *   with a thousand clients, wakes once per interval per session.  An
+ *   answerer that hears nothing for FWD_HB_QUIET of an interval
+ *   heartbeats as before, so a peer that only answers (or a previous
+ *   version, which heartbeats anyway) keeps the session alive.
+ * - An answerer learns the round trip by sending its own heartbeat with
+ *   the ack of every FWD_RTT_PROBE_HB-th: one more wakeup, for the ack.
+ * - Counters go to ipcpd at most every FWD_STATS_MS while they move.
+ *   Idle, ipcpd must still hear from us within dead-after (its watchdog
+ *   kills a silent forwarder): the report goes with the first wakeup
+ *   past FWD_STATS_SOFT of dead-after since the last one (a heartbeat's,
+ *   usually), and only by a timer of its own at FWD_STATS_HARD of it.
+ * - The dead-peer check, trimming and rekeying are deadlines looked at
+ *   after each wakeup, not timers of their own.
  */
 #define FWD_STATS_MS		1000
+#define FWD_HB_QUIET(ms)	((ms) + (ms) / 2)
+#define FWD_RTT_PROBE_HB	6
+#define FWD_STATS_SOFT(dead)	((dead) / 2)
+#define FWD_STATS_HARD(dead)	((dead) * 3 / 4)
 /*
  * Messages for ipcpd wait in a queue while its end of the channel is
  * full; past this many bytes ipcpd is not reading, and we give up.
@@ -108,9 +126,12 @@ struct fwd {
 	uv_poll_t		 chan_poll;
 	uv_poll_t		 tun_poll;
 	uv_poll_t		 tcp_poll;
-	uv_timer_t		 hb_timer;
-	uv_timer_t		 dead_timer;
-	uv_timer_t		 stats_timer;
+	uv_timer_t		 hb_timer;	/* legacy.c's tick */
+	/* What is due is looked at before every sleep (fwd.c tick_prepare). */
+	uv_prepare_t		 tick_prep;
+	/* Wakes us when nothing else would before a deadline. */
+	uv_timer_t		 tick_timer;
+	uint64_t		 tick_due;	/* 0: tick_timer not armed */
 	uv_timer_t		 flush_timer;
 
 	int			 chan_fd;
@@ -162,7 +183,10 @@ struct fwd {
 	size_t			 ioff;
 	size_t			 ilen;
 
+	/* Times in ms are the loop's (uv_now). */
 	uint64_t		 last_rx_ms;	/* last authenticated frame */
+	int			 heartbeater;	/* we dialed: we send them */
+	uint64_t		 hb_sent_ms;	/* our last heartbeat, or 0 */
 	uint64_t		 tx_since_rekey;
 	uint64_t		 rekey_at_ms;
 	int			 rekey_queued;
@@ -176,7 +200,7 @@ struct fwd {
 
 	struct fwd_counters	 st;
 	struct fwd_counters	 st_sent;	/* as last reported */
-	int			 stats_idle;	/* the next tick is the slow one */
+	int			 stats_busy;	/* moved lately: 1 s reports */
 	uint64_t		 st_sent_ms;
 	struct log_ratelimit	 drop_rl;
 	struct log_ratelimit	 ctl_rl;	/* bad CONTROL from the peer */
@@ -192,10 +216,12 @@ struct fwd {
 void	 fwd_exit(struct fwd *, int status) __attribute__((noreturn));
 /* ipcpd wants the session gone: say goodbye, flush briefly, exit. */
 void	 fwd_shutdown(struct fwd *, const char *why);
-/* Heartbeat and dead-peer timers from f->params (again after a reload). */
+/* Timers from f->params (again after a reload). */
 void	 fwd_timers_start(struct fwd *);
 /* Traffic: counters go to ipcpd every FWD_STATS_MS again. */
 void	 fwd_stats_wake(struct fwd *);
+/* The loop's idea of now, in ms: read once per wakeup, no system call. */
+uint64_t fwd_now(struct fwd *);
 
 /* chan.c */
 void	 chan_init(struct fwd *);
@@ -204,7 +230,6 @@ void	 chan_setup_recv(struct fwd *);
 void	 chan_poll_cb(uv_poll_t *, int, int);
 /* Queue one envelope for ipcpd; a gone ipcpd ends us. */
 void	 chan_send(struct fwd *, const Ipcp__Envelope *);
-/* Counters to ipcpd if they moved (or force). */
 /* Counters to ipcpd if they moved (or forced); did they move? */
 int	 chan_stats(struct fwd *, int force);
 /*
@@ -247,6 +272,7 @@ int	 stream_write(struct fwd *);
  * socket ends the session here, so no caller has to.
  */
 void	 stream_flush(struct fwd *);
+/* Queue a heartbeat of ours, timestamped for the round trip. */
 void	 stream_heartbeat(struct fwd *);
 void	 stream_rekey_check(struct fwd *);
 void	 stream_goodbye(struct fwd *, const char *reason);

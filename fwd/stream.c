@@ -18,7 +18,8 @@
  * header checked before its body is waited for, each body opened in
  * place.  Any frame that fails a check ends the session: the stream has
  * no way to resynchronise, and a peer that sends one is broken or lying.
- * Heartbeats, their round trip, and the periodic rekey live here too.
+ * Heartbeats, their round trip, and the periodic rekey live here too;
+ * when they are sent is fwd.c's business (fwd.h has the rules).
  */
 #include <sys/mman.h>
 #include <sys/uio.h>
@@ -81,7 +82,7 @@ stream_trim(struct fwd *f)
 {
 	uint64_t	moved = f->st.rx_packets + f->st.tx_packets +
 			    f->st.rx_dropped + f->st.tx_dropped;
-	uint64_t	now = now_ms();
+	uint64_t	now = fwd_now(f);
 
 	if (moved != f->trim_moved) {
 		f->trim_moved = moved;
@@ -216,7 +217,7 @@ seal_one(struct fwd *f, uint8_t *h)
 	if (frame_key_ratchet(&f->tx) == -1)
 		fwd_end(f, 0, 0, "cannot rekey: %s", strerror(errno));
 	f->tx_since_rekey = 0;
-	f->rekey_at_ms = now_ms() + FWD_REKEY_MS;
+	f->rekey_at_ms = fwd_now(f) + FWD_REKEY_MS;
 	f->rekey_queued = 0;
 	log_debug("rekeyed the sending direction");
 }
@@ -379,6 +380,7 @@ stream_heartbeat(struct fwd *f)
 		buf[i] = (uint8_t)(now >> (56 - 8 * i));
 	/* With no room the peer is not reading; it will notice. */
 	(void)stream_send(f, FRAME_HEARTBEAT, buf, sizeof(buf));
+	f->hb_sent_ms = fwd_now(f);
 }
 
 void
@@ -386,7 +388,8 @@ stream_rekey_check(struct fwd *f)
 {
 	if (f->closing || f->rekey_queued)
 		return;
-	if (f->tx_since_rekey < FWD_REKEY_FRAMES && now_ms() < f->rekey_at_ms)
+	if (f->tx_since_rekey < FWD_REKEY_FRAMES &&
+	    fwd_now(f) < f->rekey_at_ms)
 		return;
 	/* No room now: the next TUN batch or stats tick tries again. */
 	if (stream_send(f, FRAME_REKEY, NULL, 0) == 0)
@@ -428,7 +431,7 @@ stream_parse(struct fwd *f)
 		stream_dispatch(f, type, payload, plen);
 	}
 	if (opened)
-		f->last_rx_ms = now_ms();
+		f->last_rx_ms = fwd_now(f);
 	if (f->ioff == f->ilen)
 		f->ioff = f->ilen = 0;
 	else if (FWD_IBUF_SIZE - f->ilen < FRAME_MAX_LEN) {
@@ -493,10 +496,20 @@ stream_dispatch(struct fwd *f, uint8_t type, uint8_t *p, size_t len)
 		packet_deliver(f, p, len);
 		break;
 	case FRAME_HEARTBEAT:
+		if (f->closing)
+			break;
 		/* It overtakes queued DATA; with no room it is skipped. */
-		if (!f->closing && stream_send(f, FRAME_HEARTBEAT_ACK, p,
-		    len) == -1 && errno != ENOBUFS)
+		if (stream_send(f, FRAME_HEARTBEAT_ACK, p, len) == -1 &&
+		    errno != ENOBUFS)
 			fwd_end(f, 0, 0, "cannot seal: %s", strerror(errno));
+		/*
+		 * An answerer's own, now and then, for the round trip: in the
+		 * same write as the ack, and the peer acks it at once.
+		 */
+		if (!f->heartbeater && (f->hb_sent_ms == 0 || fwd_now(f) >=
+		    f->hb_sent_ms + FWD_RTT_PROBE_HB *
+		    (uint64_t)f->params.heartbeat_ms))
+			stream_heartbeat(f);
 		break;
 	case FRAME_HEARTBEAT_ACK:
 		/* Not an echo of one of ours: ignore rather than guess. */

@@ -212,9 +212,13 @@ void		 msg_fwd_stats_build(Ipcp__Envelope *, Ipcp__FwdStats *,
 		    const struct fwd_counters *);
 void		 msg_fwd_stats_read(const Ipcp__FwdStats *,
 		    struct fwd_counters *);
-/* Keys are pointed to, not copied: keep them until the envelope is sent. */
+/*
+ * Keys are pointed to, not copied: keep them until the envelope is sent.
+ * initiator: we dialed, and our forwarder sends the heartbeats.
+ */
 void		 msg_fwd_stream_build(Ipcp__Envelope *, Ipcp__FwdStream *,
-		    int cipher, const uint8_t *tx_key, const uint8_t *rx_key);
+		    int cipher, const uint8_t *tx_key, const uint8_t *rx_key,
+		    int initiator);
 /*
  * The same for wire = legacy: the peer's static key, whether we are the
  * client (we dialed), and the first frame if ipcpd has read it already.

@@ -124,10 +124,11 @@ msg_fwd_update_read(const Ipcp__FwdParams *m, struct fwd_params *p)
 
 void
 msg_fwd_stream_build(Ipcp__Envelope *env, Ipcp__FwdStream *s, int cipher,
-    const uint8_t *tx_key, const uint8_t *rx_key)
+    const uint8_t *tx_key, const uint8_t *rx_key, int initiator)
 {
 	ipcp__fwd_stream__init(s);
 	s->cipher = cipher;
+	s->initiator = initiator != 0;
 	s->tx_key.data = (uint8_t *)tx_key;
 	s->tx_key.len = FRAME_KEY_LEN;
 	s->rx_key.data = (uint8_t *)rx_key;

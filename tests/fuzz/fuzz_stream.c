@@ -66,6 +66,12 @@ fwd_stats_wake(struct fwd *f)
 {
 }
 
+uint64_t
+fwd_now(struct fwd *f)
+{
+	return now_ms();
+}
+
 /* ---- set-up, once, and per input ------------------------------------ */
 
 static void

@@ -286,11 +286,11 @@ test_stream_validate(void **state)
 	s.cipher = 1;
 	assert_int_equal(msg_validate(&env), -1);
 	/* Ours with legacy fields: refused too. */
-	msg_fwd_stream_build(&env, &s, 1, k2, k2);
+	msg_fwd_stream_build(&env, &s, 1, k2, k2, 0);
 	assert_int_equal(msg_validate(&env), 0);
 	s.legacy_client = 1;
 	assert_int_equal(msg_validate(&env), -1);
-	msg_fwd_stream_build(&env, &s, 1, k2, k2);
+	msg_fwd_stream_build(&env, &s, 1, k2, k2, 0);
 	s.legacy_key.data = key;
 	s.legacy_key.len = 32;
 	assert_int_equal(msg_validate(&env), -1);
