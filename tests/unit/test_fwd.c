@@ -50,10 +50,11 @@ struct opts {
 	uint32_t	dead_after_ms;
 	int		cipher;
 	int		real_tcp;	/* loopback TCP, not a socketpair */
+	int		initiator;	/* it dialed: it heartbeats */
 };
 
 static const struct opts default_opts = { 60000, 120000,
-    FRAME_CIPHER_CHACHA20POLY1305, 0 };
+    FRAME_CIPHER_CHACHA20POLY1305, 0, 0 };
 
 struct fx {
 	pid_t			 pid;
@@ -220,6 +221,7 @@ fx_start(struct fx *fx, const struct opts *o)
 	randombytes_buf(ka, sizeof(ka));
 	randombytes_buf(kb, sizeof(kb));
 	stream.cipher = o->cipher;
+	stream.initiator = o->initiator;
 	stream.tx_key.data = ka;
 	stream.tx_key.len = sizeof(ka);
 	stream.rx_key.data = kb;
@@ -812,6 +814,113 @@ test_heartbeat(void **state)
 		}
 		msg_free(env);
 	}
+}
+
+/*
+ * What an idle session did over ms: the forwarder's own heartbeats (each
+ * acked at once, as a peer does), its acks of ours (sent every `every'
+ * ms, none if 0), and the longest gap between its reports to ipcpd.
+ */
+struct idle_count {
+	int		hb;
+	int		acks;
+	int		reports;
+	uint64_t	max_gap;
+	uint64_t	rtt_us;
+};
+
+static void
+idle_run(struct fx *fx, int ms, int every, struct idle_count *c)
+{
+	uint8_t		 ts[8] = { 0 }, got[64], type;
+	uint64_t	 start = now_ms(), end = start + ms, next = start;
+	uint64_t	 last = start, now;
+	Ipcp__Envelope	*env;
+	ssize_t		 n;
+
+	memset(c, 0, sizeof(*c));
+	while ((now = now_ms()) < end) {
+		if (every > 0 && now >= next) {
+			peer_send(fx, FRAME_HEARTBEAT, ts, sizeof(ts));
+			next = now + every;
+		}
+		n = peer_next(fx, &type, got, sizeof(got), 20);
+		if (n > 0 && type == FRAME_HEARTBEAT) {
+			c->hb++;
+			peer_send(fx, FRAME_HEARTBEAT_ACK, got, n);
+		} else if (n > 0 && type == FRAME_HEARTBEAT_ACK)
+			c->acks++;
+		while ((env = chan_next(fx, now_ms())) != NULL) {
+			if (env->body_case == IPCP__ENVELOPE__BODY_FWD_STATS) {
+				now = now_ms();
+				if (now - last > c->max_gap)
+					c->max_gap = now - last;
+				last = now;
+				c->reports++;
+				c->rtt_us = env->fwd_stats->rtt_us;
+			}
+			msg_free(env);
+		}
+	}
+	now = now_ms();
+	if (now - last > c->max_gap)
+		c->max_gap = now - last;
+}
+
+/*
+ * The side that accepted answers the peer's heartbeats and sends few of
+ * its own: one now and then for the round trip, with an ack.  Idle, its
+ * reports to ipcpd are rare but never further apart than dead-after.
+ * When the peer stops heartbeating, it heartbeats itself.
+ */
+static void
+test_heartbeat_answerer(void **state)
+{
+	struct fx		*fx = *state;
+	struct opts		 o = default_opts;
+	struct idle_count	 c;
+	uint8_t			 ts[64], type;
+	ssize_t			 n;
+
+	o.heartbeat_ms = 200;
+	o.dead_after_ms = 2000;
+	fx_start(fx, &o);
+	idle_run(fx, 3000, 200, &c);
+	/* One probe at the start, then one every 6 intervals (1.2 s). */
+	assert_in_range(c.hb, 1, 3);
+	assert_true(c.acks >= 10);
+	assert_true(c.rtt_us > 0);
+	/* Idle: a report every dead-after/2 or so, never near dead-after. */
+	assert_true(c.max_gap < o.dead_after_ms);
+	assert_in_range(c.reports, 1, 5);
+	/* Quiet peer: its own heartbeat after 1.5 intervals. */
+	n = peer_next(fx, &type, ts, sizeof(ts), 1000);
+	assert_int_equal(n, 8);
+	assert_int_equal(type, FRAME_HEARTBEAT);
+}
+
+/*
+ * The side that dialed heartbeats every interval, whether or not the peer
+ * heartbeats too (as the previous version does both ways).
+ */
+static void
+test_heartbeat_initiator(void **state)
+{
+	struct fx		*fx = *state;
+	struct opts		 o = default_opts;
+	struct idle_count	 c;
+
+	o.heartbeat_ms = 100;
+	o.dead_after_ms = 2000;
+	o.initiator = 1;
+	fx_start(fx, &o);
+	idle_run(fx, 1500, 0, &c);
+	assert_in_range(c.hb, 12, 16);
+	assert_true(c.max_gap < o.dead_after_ms);
+	assert_true(c.rtt_us > 0);
+	idle_run(fx, 1500, 100, &c);
+	assert_in_range(c.hb, 12, 16);
+	assert_true(c.acks >= 12);
 }
 
 static size_t
@@ -1549,6 +1658,8 @@ main(void)
 		T(test_link_local),
 		T(test_update),
 		T(test_heartbeat),
+		T(test_heartbeat_answerer),
+		T(test_heartbeat_initiator),
 		T(test_control_in),
 		T(test_control_invalid),
 		T(test_control_flood),
