@@ -239,18 +239,13 @@ params_apply(struct fwd *f)
 static void
 update_apply(struct fwd *f, const Ipcp__FwdParams *u)
 {
-	uint32_t	hb = f->params.heartbeat_ms;
-	uint32_t	dead = f->params.dead_after_ms;
-
+	/*
+	 * New intervals count from the last heartbeat, frame and report:
+	 * fwd.c reads them before the loop sleeps again.  The legacy
+	 * wire's are fixed.
+	 */
 	msg_fwd_update_read(u, &f->params);
 	params_apply(f);
-	/*
-	 * New intervals count from the last heartbeat, frame and report
-	 * (fwd.c tick_prepare); the legacy tick restarts, only when they
-	 * changed (not for ipcpctl log verbose).
-	 */
-	if (f->params.heartbeat_ms != hb || f->params.dead_after_ms != dead)
-		fwd_timers_start(f);
 	log_debug("settings updated by ipcpd");
 }
 

@@ -162,12 +162,15 @@ tick_prepare_cb(uv_prepare_t *h)
 			stream_rekey_check(f);
 			queued |= f->rekey_queued;
 		}
-	}
+	} else
+		legacy_tick(f, now);
 	stats_tick(f, now);
 	if (queued)
 		stream_flush(f);
 
 	due = stats_due(f);
+	if (f->legacy && (t = legacy_due(f)) < due)
+		due = t;
 	if (!f->legacy) {
 		if (!f->closing && (t = hb_due(f)) < due)
 			due = t;
@@ -181,17 +184,6 @@ tick_prepare_cb(uv_prepare_t *h)
 		return;
 	f->tick_due = due;
 	uv_timer_start(&f->tick_timer, tick_timer_cb, due - now, 0);
-}
-
-void
-fwd_timers_start(struct fwd *f)
-{
-	/* The original's timers are fixed: a reload does not move them. */
-	if (f->legacy) {
-		legacy_timers_start(f);
-		return;
-	}
-	/* New heartbeat-interval or dead-after: tick_prepare reads them. */
 }
 
 void
@@ -224,13 +216,12 @@ loop_init(struct fwd *f)
 	    (r = uv_poll_init(&f->loop, &f->chan_poll, f->chan_fd)) != 0 ||
 	    (r = uv_poll_init(&f->loop, &f->tun_poll, f->tun_fd)) != 0 ||
 	    (r = uv_poll_init(&f->loop, &f->tcp_poll, f->tcp_fd)) != 0 ||
-	    (r = uv_timer_init(&f->loop, &f->hb_timer)) != 0 ||
 	    (r = uv_timer_init(&f->loop, &f->tick_timer)) != 0 ||
 	    (r = uv_prepare_init(&f->loop, &f->tick_prep)) != 0 ||
 	    (r = uv_timer_init(&f->loop, &f->flush_timer)) != 0)
 		fwd_end(f, 1, 0, "libuv: %s", uv_strerror(r));
 	f->chan_poll.data = f->tun_poll.data = f->tcp_poll.data = f;
-	f->hb_timer.data = f->tick_timer.data = f->tick_prep.data = f;
+	f->tick_timer.data = f->tick_prep.data = f;
 	f->flush_timer.data = f;
 }
 
@@ -304,6 +295,7 @@ fwd_main(void)
 		stream_update_poll(f);
 		packet_update_poll(f);
 	}
+	/* The timers start from f->params; a reload is read at the next. */
 	uv_prepare_start(&f->tick_prep, tick_prepare_cb);
 	log_debug("session up, pid %d", (int)getpid());
 

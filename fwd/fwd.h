@@ -126,7 +126,6 @@ struct fwd {
 	uv_poll_t		 chan_poll;
 	uv_poll_t		 tun_poll;
 	uv_poll_t		 tcp_poll;
-	uv_timer_t		 hb_timer;	/* legacy.c's tick */
 	/* What is due is looked at before every sleep (fwd.c tick_prepare). */
 	uv_prepare_t		 tick_prep;
 	/* Wakes us when nothing else would before a deadline. */
@@ -216,8 +215,6 @@ struct fwd {
 void	 fwd_exit(struct fwd *, int status) __attribute__((noreturn));
 /* ipcpd wants the session gone: say goodbye, flush briefly, exit. */
 void	 fwd_shutdown(struct fwd *, const char *why);
-/* Timers from f->params (again after a reload). */
-void	 fwd_timers_start(struct fwd *);
 /* Traffic: counters go to ipcpd every FWD_STATS_MS again. */
 void	 fwd_stats_wake(struct fwd *);
 /* The loop's idea of now, in ms: read once per wakeup, no system call. */
@@ -285,9 +282,11 @@ void	 stream_trim(struct fwd *);
 int	 legacy_setup(struct fwd *, const uint8_t *key, int client,
 	    const uint8_t *first, size_t first_len);
 void	 legacy_wipe(struct fwd *);
-/* Polls, timers and the first frame, once confined. */
+/* Polls and the first frame, once confined. */
 void	 legacy_start(struct fwd *);
-void	 legacy_timers_start(struct fwd *);
+/* When the heartbeat rules next have something to do; do it. */
+uint64_t legacy_due(struct fwd *);
+void	 legacy_tick(struct fwd *, uint64_t now);
 /* stream_flush for a legacy session. */
 void	 legacy_flush(struct fwd *);
 

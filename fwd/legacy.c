@@ -36,8 +36,8 @@
 
 #define LEGACY_OBUF_SIZE	(64 * 1024)
 #define LEGACY_IBUF_SIZE	(64 * 1024)
-/* The timer that runs both sides' heartbeat rules. */
-#define LEGACY_TICK_MS		250
+/* A heartbeat that found no room is tried again this much later. */
+#define LEGACY_RETRY_MS		250
 
 struct fwd_legacy {
 	uint8_t		 key[LEGACY_KEY_LEN];
@@ -52,6 +52,7 @@ struct fwd_legacy {
 	uint64_t	 last_rx_ms;		/* any valid frame */
 	uint64_t	 data_tx_ms, data_rx_ms;
 	uint64_t	 hb_sent_ms;
+	uint64_t	 retry_ms;		/* no heartbeat before */
 	int		 hb_pending;
 };
 
@@ -187,7 +188,7 @@ legacy_tun_packet(struct fwd *f, uint8_t *p, size_t n)
 		f->st.tx_dropped++;
 		return;
 	}
-	lg->data_tx_ms = now_ms();
+	lg->data_tx_ms = fwd_now(f);
 	f->st.tx_packets++;
 	f->st.tx_bytes += iplen;
 }
@@ -240,7 +241,7 @@ legacy_data(struct fwd *f, const uint8_t *p, size_t n)
 	unsigned		 proto;
 	int			 v;
 
-	lg->data_rx_ms = now_ms();
+	lg->data_rx_ms = fwd_now(f);
 	if (n <= LEGACY_PI_LEN) {
 		pi_drop(f, "no packet behind its header");
 		return;
@@ -261,7 +262,7 @@ static void
 legacy_dispatch(struct fwd *f, uint8_t type, const uint8_t *p, size_t n)
 {
 	struct fwd_legacy	*lg = f->lg;
-	uint64_t		 now = now_ms();
+	uint64_t		 now = fwd_now(f);
 
 	lg->last_rx_ms = f->last_rx_ms = now;
 	switch (type) {
@@ -360,13 +361,32 @@ legacy_tcp_cb(uv_poll_t *h, int status, int events)
 	legacy_flush(f);
 }
 
-/* The original's heartbeat rules, client or server (session.c there). */
-static void
-legacy_tick_cb(uv_timer_t *t)
+/*
+ * The original's heartbeat rules, client or server (session.c there), as
+ * deadlines: fwd.c looks at them after every wakeup and wakes us for the
+ * earliest, instead of a tick four times a second.
+ */
+uint64_t
+legacy_due(struct fwd *f)
 {
-	struct fwd		*f = t->data;
 	struct fwd_legacy	*lg = f->lg;
-	uint64_t		 now = now_ms();
+	uint64_t		 t;
+
+	if (!lg->client)
+		return lg->last_rx_ms + LEGACY_DEAD_MS;
+	if (lg->hb_pending)
+		return lg->hb_sent_ms + LEGACY_DEAD_MS;
+	t = lg->data_tx_ms > lg->data_rx_ms ? lg->data_tx_ms : lg->data_rx_ms;
+	if (lg->hb_sent_ms > t)
+		t = lg->hb_sent_ms;
+	t += LEGACY_HEARTBEAT_MS;
+	return t > lg->retry_ms ? t : lg->retry_ms;
+}
+
+void
+legacy_tick(struct fwd *f, uint64_t now)
+{
+	struct fwd_legacy	*lg = f->lg;
 
 	if (!lg->client) {
 		if (now - lg->last_rx_ms >= LEGACY_DEAD_MS)
@@ -374,14 +394,13 @@ legacy_tick_cb(uv_timer_t *t)
 			    "%d s", LEGACY_DEAD_MS / 1000);
 		return;
 	}
-	if (!lg->hb_pending && now - lg->data_tx_ms >= LEGACY_HEARTBEAT_MS &&
-	    now - lg->data_rx_ms >= LEGACY_HEARTBEAT_MS &&
-	    now - lg->hb_sent_ms >= LEGACY_HEARTBEAT_MS) {
+	if (!lg->hb_pending && now >= legacy_due(f)) {
 		/* No room is a full buffer, and then traffic moves anyway. */
 		if (legacy_queue(f, LEGACY_HEARTBEAT, NULL, 0) == 0) {
 			lg->hb_pending = 1;
 			lg->hb_sent_ms = now;
-		}
+		} else
+			lg->retry_ms = now + LEGACY_RETRY_MS;
 		legacy_flush(f);
 	}
 	if (lg->hb_pending && now - lg->hb_sent_ms >= LEGACY_DEAD_MS)
@@ -389,19 +408,12 @@ legacy_tick_cb(uv_timer_t *t)
 		    LEGACY_DEAD_MS / 1000);
 }
 
-void
-legacy_timers_start(struct fwd *f)
-{
-	uv_timer_start(&f->hb_timer, legacy_tick_cb, LEGACY_TICK_MS,
-	    LEGACY_TICK_MS);
-}
-
 /* Sandboxed, in the loop: start moving, beginning with ipcpd's frame. */
 void
 legacy_start(struct fwd *f)
 {
 	struct fwd_legacy	*lg = f->lg;
-	uint64_t		 now = now_ms();
+	uint64_t		 now = fwd_now(f);
 
 	lg->last_rx_ms = lg->data_tx_ms = lg->data_rx_ms = now;
 	lg->hb_sent_ms = now;
@@ -410,5 +422,4 @@ legacy_start(struct fwd *f)
 	    "server");
 	legacy_parse(f);
 	legacy_flush(f);
-	legacy_timers_start(f);
 }

@@ -57,11 +57,6 @@ fwd_shutdown(struct fwd *f, const char *why)
 }
 
 void
-fwd_timers_start(struct fwd *f)
-{
-}
-
-void
 fwd_stats_wake(struct fwd *f)
 {
 }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: ISC
+#
+# An idle session costs few wakeups, and the side that accepted (a
+# gateway's, for a thousand clients) the fewest: beta dialed, so beta's
+# forwarder heartbeats every interval and alpha's only answers (fwd/fwd.h).
+# Over IDLE_S seconds of an idle pair (heartbeat 1 s, dead-after 4 s) the
+# forwarders' voluntary context switches (one per wakeup) are counted:
+# alpha's must be about one per interval and fewer than beta's, and
+# neither session may end meanwhile (no dead peer, no watchdog kill: the
+# rarer reports to ipcpd still come within dead-after).  The previous
+# scheme, both sides heartbeating plus a stats report every dead-after/3,
+# woke each forwarder over three times per interval.
+. "$(dirname "$0")/lib.sh"
+
+IDLE_S=10
+# One per interval, a round-trip probe every sixth, and room for what the
+# kernel itself sends over a new TUN (router solicitations, MLD reports).
+ALPHA_MAX=$((IDLE_S * 16 / 10))
+
+vcs() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
+
+standard_setup
+fa=$(fwd_pid alpha beta) || fail "alpha: no forwarder"
+fb=$(fwd_pid beta alpha) || fail "beta: no forwarder"
+# What the session's start sends (route exchange, the TUN's first
+# solicitations) is traffic, not idleness: measure after it.
+sleep 3
+a0=$(vcs "$fa") b0=$(vcs "$fb")
+sleep "$IDLE_S"
+a1=$(vcs "$fa") b1=$(vcs "$fb")
+wa=$((a1 - a0)) wb=$((b1 - b0))
+info "wakeups over ${IDLE_S} s idle: alpha (answers) $wa," \
+    "beta (heartbeats) $wb"
+
+[ "$(fwd_pid alpha beta)" = "$fa" ] && [ "$(fwd_pid beta alpha)" = "$fb" ] ||
+    fail "a session ended while idle (alpha: $(peer_field alpha beta \
+    last_error), beta: $(peer_field beta alpha last_error))"
+both_up || fail "a session is down after ${IDLE_S} s idle"
+[ "$wa" -le "$ALPHA_MAX" ] ||
+    fail "alpha's forwarder woke $wa times in ${IDLE_S} s (max $ALPHA_MAX)"
+[ "$wa" -lt "$wb" ] ||
+    fail "alpha, which only answers, woke no less than beta ($wa >= $wb)"
+# Both still measure the round trip: beta every interval, alpha by probe.
+for n in "alpha beta" "beta alpha"; do
+	set -- $n
+	r=$(peer_field "$1" "$2" rtt_ms)
+	case $r in ''|None|0|0.0) fail "$1: no round trip measured" ;; esac
+done
+ping_all_ok
+daemons_alive alpha beta || fail "a daemon died"
+pass
