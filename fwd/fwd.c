@@ -92,27 +92,26 @@ stats_due(const struct fwd *f)
 {
 	uint64_t	hard = FWD_STATS_HARD(f->params.dead_after_ms);
 
-	if (f->stats_busy || hard < FWD_STATS_MS)
+	if (f->stats_moved || hard < FWD_STATS_MS)
 		return f->st_sent_ms + FWD_STATS_MS;
 	return f->st_sent_ms + hard;
 }
 
 /*
- * Counters to ipcpd: every FWD_STATS_MS while they move; idle, with
- * whatever wakeup comes after FWD_STATS_SOFT of dead-after, or at the
- * latest at stats_due.
+ * Counters to ipcpd: at most every FWD_STATS_MS while packets move (at
+ * once for the first after a quiet spell, so a lone packet costs no
+ * wakeup of its own); idle, with whatever wakeup comes after
+ * FWD_STATS_SOFT of dead-after, or at the latest at stats_due.
  */
 static void
 stats_tick(struct fwd *f, uint64_t now)
 {
 	uint64_t	soft = FWD_STATS_SOFT(f->params.dead_after_ms);
 
-	if (f->stats_busy) {
-		if (now < f->st_sent_ms + FWD_STATS_MS)
-			return;
+	if (f->stats_moved && now >= f->st_sent_ms + FWD_STATS_MS) {
+		f->stats_moved = 0;
 		/* Heartbeats move only the round trip: that is no traffic. */
-		f->stats_busy = chan_stats(f, 0);
-		if (f->stats_busy)
+		if (chan_stats(f, 0))
 			return;
 	}
 	if (now >= f->st_sent_ms + soft || now >= stats_due(f))
@@ -189,7 +188,7 @@ tick_prepare_cb(uv_prepare_t *h)
 void
 fwd_stats_wake(struct fwd *f)
 {
-	f->stats_busy = 1;
+	f->stats_moved = 1;
 }
 
 /* Everything the loop needs exists before the sandbox forbids making it. */
@@ -285,8 +284,8 @@ fwd_main(void)
 	/* The first heartbeat of a heartbeater after one interval. */
 	if (f->heartbeater)
 		f->hb_sent_ms = f->last_rx_ms;
-	/* Counters at FWD_STATS_MS until a look finds them still. */
-	f->stats_busy = 1;
+	/* The first counters a second in. */
+	f->stats_moved = 1;
 	f->running = 1;
 	chan_flush(f);
 	if (f->legacy)

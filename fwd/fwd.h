@@ -90,10 +90,12 @@
  *   version, which heartbeats anyway) keeps the session alive.
  * - An answerer learns the round trip by sending its own heartbeat with
  *   the ack of every FWD_RTT_PROBE_HB-th: one more wakeup, for the ack.
- * - Counters go to ipcpd at most every FWD_STATS_MS while they move.
- *   Idle, ipcpd must still hear from us within dead-after (its watchdog
- *   kills a silent forwarder): the report goes with the first wakeup
- *   past FWD_STATS_SOFT of dead-after since the last one (a heartbeat's,
+ * - Counters go to ipcpd at most every FWD_STATS_MS while packets move,
+ *   the first after a quiet spell at once, with the wakeup that moved
+ *   them (a lone packet costs no second wakeup).  Idle, ipcpd must
+ *   still hear from us within dead-after (its watchdog kills a silent
+ *   forwarder): the report goes with the first wakeup past
+ *   FWD_STATS_SOFT of dead-after since the last one (a heartbeat's,
  *   usually), and only by a timer of its own at FWD_STATS_HARD of it.
  * - The dead-peer check, trimming and rekeying are deadlines looked at
  *   after each wakeup, not timers of their own.
@@ -199,7 +201,7 @@ struct fwd {
 
 	struct fwd_counters	 st;
 	struct fwd_counters	 st_sent;	/* as last reported */
-	int			 stats_busy;	/* moved lately: 1 s reports */
+	int			 stats_moved;	/* packets since the last report */
 	uint64_t		 st_sent_ms;
 	struct log_ratelimit	 drop_rl;
 	struct log_ratelimit	 ctl_rl;	/* bad CONTROL from the peer */
@@ -215,7 +217,7 @@ struct fwd {
 void	 fwd_exit(struct fwd *, int status) __attribute__((noreturn));
 /* ipcpd wants the session gone: say goodbye, flush briefly, exit. */
 void	 fwd_shutdown(struct fwd *, const char *why);
-/* Traffic: counters go to ipcpd every FWD_STATS_MS again. */
+/* Packets moved: counters go to ipcpd within FWD_STATS_MS. */
 void	 fwd_stats_wake(struct fwd *);
 /* The loop's idea of now, in ms: read once per wakeup, no system call. */
 uint64_t fwd_now(struct fwd *);
