@@ -29,7 +29,7 @@ const struct msg_chan msg_chan_ctl_request = {
 const struct msg_chan msg_chan_ctl_reply = {
 	"control reply", MSG_MAX_CTL_REPLY, 0,
 	BODY(STATUS) | BODY(PEER) | BODY(END) | BODY(RESULT) | BODY(ROUTE) |
-	BODY(RELOAD_PEER) | BODY(RELOAD_DONE) | BODY(TRACE_RESULT) | BODY(LEASE)
+	BODY(RELOAD_PEER) | BODY(RELOAD_DONE) | BODY(TRACE_RESULT) | BODY(LEASE) | BODY(PEERS)
 };
 
 const struct msg_chan msg_chan_to_fwd = {

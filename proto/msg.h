@@ -46,6 +46,8 @@
 #define MSG_MAX_TRACE_HOPS	64	/* each way */
 #define MSG_MAX_TRACE_INFO	64	/* peers, routes in a trace answer */
 #define MSG_MAX_NOTES		32
+/* PeerInfos in one PeerList; the datagram's cap bounds them before this. */
+#define MSG_MAX_PEER_BATCH	256
 /* A lease: host addresses (one per family, some to spare), nameservers. */
 #define MSG_LEASE_ADDR_MAX	4
 #define MSG_LEASE_DNS_MAX	8
