@@ -254,6 +254,12 @@ ipcpd_shutdown(const char *reason)
 	listener_close_all();
 	control_close();
 	peer_stop_all(reason);
+	/*
+	 * From now, not from when this turn of the loop began: telling a
+	 * thousand forwarders takes a while, and the time they then have
+	 * to say goodbye must not be spent already.
+	 */
+	uv_update_time(ipcpd->loop);
 	uv_timer_start(&stop_timer, stop_timeout, FWD_STOP_MS, 0);
 	ipcpd_shutdown_check();
 }

@@ -154,6 +154,7 @@ struct peer {
 	enum peer_state		 state;
 	int			 tun_fd;
 	int			 ifindex;
+	int			 tun_grouped;	/* in peer.c's link group */
 	uv_timer_t		 timer;		/* backoff, TUN retry */
 	unsigned		 backoff_ms;
 	uint64_t		 goodbye_ms;	/* its last goodbye */
