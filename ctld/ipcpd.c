@@ -250,8 +250,8 @@ ipcpd_shutdown(const char *reason)
 	log_info("shutting down: %s", reason);
 	ipcpd->stopping = 1;
 	notify_stopping();
+	listener_quiesce();
 	hsconn_close_all();
-	listener_close_all();
 	control_close();
 	peer_stop_all(reason);
 	/*

@@ -371,6 +371,8 @@ int		 hsguard_full(void);
  */
 int		 listener_sync(const struct config *, char *err, size_t);
 void		 listener_close_all(void);
+/* Shutting down: no more accepts; the sockets close at exit. */
+void		 listener_quiesce(void);
 /* A handshake ended: a paused listener may accept again. */
 void		 listener_wake(void);
 /* A restart (handover.c, takeover.c): the sockets change binaries. */
