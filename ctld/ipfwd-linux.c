@@ -315,10 +315,10 @@ boot_id(char *buf, size_t len)
 int
 ipfwd_save(const char *path)
 {
-	char	 tmp[PATH_MAX], boot[64];
+	char	 boot[64], *buf = NULL;
+	size_t	 j, len = 0;
 	FILE	*fp;
-	size_t	 j;
-	int	 fd, i, saved;
+	int	 i, r, saved;
 
 	if (ipfwd_held() == 0) {
 		if (unlink(path) == -1 && errno != ENOENT)
@@ -327,58 +327,23 @@ ipfwd_save(const char *path)
 	}
 	if (boot_id(boot, sizeof(boot)) == -1)
 		return -1;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
-	    sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if ((fp = open_memstream(&buf, &len)) == NULL)
 		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd == -1)
-		return -1;
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		saved = errno;
-		close(fd);
-		goto fail;
-	}
 	fprintf(fp, "# ipcpd: forwarding as it was before the gateway's "
 	    "NAT; ipcpd puts it back\nboot %s\n", boot);
 	for (i = 0; i < 2; i++)
 		for (j = 0; fam[i].held && j < fam[i].n; j++)
 			fprintf(fp, "%s %s\n", fam[i].v[j].path,
 			    fam[i].v[j].val);
-	if (fflush(fp) == EOF || ferror(fp) || fsync(fileno(fp)) == -1) {
-		saved = errno;
-		fclose(fp);
-		goto fail;
-	}
 	if (fclose(fp) == EOF) {
-		saved = errno;
-		goto fail;
+		free(buf);
+		return -1;
 	}
-	if (rename(tmp, path) == -1) {
-		saved = errno;
-		goto fail;
-	}
-	/* The rename itself, durable. */
-	{
-		char	 dir[PATH_MAX], *s;
-
-		snprintf(dir, sizeof(dir), "%s", path);
-		if ((s = strrchr(dir, '/')) != NULL) {
-			*(s == dir ? s + 1 : s) = '\0';
-			if ((fd = open(dir, O_RDONLY | O_DIRECTORY |
-			    O_CLOEXEC)) != -1) {
-				(void)fsync(fd);
-				close(fd);
-			}
-		}
-	}
-	return 0;
-fail:
-	unlink(tmp);
+	r = file_replace(path, buf, len);
+	saved = errno;
+	free(buf);
 	errno = saved;
-	return -1;
+	return r;
 }
 
 int

@@ -260,50 +260,16 @@ fail_errno:
 	return -1;
 }
 
-/* The directory a file is in, for its fsync. */
-static int
-fsync_dir(const char *path)
-{
-	char	dir[PATH_MAX], *slash;
-	int	fd, r, saved;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	r = fsync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return r;
-}
-
 int
 lease_file_write(const char *path, const struct lease_rec *recs, size_t n)
 {
-	char	 tmp[PATH_MAX], key[KEY_B64_LEN], a[PREFIX_STRLEN];
-	FILE	*fp = NULL;
-	size_t	 i, j;
-	int	 fd, saved;
+	char	 key[KEY_B64_LEN], a[PREFIX_STRLEN], *buf = NULL;
+	size_t	 len = 0, i, j;
+	FILE	*fp;
+	int	 r, saved;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
-	    (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if ((fp = open_memstream(&buf, &len)) == NULL)
 		return -1;
-	}
-	/* mkstemp makes it 0600: the keys of every client are in it. */
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
-		return -1;
-	if (fchmod(fd, 0600) == -1 || (fp = fdopen(fd, "w")) == NULL)
-		goto fail;
 	fprintf(fp, "%s %d\n", LEASE_FILE_MAGIC, LEASE_FILE_VERSION);
 	for (i = 0; i < n; i++) {
 		key_to_base64(key, recs[i].key);
@@ -317,28 +283,16 @@ lease_file_write(const char *path, const struct lease_rec *recs, size_t n)
 		fprintf(fp, " %" PRId64 "\n", recs[i].expires < 0 ? 0 :
 		    recs[i].expires);
 	}
-	if (fflush(fp) == EOF || ferror(fp) || fsync(fd) == -1)
-		goto fail;
 	if (fclose(fp) == EOF) {
-		fp = NULL;
-		fd = -1;
-		goto fail;
+		free(buf);
+		return -1;
 	}
-	fp = NULL;
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	/* The rename itself must reach the disk, or a crash undoes it. */
-	return fsync_dir(path);
-fail:
+	/* 0600: the keys of every client are in it. */
+	r = file_replace(path, buf, len);
 	saved = errno;
-	if (fp != NULL)
-		fclose(fp);
-	else if (fd != -1)
-		close(fd);
-	unlink(tmp);
+	free(buf);
 	errno = saved;
-	return -1;
+	return r;
 }
 
 int
