@@ -19,32 +19,22 @@
  * removes the table (a clean stop, a reload, the next start) puts it
  * back.  IPv6 has no rp_filter to pass.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "ipcpd.h"
 #include "nft.h"
+#include "sysctl.h"
 
-#define CONNMARK_SVM	"/proc/sys/net/ipv4/conf/all/src_valid_mark"
+#define CONNMARK_SVM	"net/ipv4/conf/all/src_valid_mark"
 #define CONNMARK_NOTE	"ipcpd full tunnel, src_valid_mark was %d"
 
 static int
 svm_read(int *v)
 {
 	char	buf[16];
-	ssize_t	n;
-	int	fd;
 
-	if ((fd = open(CONNMARK_SVM, O_RDONLY | O_CLOEXEC)) == -1)
+	if (sysctl_read(CONNMARK_SVM, buf, sizeof(buf)) == -1)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	*v = buf[0] == '1';
 	return 0;
 }
@@ -52,13 +42,7 @@ svm_read(int *v)
 static int
 svm_write(int v)
 {
-	int	fd, r;
-
-	if ((fd = open(CONNMARK_SVM, O_WRONLY | O_CLOEXEC)) == -1)
-		return -1;
-	r = write(fd, v ? "1\n" : "0\n", 2) == 2 ? 0 : -1;
-	close(fd);
-	return r;
+	return sysctl_write(CONNMARK_SVM, v ? "1" : "0");
 }
 
 /*

@@ -40,8 +40,6 @@ void	 ifaddr_watch_close(int fd);
 /* ipfwd-linux.c */
 #define IPFWD_V4	0x1
 #define IPFWD_V6	0x2
-/* Tests: sysctls under this directory instead of /proc/sys. */
-void	 ipfwd_set_root(const char *);
 /* Families whose originals are held. */
 unsigned ipfwd_held(void);
 /*
