@@ -45,33 +45,23 @@ svm_write(int v)
 	return sysctl_write(CONNMARK_SVM, v ? "1" : "0");
 }
 
-/*
- * What src_valid_mark was before any ipcpd: in our table's comment if
- * the table stands (ours, or an earlier ipcpd's), else what it is now.
- */
-static int
-svm_before(void)
-{
-	char	note[128];
-	int	v;
-
-	if (nft_table_comment(NFT_TABLE_FULLTUNNEL, note, sizeof(note)) ==
-	    1 && sscanf(note, CONNMARK_NOTE, &v) == 1)
-		return v != 0;
-	if (svm_read(&v) == 0)
-		return v;
-	return 0;
-}
-
 void
 connmark_sync(uint32_t mark, int want)
 {
-	char	body[768], err[256];
-	int	before;
+	char	body[768], err[256], note[128];
+	int	before, there;
 
-	if (!want && nft_table_exists(NFT_TABLE_FULLTUNNEL) != 1)
+	there = nft_table_get(NFT_TABLE_FULLTUNNEL, note, sizeof(note));
+	if (!want && there != 1)
 		return;
-	before = svm_before();
+	/*
+	 * What src_valid_mark was before any ipcpd: in our table's comment
+	 * if the table stands (ours, or an earlier ipcpd's), else now.
+	 */
+	if (there == 1 && sscanf(note, CONNMARK_NOTE, &before) == 1)
+		before = before != 0;
+	else if (svm_read(&before) == -1)
+		before = 0;
 	if (!want) {
 		if (!before && svm_write(0) == -1)
 			log_warn("full tunnel: cannot put back %s", CONNMARK_SVM);

@@ -129,12 +129,10 @@ adopt(const struct config *c)
 	char	 comment[GWNAT_COMMENT_MAX], path[PATH_MAX];
 	size_t	 plen = strlen(GWNAT_COMMENT);
 
-	switch (nft_table_exists(NFT_TABLE_GATEWAY)) {
+	switch (nft_table_get(NFT_TABLE_GATEWAY, comment, sizeof(comment))) {
 	case 1:
 		gn.table = 1;
-		if (nft_table_comment(NFT_TABLE_GATEWAY, comment,
-		    sizeof(comment)) == 1 &&
-		    strncmp(comment, GWNAT_COMMENT, plen) == 0 &&
+		if (strncmp(comment, GWNAT_COMMENT, plen) == 0 &&
 		    adopt_file(comment + plen))
 			return;
 		break;

@@ -171,7 +171,7 @@ killswitch_init(const struct config *conf, char *err, size_t errlen)
 
 	if (config_killswitch(conf))
 		return killswitch_apply(conf, err, errlen);
-	if (nft_table_exists(NFT_TABLE_KILLSWITCH) == 1) {
+	if (nft_table_get(NFT_TABLE_KILLSWITCH, NULL, 0) == 1) {
 		log_info("killswitch: removing the one an earlier ipcpd left");
 		if (nft_table_delete(NFT_TABLE_KILLSWITCH, e, sizeof(e)) == -1)
 			log_warnx("killswitch: %s", e);
