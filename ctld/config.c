@@ -1001,6 +1001,21 @@ set_killswitch_allow(struct parse *p, const char *key, char *value)
 }
 
 int
+config_state_file(const struct config *conf, const char *ext, char *out,
+    size_t len)
+{
+	int	n;
+
+	n = snprintf(out, len, "%s/%s.%s", conf->gw.state_dir, conf->name,
+	    ext);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+int
 config_full_tunnel(const struct config *conf)
 {
 	const struct peer_conf	*pc;

@@ -236,6 +236,12 @@ int		 config_control_check(const char *path, char *err, size_t);
  */
 void		 config_passcode_key(const char *passcode, size_t len,
 		    uint8_t out[KEY_LEN]);
+/*
+ * A file of the gateway's state: "<state-dir>/<node name>.<ext>"
+ * ("leases", "sysctl"); -1 with ENAMETOOLONG.
+ */
+int		 config_state_file(const struct config *, const char *ext,
+		    char *out, size_t len);
 /* Any peer with full-tunnel, killswitch: node-wide effects. */
 int		 config_full_tunnel(const struct config *);
 int		 config_killswitch(const struct config *);

@@ -336,13 +336,12 @@ gateway_load(void)
 	    conf->n_address, gw->max_clients) == -1)
 		fatal("gateway: pool");
 	file[0] = '\0';
-	if (lease_file_mkdir(gw->state_dir) == -1) {
+	if (dir_make_private(gw->state_dir) == -1) {
 		log_warn("gateway: state-dir %s: leases are not kept",
 		    gw->state_dir);
 		return;
 	}
-	if (lease_file_path(file, sizeof(file), gw->state_dir,
-	    conf->name) == -1) {
+	if (config_state_file(conf, "leases", file, sizeof(file)) == -1) {
 		log_warnx("gateway: state-dir %s: path too long",
 		    gw->state_dir);
 		file[0] = '\0';
@@ -442,9 +441,8 @@ gateway_refit(void)
 		log_info("gateway: %zu lease%s no longer fit the pool", n,
 		    n == 1 ? "" : "s");
 	/* A new state-dir or node name: the leases move there. */
-	if (lease_file_mkdir(gw->state_dir) == 0 &&
-	    lease_file_path(path, sizeof(path), gw->state_dir,
-	    conf->name) == 0)
+	if (dir_make_private(gw->state_dir) == 0 &&
+	    config_state_file(conf, "leases", path, sizeof(path)) == 0)
 		snprintf(file, sizeof(file), "%s", path);
 	gateway_save();
 	tick_start();

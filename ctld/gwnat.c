@@ -66,8 +66,7 @@ static void	gwnat_schedule(void);
 static void
 state_path(const struct config *c, char *out, size_t len)
 {
-	if ((size_t)snprintf(out, len, "%s/%s.sysctl", c->gw.state_dir,
-	    c->name) >= len)
+	if (config_state_file(c, "sysctl", out, len) == -1)
 		out[0] = '\0';
 }
 
@@ -335,8 +334,7 @@ fwd_sync(unsigned want, const char *state_dir, const char *path, char *err,
 	/* Saved (or removed) where the config says, moved if it moved. */
 	if (add != 0 || drop != 0 || strcmp(gn.path, path) != 0) {
 		/* The lease file's directory too; made by whoever is first. */
-		if (ipfwd_held() != 0 && mkdir(state_dir, 0700) == -1 &&
-		    errno != EEXIST) {
+		if (ipfwd_held() != 0 && dir_make_private(state_dir) == -1) {
 			snprintf(err, errlen, "gateway: %s: %s", state_dir,
 			    strerror(errno));
 			ipfwd_restore(add);

@@ -28,37 +28,6 @@
 
 #include "lease.h"
 
-int
-lease_file_path(char *out, size_t len, const char *dir, const char *node)
-{
-	int	n;
-
-	n = snprintf(out, len, "%s/%s.leases", dir, node);
-	if (n < 0 || (size_t)n >= len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-int
-lease_file_mkdir(const char *dir)
-{
-	struct stat	st;
-
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno != EEXIST)
-		return -1;
-	if (stat(dir, &st) == -1)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
 /* Read the whole file into a NUL-terminated buffer. */
 static char *
 slurp(const char *path, size_t *len)

@@ -119,6 +119,24 @@ fail:
 }
 
 int
+dir_make_private(const char *dir)
+{
+	struct stat	st;
+
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (stat(dir, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+int
 fd_write_all(int fd, const void *buf, size_t len)
 {
 	const char	*p = buf;

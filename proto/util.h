@@ -43,6 +43,8 @@ int	 key_from_base64(uint8_t key[KEY_LEN], const char *b64);
  * ENOTSUP (not a regular file), EFBIG (larger than max), or open's.
  */
 int	 file_open_regular(const char *path, off_t max);
+/* Make the directory, mode 0700, unless it is one already; 0 or -1. */
+int	 dir_make_private(const char *dir);
 /* All of buf to fd, through short writes and EINTR; 0 or -1 with errno. */
 int	 fd_write_all(int fd, const void *buf, size_t len);
 /*
