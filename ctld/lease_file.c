@@ -28,53 +28,6 @@
 
 #include "lease.h"
 
-/* Read the whole file into a NUL-terminated buffer. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	char	*buf;
-	size_t	 cap = 4096, n = 0;
-	ssize_t	 r;
-	int	 fd, saved;
-
-	if ((fd = file_open_regular(path, LEASE_FILE_MAX)) == -1)
-		return NULL;
-	if ((buf = malloc(cap + 1)) == NULL)
-		goto fail;
-	for (;;) {
-		if (n == cap) {
-			char	*nb;
-
-			if (cap >= LEASE_FILE_MAX) {
-				errno = EFBIG;
-				goto fail;
-			}
-			cap *= 2;
-			if ((nb = realloc(buf, cap + 1)) == NULL)
-				goto fail;
-			buf = nb;
-		}
-		if ((r = read(fd, buf + n, cap - n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-fail:
-	saved = errno;
-	free(buf);
-	close(fd);
-	errno = saved;
-	return NULL;
-}
-
 /* Unix seconds: digits only, as we write them. */
 static int
 parse_expiry(const char *s, int64_t *out)
@@ -154,7 +107,7 @@ lease_file_read(const char *path, struct lease_rec **out, size_t *nout,
 
 	*out = NULL;
 	*nout = 0;
-	if ((buf = slurp(path, &len)) == NULL) {
+	if ((buf = file_read_all(path, LEASE_FILE_MAX, &len)) == NULL) {
 		if (errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));

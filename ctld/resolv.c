@@ -42,45 +42,12 @@
 /* resolvconf runs a few hooks; it gets this long before it is killed. */
 #define RESOLV_SPAWN_MS		5000
 
-/* Read a whole small file; *len and a NUL-terminated buffer to free. */
+/* A whole small file; *len and a NUL-terminated buffer to free. */
 static int
 read_all(const char *path, char **out, size_t *len)
 {
-	char	*buf;
-	size_t	 n = 0;
-	ssize_t	 r;
-	int	 fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if ((buf = malloc(RESOLV_FILE_MAX + 1)) == NULL)
-		goto fail;
-	for (;;) {
-		r = read(fd, buf + n, RESOLV_FILE_MAX + 1 - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			goto fail;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		/* Too big to be a resolver file, or to back up whole. */
-		if (n > RESOLV_FILE_MAX) {
-			errno = EFBIG;
-			goto fail;
-		}
-	}
-	close(fd);
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
- fail:
-	saved = errno;
-	free(buf);
-	close(fd);
-	errno = saved;
-	return -1;
+	return (*out = file_read_all(path, RESOLV_FILE_MAX, len)) != NULL ?
+	    0 : -1;
 }
 
 /* Our own file: the head line, then the original, atomically. */

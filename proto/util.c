@@ -118,6 +118,52 @@ fail:
 	return -1;
 }
 
+char *
+file_read_all(const char *path, off_t max, size_t *len)
+{
+	char	*buf;
+	size_t	 cap = 4096, n = 0;
+	ssize_t	 r;
+	int	 fd, saved;
+
+	if ((fd = file_open_regular(path, max)) == -1)
+		return NULL;
+	if ((buf = malloc(cap + 1)) == NULL)
+		goto fail;
+	for (;;) {
+		if (n == cap) {
+			char	*nb;
+
+			if ((off_t)cap >= max) {
+				errno = EFBIG;
+				goto fail;
+			}
+			cap *= 2;
+			if ((nb = realloc(buf, cap + 1)) == NULL)
+				goto fail;
+			buf = nb;
+		}
+		if ((r = read(fd, buf + n, cap - n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	saved = errno;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
 int
 dir_make_private(const char *dir)
 {

@@ -43,6 +43,12 @@ int	 key_from_base64(uint8_t key[KEY_LEN], const char *b64);
  * ENOTSUP (not a regular file), EFBIG (larger than max), or open's.
  */
 int	 file_open_regular(const char *path, off_t max);
+/*
+ * A whole regular file of at most max bytes (file_open_regular: never a
+ * FIFO that blocks), in a malloc'd NUL-terminated buffer; its length in
+ * *len.  NULL with errno (EFBIG past max).
+ */
+char	*file_read_all(const char *path, off_t max, size_t *len);
 /* Make the directory, mode 0700, unless it is one already; 0 or -1. */
 int	 dir_make_private(const char *dir);
 /* All of buf to fd, through short writes and EINTR; 0 or -1 with errno. */
