@@ -258,6 +258,9 @@ int		 listen_conf_equal(const struct listen_conf *,
 int		 config_diff(const struct config *old,
 		    const struct config *new, struct reconf *);
 void		 config_diff_free(struct reconf *);
+/* The same [gateway], passcode included. */
+int		 config_gateway_equal(const struct gateway_conf *,
+		    const struct gateway_conf *);
 /* "kept", "changed", "restarted", "added", "removed". */
 const char	*reconf_action_name(enum reconf_action);
 

@@ -293,17 +293,18 @@ grant(struct peer *p)
 	}
 	/* Its forwarder lets it send from the lease (a new forwarder too). */
 	relink = p->gw_lease != l || changed;
-	if (p->gw_lease != l) {
+	if (p->gw_lease != l && !p->conf.open) {
 		/*
 		 * From now on it hears only our own prefixes.  What it was
 		 * told before is taken back, after the deltas pending under
-		 * the old rule went out.
+		 * the old rule went out.  (A passcode client heard only ours
+		 * from the start: gateway_export_ok.)
 		 */
 		export_flush();
 		p->gw_lease = l;
 		export_refilter(p);
-		gwnat_peers_changed();
 	}
+	p->gw_lease = l;
 	routes_add(p, l);
 	if (relink)
 		peer_fwd_update(p);
@@ -466,8 +467,20 @@ gateway_refit(void)
 void
 gateway_reconf(const struct config *old)
 {
-	char	err[256];
+	const struct config	*conf = ipcpd->conf;
+	char			 err[256];
 
+	/*
+	 * Nothing of the gateway's changed: no lease to refit or offer
+	 * again; the TUNs the NAT leaves alone may have, though.
+	 */
+	if (config_gateway_equal(&old->gw, &conf->gw) &&
+	    strcmp(old->name, conf->name) == 0 &&
+	    prefix_list_equal(old->address, old->n_address, conf->address,
+	    conf->n_address)) {
+		gwnat_peers_changed();
+		return;
+	}
 	if (!ipcpd->conf->gw.enabled) {
 		if (pool != NULL)
 			gateway_off();
@@ -553,8 +566,12 @@ gateway_peer_allowed(const struct peer *p, struct prefix *out, size_t max)
 int
 gateway_export_ok(const struct peer *to, uint64_t from_id, int from_lease)
 {
-	/* A lease client hears our own prefixes only. */
-	if (to->gw_lease != NULL && from_id != 0)
+	/*
+	 * A lease client hears our own prefixes only; a passcode client is
+	 * one from its first hello, before it asked, so a burst of joins is
+	 * not a whole table sent to each and taken back.
+	 */
+	if ((to->gw_lease != NULL || to->conf.open) && from_id != 0)
 		return 0;
 	/*
 	 * A client is no transit between its gateways: what one pushed is

@@ -405,6 +405,10 @@ tunnel_reconf(const struct config *old)
 	int			 ft = config_full_tunnel(conf);
 	int			 was_marking = tun.marking;
 
+	/* A node that neither had nor has any of it: nothing to look at. */
+	if (!ft && !config_full_tunnel(old) && !config_killswitch(conf) &&
+	    !config_killswitch(old) && !tun.dns && oldmark == conf->fwmark)
+		return;
 	tun.mark = conf->fwmark;
 	connmark_sync(tun.mark, ft);
 	/* Rules before routes on the way in, after them on the way out. */
