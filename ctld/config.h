@@ -132,7 +132,6 @@ struct gateway_conf {
 	uint8_t			passcode[KEY_LEN];	/* the derived psk */
 	unsigned		max_clients;
 	char			state_dir[PATH_MAX];
-	int			line;
 };
 
 struct config {

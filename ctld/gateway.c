@@ -627,15 +627,12 @@ gateway_ctl_leases(const struct ctl_req *req)
 void
 gateway_status(Ipcp__Status *st)
 {
-	const struct peer	*p;
-	int64_t			 now = wall();
+	int64_t	now = wall();
 
 	st->gateway = ipcpd->conf->gw.enabled;
 	if (pool != NULL) {
 		st->leases_active = lease_pool_active_count(pool, now);
 		st->pool_free = lease_pool_free_count(pool, now);
 	}
-	TAILQ_FOREACH(p, &ipcpd->peers, entry)
-		if (p->conf.open)
-			st->open_clients++;
+	st->open_clients = openpeer_count();
 }

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "keyidx.h"
 #include "lease.h"
 
 /* Unix seconds: digits only, as we write them. */
@@ -83,23 +84,13 @@ parse_line(char *line, struct lease_rec *r)
 	return NULL;
 }
 
-static int
-dup_key(const struct lease_rec *recs, size_t n, const uint8_t *key)
-{
-	size_t	i;
-
-	/* Files are small and read once at start: a scan will do. */
-	for (i = 0; i < n; i++)
-		if (memcmp(recs[i].key, key, KEY_LEN) == 0)
-			return 1;
-	return 0;
-}
-
 int
 lease_file_read(const char *path, struct lease_rec **out, size_t *nout,
     char *err, size_t errlen)
 {
 	struct lease_rec	*recs = NULL, *nr;
+	/* Keys seen: a file of max-clients leases is read at start. */
+	struct keyidx		 seen = { 0 };
 	char			*buf, *p, *nl;
 	const char		*why = NULL;
 	size_t			 len, n = 0, cap = 0, line = 0;
@@ -156,15 +147,18 @@ lease_file_read(const char *path, struct lease_rec **out, size_t *nout,
 		}
 		if ((why = parse_line(p, &recs[n])) != NULL)
 			break;
-		if (dup_key(recs, n, recs[n].key)) {
+		if (keyidx_get(&seen, recs[n].key, KEY_LEN) != NULL) {
 			why = "a second lease for the same key";
 			break;
 		}
+		if (keyidx_add(&seen, recs[n].key, KEY_LEN, &seen) == -1)
+			goto fail_errno;
 		n++;
 	}
 	if (why == NULL && line == 0)
 		why = "empty file";
 bad:
+	keyidx_free(&seen);
 	if (why != NULL) {
 		snprintf(err, errlen, "%s:%zu: %s", path, line, why);
 		free(buf);
@@ -177,6 +171,7 @@ bad:
 	*nout = n;
 	return 0;
 fail_errno:
+	keyidx_free(&seen);
 	free(buf);
 	free(recs);
 	return -1;

@@ -52,7 +52,8 @@
 #define MSG_LEASE_ADDR_MAX	4
 #define MSG_LEASE_DNS_MAX	8
 #define MSG_LEASE_TIME_MAX	(366U * 86400)
-/* Leases, routes and nameservers one status reply lists per lease peer. */
+/* Lease peers one status reply lists, and routes per lease peer. */
+#define MSG_MAX_LEASE_PEERS	64
 #define MSG_MAX_LEASE_ROUTES	64
 /* Route costs add up per hop; beyond this a path is absurd. */
 #define MSG_COST_MAX		(1U << 24)

@@ -69,7 +69,7 @@ lease_status_ok(Ipcp__LeaseStatus *const *l, size_t n)
 {
 	size_t	i;
 
-	if (n > MSG_MAX_LISTENERS)
+	if (n > MSG_MAX_LEASE_PEERS)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (l[i] == NULL || !msg_name_ok(l[i]->peer) ||
