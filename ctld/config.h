@@ -68,6 +68,13 @@ struct listen_conf {
 #define CONFIG_WIRE_IPCP	0	/* ours: Noise handshake, AEAD frames */
 #define CONFIG_WIRE_LEGACY	1	/* the original ipcp's (legacy.h) */
 
+/*
+ * Every passcode client's interface starts so ("ipcp-c-0123abcd",
+ * openpeer.c): nftables rules match them by this pattern, so one joining
+ * or leaving changes no table.
+ */
+#define OPENPEER_IFPREFIX	"ipcp-c-"
+
 struct peer_conf {
 	TAILQ_ENTRY(peer_conf)	entry;
 	/*

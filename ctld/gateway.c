@@ -471,17 +471,15 @@ gateway_reconf(const struct config *old)
 	char			 err[256];
 
 	/*
-	 * Nothing of the gateway's changed: no lease to refit or offer
-	 * again; the TUNs the NAT leaves alone may have, though.
+	 * Leases are refit and offered again only when something of the
+	 * gateway's changed (the pool, the node's name and addresses).
 	 */
 	if (config_gateway_equal(&old->gw, &conf->gw) &&
 	    strcmp(old->name, conf->name) == 0 &&
 	    prefix_list_equal(old->address, old->n_address, conf->address,
 	    conf->n_address)) {
-		gwnat_peers_changed();
-		return;
-	}
-	if (!ipcpd->conf->gw.enabled) {
+		/* Nothing to refit. */
+	} else if (!conf->gw.enabled) {
 		if (pool != NULL)
 			gateway_off();
 	} else if (pool == NULL) {
@@ -489,6 +487,7 @@ gateway_reconf(const struct config *old)
 		tick_start();
 	} else
 		gateway_refit();
+	/* The NAT table follows every reload: it names listed peers' TUNs. */
 	if (gwnat_sync(err, sizeof(err)) == -1)
 		log_warnx("gateway: %s", err);
 }

@@ -483,7 +483,6 @@ void		 gateway_peer_resume(struct peer *);
 
 /* gwnat.c: the gateway's nftables table (nat, secure) and forwarding. */
 int		 gwnat_sync(char *err, size_t);
-void		 gwnat_peers_changed(void);
 void		 gwnat_stop(void);
 
 /*

@@ -248,7 +248,6 @@ peer_add(const struct peer_conf *pc)
 	p->timer.data = p;
 	TAILQ_INSERT_TAIL(&ipcpd->peers, p, entry);
 	ipcpd->n_peers++;
-	gwnat_peers_changed();
 	return p;
 }
 
@@ -730,7 +729,6 @@ peer_delete(struct peer *p, const char *reason)
 	openpeer_removed(p);
 	peer_tun_close(p);
 	peer_unlink(p);
-	gwnat_peers_changed();
 }
 
 void
