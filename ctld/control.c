@@ -521,7 +521,7 @@ reply_route(const struct ctl_req *req, const struct rib_entry *e,
 	ri.path = path;
 	ri.cost = e->cost;
 	ri.best = e == e->rp->best;
-	ri.installed = ri.best && e->rp->installed != 0;
+	ri.installed = ri.best && e->rp->installed.ifindex != 0;
 	ri.age_s = (now - e->since_ms) / 1000;
 	env.body_case = IPCP__ENVELOPE__BODY_ROUTE;
 	env.route = &ri;

@@ -243,8 +243,8 @@ table_sweep(uint32_t table, int keep_installed)
 	}
 	for (i = 0; i < n; i++) {
 		if (keep_installed && (rp = rib_find(&ri[i].dst)) != NULL &&
-		    rp->installed == ri[i].ifindex &&
-		    rp->installed_table == table)
+		    rp->installed.ifindex == ri[i].ifindex &&
+		    rp->installed.table == table)
 			continue;
 		if (ri[i].ifindex <= 0)
 			continue;
