@@ -317,19 +317,6 @@ cmd_status(struct ctl_client *c, const Ipcp__Request *r,
 	ctl_reply(req, &env);
 }
 
-/* The bytes protobuf takes for v as a varint. */
-static size_t
-varint_len(size_t v)
-{
-	size_t	n = 1;
-
-	while (v >= 0x80) {
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
 /*
  * Room for one PeerList reply.  The Envelope around the list adds at
  * most its id (6 bytes), the body's tag (2) and length (3).
@@ -380,7 +367,7 @@ reply_peers_batched(const struct ctl_req *req)
 		ipcp__peer_info__init(&b->pi[n]);
 		peer_info_fill(&b->pi[n], p, b->pub[n]);
 		sz = ipcp__peer_info__get_packed_size(&b->pi[n]);
-		sz += 1 + varint_len(sz);
+		sz += msg_field_size(sz);
 		if (n > 0 &&
 		    bytes + sz > MSG_MAX_CTL_REPLY - PEERS_ENVELOPE_MAX) {
 			/* Full: send what came before, p starts the next. */
@@ -390,7 +377,7 @@ reply_peers_batched(const struct ctl_req *req)
 			ipcp__peer_info__init(&b->pi[0]);
 			peer_info_fill(&b->pi[0], p, b->pub[0]);
 			sz = ipcp__peer_info__get_packed_size(&b->pi[0]);
-			sz += 1 + varint_len(sz);
+			sz += msg_field_size(sz);
 		}
 		b->ppi[n] = &b->pi[n];
 		bytes += sz;

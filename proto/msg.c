@@ -503,6 +503,18 @@ msg_prefixes_ok(Ipcp__Prefix *const *p, size_t n, size_t max)
 	return 1;
 }
 
+size_t
+msg_field_size(size_t body)
+{
+	size_t	n = 1;
+
+	do {
+		n++;
+		body >>= 7;
+	} while (body != 0);
+	return n;
+}
+
 int
 msg_hosts_ok(Ipcp__Prefix *const *p, size_t n, size_t max)
 {

@@ -153,6 +153,11 @@ int		 msg_prefix_get(const Ipcp__Prefix *, struct prefix *);
 /* "addr/len", as prefix_format; "?" for one that is not a prefix. */
 const char	*msg_prefix_format(const Ipcp__Prefix *, char out[PREFIX_STRLEN]);
 void		 msg_prefix_set(Ipcp__Prefix *, const struct prefix *);
+/*
+ * What a length-delimited field of `body' bytes adds around it: one tag
+ * byte (field numbers under 16) and the length's varint.
+ */
+size_t		 msg_field_size(size_t body);
 /* A host prefix: /32 or /128 (a leased address, a nameserver). */
 int		 msg_hosts_ok(Ipcp__Prefix *const *, size_t n, size_t max);
 /* Fill pfx[0..n) and the pointer array ptrs from in[0..n); returns n. */
