@@ -264,6 +264,7 @@ static int
 metrics_reply(const struct ctl_cmd *cmd, const Ipcp__Envelope *env,
     int *done)
 {
+	size_t	i;
 	int	r = 0;
 
 	switch (env->body_case) {
@@ -278,6 +279,10 @@ metrics_reply(const struct ctl_cmd *cmd, const Ipcp__Envelope *env,
 		break;
 	case IPCP__ENVELOPE__BODY_PEER:
 		r = metrics_peer(env->peer);
+		break;
+	case IPCP__ENVELOPE__BODY_PEERS:
+		for (i = 0; i < env->peers->n_peers && r == 0; i++)
+			r = metrics_peer(env->peers->peers[i]);
 		break;
 	case IPCP__ENVELOPE__BODY_END:
 		*done = 1;
@@ -307,6 +312,7 @@ ctl_reply(const struct ctl_cmd *cmd, const struct output *out,
     const Ipcp__Envelope *env, int *done)
 {
 	Ipcp__Command	c = cmd->request;
+	size_t		i;
 
 	if (c == IPCP__COMMAND__CMD_METRICS)
 		return metrics_reply(cmd, env, done);
@@ -337,6 +343,12 @@ ctl_reply(const struct ctl_cmd *cmd, const struct output *out,
 		if (c != IPCP__COMMAND__CMD_PEERS)
 			break;
 		out->peer(env->peer);
+		return CTL_EXIT_OK;
+	case IPCP__ENVELOPE__BODY_PEERS:
+		if (c != IPCP__COMMAND__CMD_PEERS)
+			break;
+		for (i = 0; i < env->peers->n_peers; i++)
+			out->peer(env->peers->peers[i]);
 		return CTL_EXIT_OK;
 	case IPCP__ENVELOPE__BODY_ROUTE:
 		if (c != IPCP__COMMAND__CMD_ROUTES)
@@ -413,6 +425,8 @@ ctl_request(const struct ctl_cmd *cmd, const struct ctl_opts *opts,
 	req.check = args->check;
 	req.confirm_s = args->confirm_s;
 	req.target = (char *)(args->target != NULL ? args->target : "");
+	/* Peers many to a datagram; an older ipcpd sends them one each. */
+	req.batch = 1;
 	env.id = id;
 	env.body_case = IPCP__ENVELOPE__BODY_REQUEST;
 	env.request = &req;

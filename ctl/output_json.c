@@ -10,16 +10,24 @@
  * document.
  */
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
 #include <json.h>
+#include <json-c/printbuf.h>
 
 #include "ipcpctl.h"
 #include "msg.h"
 
-static json_object	*peers;
+/*
+ * Peers are printed one object at a time into this buffer, each freed
+ * once printed: a thousand peers' trees at once cost more in fresh heap
+ * pages than in building them.  The document still goes out only whole.
+ */
+static struct printbuf	*peers_text;
+static size_t		 n_peers;
 static json_object	*routes;
 static json_object	*leases;
 static json_object	*reload_lists[RELOAD_NACTIONS];
@@ -34,8 +42,25 @@ checked(json_object *o)
 	return o;
 }
 
+/*
+ * Keys here are string constants, each added once to its object: json-c
+ * need neither copy them nor look for an earlier one, which at a
+ * thousand peers of forty keys each is most of the work.
+ */
 static void
 add(json_object *obj, const char *key, json_object *val)
+{
+	if (json_object_object_add_ex(obj, key, val,
+	    JSON_C_OBJECT_ADD_KEY_IS_NEW |
+	    JSON_C_OBJECT_ADD_CONSTANT_KEY) != 0) {
+		fprintf(stderr, "ipcpctl: out of memory\n");
+		exit(CTL_EXIT_ERROR);
+	}
+}
+
+/* A key from the daemon: copied, and a repeated one replaces the first. */
+static void
+add_named(json_object *obj, const char *key, json_object *val)
 {
 	if (json_object_object_add(obj, key, val) != 0) {
 		fprintf(stderr, "ipcpctl: out of memory\n");
@@ -97,11 +122,44 @@ new_prefix(const Ipcp__Prefix *p)
 	return checked(json_object_new_string(msg_prefix_format(p, text)));
 }
 
+#define JSON_FLAGS	(JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED | \
+			    JSON_C_TO_STRING_NOSLASHESCAPE)
+
 static void
 print_doc(json_object *obj)
 {
-	puts(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PRETTY |
-	    JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE));
+	puts(json_object_to_json_string_ext(obj, JSON_FLAGS));
+	json_object_put(obj);
+}
+
+/*
+ * obj as the next element of the "peers" array, indented as json-c
+ * would have put it two levels down (a newline never occurs inside a
+ * JSON string, so every one starts a line), then freed.
+ */
+static void
+text_add(struct printbuf *pb, const char *s, size_t len)
+{
+	if (len > INT_MAX || printbuf_memappend(pb, s, (int)len) < 0)
+		checked(NULL);
+}
+
+static void
+peers_append(json_object *obj)
+{
+	const char	*s, *nl;
+
+	if (peers_text == NULL && (peers_text = printbuf_new()) == NULL)
+		checked(NULL);
+	if (n_peers++ > 0)
+		text_add(peers_text, ",\n", 2);
+	for (s = json_object_to_json_string_ext(obj, JSON_FLAGS);
+	    (nl = strchr(s, '\n')) != NULL; s = nl + 1) {
+		text_add(peers_text, "    ", 4);
+		text_add(peers_text, s, nl - s + 1);
+	}
+	text_add(peers_text, "    ", 4);
+	text_add(peers_text, s, strlen(s));
 	json_object_put(obj);
 }
 
@@ -149,8 +207,8 @@ json_status(const Ipcp__Status *st)
 	add_uint(obj, "routes", st->routes);
 	hs = checked(json_object_new_object());
 	for (i = 0; i < st->n_handshakes; i++)
-		add_uint(hs, st->handshakes[i]->name,
-		    st->handshakes[i]->count);
+		add_named(hs, st->handshakes[i]->name,
+		    checked(json_object_new_uint64(st->handshakes[i]->count)));
 	add(obj, "handshakes", hs);
 	add_opt_str(obj, "config", st->config);
 	add(obj, "confirm_pending", checked(json_object_new_boolean(
@@ -173,8 +231,6 @@ json_peer(const Ipcp__PeerInfo *p)
 {
 	json_object	*obj, *drops;
 
-	if (peers == NULL)
-		peers = checked(json_object_new_array());
 	obj = checked(json_object_new_object());
 	add_str(obj, "name", p->name);
 	add_str(obj, "public_key", p->public_key);
@@ -223,7 +279,7 @@ json_peer(const Ipcp__PeerInfo *p)
 	add_uint(drops, "queue_full", p->drop_queue_full);
 	add_uint(drops, "auth_failed", p->drop_auth);
 	add(obj, "drops", drops);
-	array_add(peers, obj);
+	peers_append(obj);
 }
 
 static void
@@ -231,11 +287,18 @@ json_peers_end(void)
 {
 	json_object	*obj;
 
-	obj = checked(json_object_new_object());
-	add(obj, "peers", peers != NULL ? peers :
-	    checked(json_object_new_array()));
-	peers = NULL;
-	print_doc(obj);
+	if (peers_text == NULL) {
+		obj = checked(json_object_new_object());
+		add(obj, "peers", checked(json_object_new_array()));
+		print_doc(obj);
+		return;
+	}
+	fputs("{\n  \"peers\": [\n", stdout);
+	fwrite(peers_text->buf, 1, peers_text->bpos, stdout);
+	fputs("\n  ]\n}\n", stdout);
+	printbuf_free(peers_text);
+	peers_text = NULL;
+	n_peers = 0;
 }
 
 static json_object *

@@ -693,17 +693,27 @@ set_dead_after(struct parse *p, const char *key, char *value)
 	return 0;
 }
 
+/* on/yes or off/no, into *out. */
 static int
-set_offload(struct parse *p, const char *key, char *value)
+parse_onoff(struct parse *p, const char *key, const char *value, int *out)
 {
-	if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0) {
-		p->conf->offload = 1;
-		p->offload_line = p->line;
-	} else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0)
-		p->conf->offload = 0;
+	if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0)
+		*out = 1;
+	else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0)
+		*out = 0;
 	else
 		return perr(p, p->line, "%s: \"%s\" is not on or off", key,
 		    value);
+	return 0;
+}
+
+static int
+set_offload(struct parse *p, const char *key, char *value)
+{
+	if (parse_onoff(p, key, value, &p->conf->offload) == -1)
+		return -1;
+	if (p->conf->offload)
+		p->offload_line = p->line;
 	return 0;
 }
 
@@ -810,15 +820,8 @@ static int
 set_flag(struct parse *p, const char *key, char *value)
 {
 	struct gateway_conf	*gw = &p->conf->gw;
-	int			*f, v;
+	int			*f;
 
-	if (strcmp(value, "on") == 0 || strcmp(value, "yes") == 0)
-		v = 1;
-	else if (strcmp(value, "off") == 0 || strcmp(value, "no") == 0)
-		v = 0;
-	else
-		return perr(p, p->line, "%s: \"%s\" is not on or off", key,
-		    value);
 	if (p->sec == SEC_GATEWAY)
 		f = strcmp(key, "nat") == 0 ? &gw->nat : &gw->secure;
 	else if (strcmp(key, "lease") == 0)
@@ -829,8 +832,7 @@ set_flag(struct parse *p, const char *key, char *value)
 		f = &p->peer->killswitch;
 	else
 		f = &p->peer->dns;
-	*f = v;
-	return 0;
+	return parse_onoff(p, key, value, f);
 }
 
 /* A pool: a network with room for clients besides its own address. */
@@ -998,6 +1000,21 @@ set_killswitch_allow(struct parse *p, const char *key, char *value)
 {
 	return prefix_list(p, key, value, allowed_elem, "",
 	    p->peer->killswitch_allow, &p->peer->n_killswitch_allow);
+}
+
+int
+config_state_file(const struct config *conf, const char *ext, char *out,
+    size_t len)
+{
+	int	n;
+
+	n = snprintf(out, len, "%s/%s.%s", conf->gw.state_dir, conf->name,
+	    ext);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -1308,7 +1325,6 @@ section_begin(struct parse *p, char *name)
 			    "(first at line %d)", p->gateway_line);
 		p->gateway_line = p->line;
 		conf->gw.enabled = 1;
-		conf->gw.line = p->line;
 		p->sec = SEC_GATEWAY;
 		return 0;
 	}

@@ -68,6 +68,13 @@ struct listen_conf {
 #define CONFIG_WIRE_IPCP	0	/* ours: Noise handshake, AEAD frames */
 #define CONFIG_WIRE_LEGACY	1	/* the original ipcp's (legacy.h) */
 
+/*
+ * Every passcode client's interface starts so ("ipcp-c-0123abcd",
+ * openpeer.c): nftables rules match them by this pattern, so one joining
+ * or leaving changes no table.
+ */
+#define OPENPEER_IFPREFIX	"ipcp-c-"
+
 struct peer_conf {
 	TAILQ_ENTRY(peer_conf)	entry;
 	/*
@@ -132,7 +139,6 @@ struct gateway_conf {
 	uint8_t			passcode[KEY_LEN];	/* the derived psk */
 	unsigned		max_clients;
 	char			state_dir[PATH_MAX];
-	int			line;
 };
 
 struct config {
@@ -236,6 +242,12 @@ int		 config_control_check(const char *path, char *err, size_t);
  */
 void		 config_passcode_key(const char *passcode, size_t len,
 		    uint8_t out[KEY_LEN]);
+/*
+ * A file of the gateway's state: "<state-dir>/<node name>.<ext>"
+ * ("leases", "sysctl"); -1 with ENAMETOOLONG.
+ */
+int		 config_state_file(const struct config *, const char *ext,
+		    char *out, size_t len);
 /* Any peer with full-tunnel, killswitch: node-wide effects. */
 int		 config_full_tunnel(const struct config *);
 int		 config_killswitch(const struct config *);
@@ -252,6 +264,9 @@ int		 listen_conf_equal(const struct listen_conf *,
 int		 config_diff(const struct config *old,
 		    const struct config *new, struct reconf *);
 void		 config_diff_free(struct reconf *);
+/* The same [gateway], passcode included. */
+int		 config_gateway_equal(const struct gateway_conf *,
+		    const struct gateway_conf *);
 /* "kept", "changed", "restarted", "added", "removed". */
 const char	*reconf_action_name(enum reconf_action);
 

@@ -72,8 +72,9 @@ listens_equal(const struct config *a, const struct config *b)
 	return 1;
 }
 
-static int
-gateway_equal(const struct gateway_conf *a, const struct gateway_conf *b)
+int
+config_gateway_equal(const struct gateway_conf *a,
+    const struct gateway_conf *b)
 {
 	return a->enabled == b->enabled &&
 	    prefix_list_equal(a->pool, a->n_pool, b->pool, b->n_pool) &&
@@ -115,7 +116,7 @@ node_changes(const struct config *o, const struct config *n)
 		f |= RECONF_NODE_OFFLOAD;
 	if (strcmp(o->control, n->control) != 0)
 		f |= RECONF_NODE_CONTROL;
-	if (!gateway_equal(&o->gw, &n->gw))
+	if (!config_gateway_equal(&o->gw, &n->gw))
 		f |= RECONF_NODE_GATEWAY;
 	if (o->fwmark != n->fwmark)
 		f |= RECONF_NODE_FWMARK;

@@ -19,32 +19,22 @@
  * removes the table (a clean stop, a reload, the next start) puts it
  * back.  IPv6 has no rp_filter to pass.
  */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <string.h>
-#include <unistd.h>
 
 #include "ipcpd.h"
 #include "nft.h"
+#include "sysctl.h"
 
-#define CONNMARK_SVM	"/proc/sys/net/ipv4/conf/all/src_valid_mark"
+#define CONNMARK_SVM	"net/ipv4/conf/all/src_valid_mark"
 #define CONNMARK_NOTE	"ipcpd full tunnel, src_valid_mark was %d"
 
 static int
 svm_read(int *v)
 {
 	char	buf[16];
-	ssize_t	n;
-	int	fd;
 
-	if ((fd = open(CONNMARK_SVM, O_RDONLY | O_CLOEXEC)) == -1)
+	if (sysctl_read(CONNMARK_SVM, buf, sizeof(buf)) == -1)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
 	*v = buf[0] == '1';
 	return 0;
 }
@@ -52,42 +42,26 @@ svm_read(int *v)
 static int
 svm_write(int v)
 {
-	int	fd, r;
-
-	if ((fd = open(CONNMARK_SVM, O_WRONLY | O_CLOEXEC)) == -1)
-		return -1;
-	r = write(fd, v ? "1\n" : "0\n", 2) == 2 ? 0 : -1;
-	close(fd);
-	return r;
-}
-
-/*
- * What src_valid_mark was before any ipcpd: in our table's comment if
- * the table stands (ours, or an earlier ipcpd's), else what it is now.
- */
-static int
-svm_before(void)
-{
-	char	note[128];
-	int	v;
-
-	if (nft_table_comment(NFT_TABLE_FULLTUNNEL, note, sizeof(note)) ==
-	    1 && sscanf(note, CONNMARK_NOTE, &v) == 1)
-		return v != 0;
-	if (svm_read(&v) == 0)
-		return v;
-	return 0;
+	return sysctl_write(CONNMARK_SVM, v ? "1" : "0");
 }
 
 void
 connmark_sync(uint32_t mark, int want)
 {
-	char	body[768], err[256];
-	int	before;
+	char	body[768], err[256], note[128];
+	int	before, there;
 
-	if (!want && nft_table_exists(NFT_TABLE_FULLTUNNEL) != 1)
+	there = nft_table_get(NFT_TABLE_FULLTUNNEL, note, sizeof(note));
+	if (!want && there != 1)
 		return;
-	before = svm_before();
+	/*
+	 * What src_valid_mark was before any ipcpd: in our table's comment
+	 * if the table stands (ours, or an earlier ipcpd's), else now.
+	 */
+	if (there == 1 && sscanf(note, CONNMARK_NOTE, &before) == 1)
+		before = before != 0;
+	else if (svm_read(&before) == -1)
+		before = 0;
 	if (!want) {
 		if (!before && svm_write(0) == -1)
 			log_warn("full tunnel: cannot put back %s", CONNMARK_SVM);

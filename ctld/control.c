@@ -317,13 +317,92 @@ cmd_status(struct ctl_client *c, const Ipcp__Request *r,
 	ctl_reply(req, &env);
 }
 
-/* Every peer, then End; 0, or -1 if the client went. */
+/*
+ * Room for one PeerList reply.  The Envelope around the list adds at
+ * most its id (6 bytes), the body's tag (2) and length (3).
+ */
+#define PEERS_ENVELOPE_MAX	16
+struct peer_batch {
+	Ipcp__PeerInfo	 pi[MSG_MAX_PEER_BATCH];
+	Ipcp__PeerInfo	*ppi[MSG_MAX_PEER_BATCH];
+	char		 pub[MSG_MAX_PEER_BATCH][KEY_B64_LEN];
+};
+
 static int
-reply_peers(const struct ctl_req *req)
+reply_peer_list(const struct ctl_req *req, struct peer_batch *b, size_t n)
+{
+	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
+	Ipcp__PeerList	 list = IPCP__PEER_LIST__INIT;
+
+	list.n_peers = n;
+	list.peers = b->ppi;
+	env.body_case = IPCP__ENVELOPE__BODY_PEERS;
+	env.peers = &list;
+	return ctl_reply(req, &env);
+}
+
+/*
+ * Every peer as PeerLists, each as full as the datagram's cap allows,
+ * then End: a thousand peers are a dozen messages and as many syscalls
+ * on each side, not a thousand.
+ */
+static int
+reply_peers_batched(const struct ctl_req *req)
+{
+	struct peer_batch	*b;
+	struct peer		*p;
+	size_t			 n = 0, bytes = 0, sz;
+	int			 r = 0;
+
+	if ((b = malloc(sizeof(*b))) == NULL) {
+		ctl_result(req, CTL_RES_FAILED, strerror(errno));
+		return -1;
+	}
+	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
+		if (n == MSG_MAX_PEER_BATCH) {
+			if ((r = reply_peer_list(req, b, n)) == -1)
+				goto out;
+			n = bytes = 0;
+		}
+		ipcp__peer_info__init(&b->pi[n]);
+		peer_info_fill(&b->pi[n], p, b->pub[n]);
+		sz = ipcp__peer_info__get_packed_size(&b->pi[n]);
+		sz += msg_field_size(sz);
+		if (n > 0 &&
+		    bytes + sz > MSG_MAX_CTL_REPLY - PEERS_ENVELOPE_MAX) {
+			/* Full: send what came before, p starts the next. */
+			if ((r = reply_peer_list(req, b, n)) == -1)
+				goto out;
+			n = bytes = 0;
+			ipcp__peer_info__init(&b->pi[0]);
+			peer_info_fill(&b->pi[0], p, b->pub[0]);
+			sz = ipcp__peer_info__get_packed_size(&b->pi[0]);
+			sz += msg_field_size(sz);
+		}
+		b->ppi[n] = &b->pi[n];
+		bytes += sz;
+		n++;
+	}
+	if (n > 0 && (r = reply_peer_list(req, b, n)) == -1)
+		goto out;
+	reply_end(req);
+out:
+	free(b);
+	return r;
+}
+
+/*
+ * Every peer, then End; 0, or -1 if the client went.  One PeerInfo per
+ * datagram for an ipcpctl that did not ask for batches (an older one).
+ */
+static int
+reply_peers(const struct ctl_req *req, int batch)
 {
 	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
 	struct peer	*p;
 
+	if (batch)
+		return reply_peers_batched(req);
 	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
 		Ipcp__PeerInfo	pi = IPCP__PEER_INFO__INIT;
 		char		pub[KEY_B64_LEN];
@@ -342,7 +421,7 @@ static void
 cmd_peers(struct ctl_client *c, const Ipcp__Request *r,
     const struct ctl_req *req)
 {
-	reply_peers(req);
+	reply_peers(req, r->batch);
 }
 
 /*
@@ -363,7 +442,7 @@ cmd_metrics(struct ctl_client *c, const Ipcp__Request *r,
 	env.status = &st;
 	if (ctl_reply(req, &env) == -1)
 		return;
-	reply_peers(req);
+	reply_peers(req, r->batch);
 }
 
 struct route_list {
@@ -429,7 +508,7 @@ reply_route(const struct ctl_req *req, const struct rib_entry *e,
 	ri.path = path;
 	ri.cost = e->cost;
 	ri.best = e == e->rp->best;
-	ri.installed = ri.best && e->rp->installed != 0;
+	ri.installed = ri.best && e->rp->installed.ifindex != 0;
 	ri.age_s = (now - e->since_ms) / 1000;
 	env.body_case = IPCP__ENVELOPE__BODY_ROUTE;
 	env.route = &ri;

@@ -735,9 +735,12 @@ fwd_stop(struct fwdproc *f, const char *reason)
 	msg_fwd_close_build(&env, &cl, reason);
 	if (fwd_send(f, &env, -1) == -1)
 		fwd_kill(f);
-	else if (!uv_is_active((uv_handle_t *)&f->kill_timer))
+	else if (!uv_is_active((uv_handle_t *)&f->kill_timer)) {
+		/* FWD_STOP_MS from now: a shutdown stops many in one turn. */
+		uv_update_time(ipcpd->loop);
 		uv_timer_start(&f->kill_timer, fwd_kill_timeout, FWD_STOP_MS,
 		    0);
+	}
 }
 
 void

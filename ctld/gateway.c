@@ -293,17 +293,18 @@ grant(struct peer *p)
 	}
 	/* Its forwarder lets it send from the lease (a new forwarder too). */
 	relink = p->gw_lease != l || changed;
-	if (p->gw_lease != l) {
+	if (p->gw_lease != l && !p->conf.open) {
 		/*
 		 * From now on it hears only our own prefixes.  What it was
 		 * told before is taken back, after the deltas pending under
-		 * the old rule went out.
+		 * the old rule went out.  (A passcode client heard only ours
+		 * from the start: gateway_export_ok.)
 		 */
 		export_flush();
 		p->gw_lease = l;
 		export_refilter(p);
-		gwnat_peers_changed();
 	}
+	p->gw_lease = l;
 	routes_add(p, l);
 	if (relink)
 		peer_fwd_update(p);
@@ -336,13 +337,12 @@ gateway_load(void)
 	    conf->n_address, gw->max_clients) == -1)
 		fatal("gateway: pool");
 	file[0] = '\0';
-	if (lease_file_mkdir(gw->state_dir) == -1) {
+	if (dir_make_private(gw->state_dir) == -1) {
 		log_warn("gateway: state-dir %s: leases are not kept",
 		    gw->state_dir);
 		return;
 	}
-	if (lease_file_path(file, sizeof(file), gw->state_dir,
-	    conf->name) == -1) {
+	if (config_state_file(conf, "leases", file, sizeof(file)) == -1) {
 		log_warnx("gateway: state-dir %s: path too long",
 		    gw->state_dir);
 		file[0] = '\0';
@@ -442,9 +442,8 @@ gateway_refit(void)
 		log_info("gateway: %zu lease%s no longer fit the pool", n,
 		    n == 1 ? "" : "s");
 	/* A new state-dir or node name: the leases move there. */
-	if (lease_file_mkdir(gw->state_dir) == 0 &&
-	    lease_file_path(path, sizeof(path), gw->state_dir,
-	    conf->name) == 0)
+	if (dir_make_private(gw->state_dir) == 0 &&
+	    config_state_file(conf, "leases", path, sizeof(path)) == 0)
 		snprintf(file, sizeof(file), "%s", path);
 	gateway_save();
 	tick_start();
@@ -468,9 +467,19 @@ gateway_refit(void)
 void
 gateway_reconf(const struct config *old)
 {
-	char	err[256];
+	const struct config	*conf = ipcpd->conf;
+	char			 err[256];
 
-	if (!ipcpd->conf->gw.enabled) {
+	/*
+	 * Leases are refit and offered again only when something of the
+	 * gateway's changed (the pool, the node's name and addresses).
+	 */
+	if (config_gateway_equal(&old->gw, &conf->gw) &&
+	    strcmp(old->name, conf->name) == 0 &&
+	    prefix_list_equal(old->address, old->n_address, conf->address,
+	    conf->n_address)) {
+		/* Nothing to refit. */
+	} else if (!conf->gw.enabled) {
 		if (pool != NULL)
 			gateway_off();
 	} else if (pool == NULL) {
@@ -478,6 +487,7 @@ gateway_reconf(const struct config *old)
 		tick_start();
 	} else
 		gateway_refit();
+	/* The NAT table follows every reload: it names listed peers' TUNs. */
 	if (gwnat_sync(err, sizeof(err)) == -1)
 		log_warnx("gateway: %s", err);
 }
@@ -555,8 +565,12 @@ gateway_peer_allowed(const struct peer *p, struct prefix *out, size_t max)
 int
 gateway_export_ok(const struct peer *to, uint64_t from_id, int from_lease)
 {
-	/* A lease client hears our own prefixes only. */
-	if (to->gw_lease != NULL && from_id != 0)
+	/*
+	 * A lease client hears our own prefixes only; a passcode client is
+	 * one from its first hello, before it asked, so a burst of joins is
+	 * not a whole table sent to each and taken back.
+	 */
+	if ((to->gw_lease != NULL || to->conf.open) && from_id != 0)
 		return 0;
 	/*
 	 * A client is no transit between its gateways: what one pushed is
@@ -612,15 +626,12 @@ gateway_ctl_leases(const struct ctl_req *req)
 void
 gateway_status(Ipcp__Status *st)
 {
-	const struct peer	*p;
-	int64_t			 now = wall();
+	int64_t	now = wall();
 
 	st->gateway = ipcpd->conf->gw.enabled;
 	if (pool != NULL) {
 		st->leases_active = lease_pool_active_count(pool, now);
 		st->pool_free = lease_pool_free_count(pool, now);
 	}
-	TAILQ_FOREACH(p, &ipcpd->peers, entry)
-		if (p->conf.open)
-			st->open_clients++;
+	st->open_clients = openpeer_count();
 }

@@ -66,8 +66,7 @@ static void	gwnat_schedule(void);
 static void
 state_path(const struct config *c, char *out, size_t len)
 {
-	if ((size_t)snprintf(out, len, "%s/%s.sysctl", c->gw.state_dir,
-	    c->name) >= len)
+	if (config_state_file(c, "sysctl", out, len) == -1)
 		out[0] = '\0';
 }
 
@@ -129,12 +128,10 @@ adopt(const struct config *c)
 	char	 comment[GWNAT_COMMENT_MAX], path[PATH_MAX];
 	size_t	 plen = strlen(GWNAT_COMMENT);
 
-	switch (nft_table_exists(NFT_TABLE_GATEWAY)) {
+	switch (nft_table_get(NFT_TABLE_GATEWAY, comment, sizeof(comment))) {
 	case 1:
 		gn.table = 1;
-		if (nft_table_comment(NFT_TABLE_GATEWAY, comment,
-		    sizeof(comment)) == 1 &&
-		    strncmp(comment, GWNAT_COMMENT, plen) == 0 &&
+		if (strncmp(comment, GWNAT_COMMENT, plen) == 0 &&
 		    adopt_file(comment + plen))
 			return;
 		break;
@@ -156,77 +153,94 @@ name_cmp(const void *a, const void *b)
 }
 
 /*
- * Our TUNs: the peers', and those the config will make (at start the
- * peers are not added yet, and a restart's TUNs already carry traffic).
+ * The listed peers' TUNs, made yet or not (at start the peers are not
+ * added yet, and a restart's TUNs already carry traffic).  Passcode
+ * clients' are matched by OPENPEER_IFPREFIX, so one joining or leaving
+ * changes no table.  Names are checked by the config: interface names.
  */
 static const char **
 tun_names(size_t *n)
 {
 	const char		**v;
-	struct peer		 *p;
 	struct peer_conf	 *pc;
-	size_t			  max = ipcpd->n_peers + ipcpd->conf->n_peers, i,
-				  k = 0;
+	size_t			  k = 0, i;
 
-	if ((v = calloc(max + 1, sizeof(*v))) == NULL)
+	if ((v = calloc(ipcpd->conf->n_peers + 1, sizeof(*v))) == NULL)
 		return NULL;
-	TAILQ_FOREACH(p, &ipcpd->peers, entry)
-		if (k < max && p->conf.ifname[0] != '\0')
-			v[k++] = p->conf.ifname;
 	TAILQ_FOREACH(pc, &ipcpd->conf->peers, entry)
-		if (k < max && pc->ifname[0] != '\0')
-			v[k++] = pc->ifname;
+		v[k++] = pc->ifname;
 	qsort(v, k, sizeof(*v), name_cmp);
-	*n = 0;
-	for (i = 0; i < k; i++) {
-		/* A name nftables would read as more than a name. */
-		if (strpbrk(v[i], "\"\\ \t\n") != NULL)
-			continue;
+	for (*n = 0, i = 0; i < k; i++)
 		if (*n == 0 || strcmp(v[*n - 1], v[i]) != 0)
 			v[(*n)++] = v[i];
-	}
 	return v;
 }
 
 static int
-is_tun(const char *ifname, int ifindex, const char **tuns, size_t n)
+int_cmp(const void *a, const void *b)
+{
+	int	x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Is this interface one of our TUNs (a peer's, listed or passcode)? */
+static int
+our_tun(int ifindex)
 {
 	struct peer	*p;
 
 	TAILQ_FOREACH(p, &ipcpd->peers, entry)
 		if (p->tun_fd != -1 && p->ifindex == ifindex)
 			return 1;
-	return bsearch(&ifname, tuns, n, sizeof(*tuns), name_cmp) != NULL;
+	return 0;
 }
 
-/* The networks the host is on, but for lo, our TUNs and link-local. */
+/*
+ * The networks the host is on, but for host scope (lo among them),
+ * link-local and our TUNs: our TUNs' interface numbers are sorted once,
+ * not walked for each of the thousands of addresses a gateway's TUNs
+ * carry.
+ */
 static struct prefix *
-local_nets(const char **tuns, size_t n_tuns, size_t *n)
+local_nets(size_t *n)
 {
 	struct ifaddr_entry	*a;
-	struct prefix	*v;
-	size_t		 na, i;
+	struct prefix		*v;
+	struct peer		*p;
+	int			*tuns;
+	size_t			 na, nt = 0, i;
 
 	if (ifaddr_list(&a, &na) == -1)
 		return NULL;
-	if ((v = calloc(na + 1, sizeof(*v))) == NULL) {
+	v = calloc(na + 1, sizeof(*v));
+	tuns = calloc(ipcpd->n_peers + 1, sizeof(*tuns));
+	if (v == NULL || tuns == NULL) {
 		free(a);
+		free(v);
+		free(tuns);
 		return NULL;
 	}
+	TAILQ_FOREACH(p, &ipcpd->peers, entry)
+		if (p->tun_fd != -1)
+			tuns[nt++] = p->ifindex;
+	qsort(tuns, nt, sizeof(*tuns), int_cmp);
 	*n = 0;
 	for (i = 0; i < na; i++) {
-		if (a[i].scope == RT_SCOPE_HOST ||
-		    strcmp(a[i].ifname, "lo") == 0 ||
-		    is_tun(a[i].ifname, a[i].ifindex, tuns, n_tuns))
+		if (a[i].scope == RT_SCOPE_HOST)
 			continue;
 		/* fe80::/10 is never forwarded. */
 		if (a[i].net.family == AF_INET6 &&
 		    a[i].net.addr.bytes[0] == 0xfe &&
 		    (a[i].net.addr.bytes[1] & 0xc0) == 0x80)
 			continue;
+		if (bsearch(&a[i].ifindex, tuns, nt, sizeof(*tuns),
+		    int_cmp) != NULL)
+			continue;
 		v[(*n)++] = a[i].net;
 	}
 	free(a);
+	free(tuns);
 	*n = gwnat_prefix_merge(v, *n);
 	return v;
 }
@@ -250,9 +264,9 @@ table_sync(const struct config *c, const char *path, char *err,
 		return -1;
 	}
 	st.tuns = tuns;
+	st.open_tuns = c->gw.has_passcode;
 	if (c->gw.secure) {
-		if ((local = local_nets(tuns, st.n_tuns, &st.n_local)) ==
-		    NULL) {
+		if ((local = local_nets(&st.n_local)) == NULL) {
 			snprintf(err, errlen, "gateway: cannot list the host's "
 			    "addresses: %s", strerror(errno));
 			goto out;
@@ -337,8 +351,7 @@ fwd_sync(unsigned want, const char *state_dir, const char *path, char *err,
 	/* Saved (or removed) where the config says, moved if it moved. */
 	if (add != 0 || drop != 0 || strcmp(gn.path, path) != 0) {
 		/* The lease file's directory too; made by whoever is first. */
-		if (ipfwd_held() != 0 && mkdir(state_dir, 0700) == -1 &&
-		    errno != EEXIST) {
+		if (ipfwd_held() != 0 && dir_make_private(state_dir) == -1) {
 			snprintf(err, errlen, "gateway: %s: %s", state_dir,
 			    strerror(errno));
 			ipfwd_restore(add);
@@ -372,7 +385,7 @@ fwd_sync(unsigned want, const char *state_dir, const char *path, char *err,
 static void
 watch_cb(uv_poll_t *h, int status, int events)
 {
-	if (ifaddr_watch_read(gn.watch_fd) != 0)
+	if (ifaddr_watch_read(gn.watch_fd, our_tun) != 0)
 		gwnat_schedule();
 }
 
@@ -508,14 +521,6 @@ gwnat_schedule(void)
 	 */
 	if (!uv_is_active((uv_handle_t *)&gn.timer))
 		uv_timer_start(&gn.timer, timer_cb, GWNAT_DEBOUNCE_MS, 0);
-}
-
-void
-gwnat_peers_changed(void)
-{
-	/* Only the masquerade's exceptions know the TUNs. */
-	if (gn.table && ipcpd->conf->gw.enabled && ipcpd->conf->gw.nat)
-		gwnat_schedule();
 }
 
 void

@@ -21,7 +21,6 @@ struct ifaddr_entry {
 	struct prefix	net;		/* the attached network, masked */
 	int		ifindex;
 	unsigned	scope;		/* RT_SCOPE_* */
-	char		ifname[IF_NAMESIZE];
 };
 /* Every address of every interface (both families); *out is malloc'd. */
 int	 ifaddr_list(struct ifaddr_entry **out, size_t *n);
@@ -31,17 +30,16 @@ int	 ifaddr_list(struct ifaddr_entry **out, size_t *n);
  */
 int	 ifaddr_watch_open(void);
 /*
- * Read what is waiting: 1 if an address changed (or the kernel dropped
- * news, which may have been one), 0 if not, -1 with errno.
+ * Read what is waiting: 1 if an address changed on an interface that is
+ * not ignore()'s (or the kernel dropped news, which may have been one),
+ * 0 if not, -1 with errno.
  */
-int	 ifaddr_watch_read(int fd);
+int	 ifaddr_watch_read(int fd, int (*ignore)(int ifindex));
 void	 ifaddr_watch_close(int fd);
 
 /* ipfwd-linux.c */
 #define IPFWD_V4	0x1
 #define IPFWD_V6	0x2
-/* Tests: sysctls under this directory instead of /proc/sys. */
-void	 ipfwd_set_root(const char *);
 /* Families whose originals are held. */
 unsigned ipfwd_held(void);
 /*
@@ -65,6 +63,7 @@ struct gwnat_state {
 	const char	*comment;	/* NULL: none */
 	const char	**tuns;		/* our TUN names */
 	size_t		 n_tuns;
+	int		 open_tuns;	/* and OPENPEER_IFPREFIX's */
 	const struct prefix *local;	/* attached networks (secure) */
 	size_t		 n_local;
 };

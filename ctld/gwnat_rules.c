@@ -153,8 +153,10 @@ gwnat_rules(FILE *fp, const struct gateway_conf *gw,
 		for (f = 0; f < 2; f++)
 			if (has_family(pool, n_pool, fams[f]))
 				fprintf(fp, "\t\t%s saddr @pool%s %s daddr != "
-				    "@pool%s oifname != @tuns masquerade\n",
-				    ip[f], sfx[f], ip[f], sfx[f]);
+				    "@pool%s oifname != @tuns%s masquerade\n",
+				    ip[f], sfx[f], ip[f], sfx[f], st->open_tuns ?
+				    " oifname != \"" OPENPEER_IFPREFIX "*\"" :
+				    "");
 		fprintf(fp, "\t}\n");
 	}
 	if (gw->secure) {

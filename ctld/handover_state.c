@@ -73,13 +73,9 @@ open_peer_ok(const Ipcp__HandoverPeer *hp, const struct config *conf,
     char *err, size_t errlen)
 {
 	struct peer_conf	*pc;
-	size_t			 i, len = strlen(hp->name);
 
-	for (i = 0; i < len; i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789_-", hp->name[i]) == NULL)
-			break;
-	if (len == 0 || i < len || len + strlen("ipcp-") >= IFNAMSIZ ||
+	if (!msg_name_ok(hp->name) ||
+	    strlen(hp->name) + strlen("ipcp-") >= IFNAMSIZ ||
 	    hp->public_key.len != KEY_LEN) {
 		snprintf(err, errlen, "restart state: passcode client %.64s "
 		    "is malformed", hp->name);

@@ -98,9 +98,6 @@ ifaddr_cb(const struct nlmsghdr *nlh, void *arg)
 	prefix_mask(&e->net);
 	e->ifindex = (int)ifa->ifa_index;
 	e->scope = ifa->ifa_scope;
-	/* Gone meanwhile: an empty name, which no one excludes. */
-	if (if_indextoname(ifa->ifa_index, e->ifname) == NULL)
-		e->ifname[0] = '\0';
 	acc->n++;
 	return MNL_CB_OK;
 }
@@ -193,7 +190,7 @@ fail:
 }
 
 int
-ifaddr_watch_read(int fd)
+ifaddr_watch_read(int fd, int (*ignore)(int ifindex))
 {
 	uint8_t			 buf[IFADDR_BUF];
 	const struct nlmsghdr	*nlh;
@@ -218,10 +215,21 @@ ifaddr_watch_read(int fd)
 			return changed;
 		len = (int)r;
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		    nlh = mnl_nlmsg_next(nlh, &len))
-			if (nlh->nlmsg_type == RTM_NEWADDR ||
-			    nlh->nlmsg_type == RTM_DELADDR)
-				changed = 1;
+		    nlh = mnl_nlmsg_next(nlh, &len)) {
+			const struct ifaddrmsg	*ifa;
+
+			if (nlh->nlmsg_type != RTM_NEWADDR &&
+			    nlh->nlmsg_type != RTM_DELADDR)
+				continue;
+			/* A TUN of ours getting its addresses: no news. */
+			if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*ifa)) {
+				ifa = mnl_nlmsg_get_payload(nlh);
+				if (ignore != NULL &&
+				    ignore((int)ifa->ifa_index))
+					continue;
+			}
+			changed = 1;
+		}
 	}
 }
 

@@ -250,10 +250,16 @@ ipcpd_shutdown(const char *reason)
 	log_info("shutting down: %s", reason);
 	ipcpd->stopping = 1;
 	notify_stopping();
+	listener_quiesce();
 	hsconn_close_all();
-	listener_close_all();
 	control_close();
 	peer_stop_all(reason);
+	/*
+	 * From now, not from when this turn of the loop began: telling a
+	 * thousand forwarders takes a while, and the time they then have
+	 * to say goodbye must not be spent already.
+	 */
+	uv_update_time(ipcpd->loop);
 	uv_timer_start(&stop_timer, stop_timeout, FWD_STOP_MS, 0);
 	ipcpd_shutdown_check();
 }

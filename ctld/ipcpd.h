@@ -154,6 +154,7 @@ struct peer {
 	enum peer_state		 state;
 	int			 tun_fd;
 	int			 ifindex;
+	int			 tun_grouped;	/* in peer.c's link group */
 	uv_timer_t		 timer;		/* backoff, TUN retry */
 	unsigned		 backoff_ms;
 	uint64_t		 goodbye_ms;	/* its last goodbye */
@@ -370,6 +371,8 @@ int		 hsguard_full(void);
  */
 int		 listener_sync(const struct config *, char *err, size_t);
 void		 listener_close_all(void);
+/* Shutting down: no more accepts; the sockets close at exit. */
+void		 listener_quiesce(void);
 /* A handshake ended: a paused listener may accept again. */
 void		 listener_wake(void);
 /* A restart (handover.c, takeover.c): the sockets change binaries. */
@@ -480,7 +483,6 @@ void		 gateway_peer_resume(struct peer *);
 
 /* gwnat.c: the gateway's nftables table (nat, secure) and forwarding. */
 int		 gwnat_sync(char *err, size_t);
-void		 gwnat_peers_changed(void);
 void		 gwnat_stop(void);
 
 /*

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "gwnat.h"
+#include "sysctl.h"
 
 #define IPFWD_PATH_MAX	(sizeof("net/ipv6/conf//forwarding") + IF_NAMESIZE)
 #define IPFWD_VAL_MAX	8
@@ -54,19 +55,12 @@ struct ipfwd_fam {
 	size_t			 n;
 };
 
-static const char	*root = "/proc/sys";
 /* [0] IPv4, [1] IPv6 */
 static struct ipfwd_fam	 fam[2];
 static const char	*fam_dir[2] = { "net/ipv4", "net/ipv6" };
 /* Where each family's all-interfaces switch is. */
 static const char	*fam_all[2] = { "net/ipv4/ip_forward",
 			    "net/ipv6/conf/all/forwarding" };
-
-void
-ipfwd_set_root(const char *r)
-{
-	root = r;
-}
 
 unsigned
 ipfwd_held(void)
@@ -82,56 +76,6 @@ fam_clear(struct ipfwd_fam *f)
 }
 
 /* Read a small sysctl file, its trailing newline gone. */
-static int
-sys_read(const char *path, char *buf, size_t len)
-{
-	char	 full[PATH_MAX];
-	ssize_t	 r;
-	int	 fd;
-
-	if ((size_t)snprintf(full, sizeof(full), "%s/%s", root, path) >=
-	    sizeof(full)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	r = read(fd, buf, len - 1);
-	close(fd);
-	if (r == -1)
-		return -1;
-	buf[r] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	return 0;
-}
-
-static int
-sys_write(const char *path, const char *val)
-{
-	char	 full[PATH_MAX];
-	size_t	 len = strlen(val);
-	ssize_t	 r;
-	int	 fd, saved;
-
-	if ((size_t)snprintf(full, sizeof(full), "%s/%s", root, path) >=
-	    sizeof(full)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	/* No O_CREAT: a sysctl that is not there is not made. */
-	if ((fd = open(full, O_WRONLY | O_CLOEXEC)) == -1)
-		return -1;
-	r = write(fd, val, len);
-	saved = errno;
-	close(fd);
-	if (r != (ssize_t)len) {
-		errno = r == -1 ? saved : EIO;
-		return -1;
-	}
-	return 0;
-}
-
-/* The value is the kernel's kind: a few digits. */
 static int
 val_ok(const char *v)
 {
@@ -201,16 +145,16 @@ fam_snapshot(int i)
 	DIR			*d;
 	int			 saved;
 
-	if (sys_read(fam_all[i], val, sizeof(val)) == -1)
+	if (sysctl_read(fam_all[i], val, sizeof(val)) == -1)
 		return -1;
 	if (!val_ok(val) || fam_add(&f, fam_all[i], val) == -1)
 		goto fail;
 	snprintf(path, sizeof(path), "%s/conf/default/forwarding",
 	    fam_dir[i]);
-	if (sys_read(path, val, sizeof(val)) == 0 && val_ok(val) &&
+	if (sysctl_read(path, val, sizeof(val)) == 0 && val_ok(val) &&
 	    fam_add(&f, path, val) == -1)
 		goto fail;
-	snprintf(dir, sizeof(dir), "%s/%s/conf", root, fam_dir[i]);
+	snprintf(dir, sizeof(dir), "%s/%s/conf", sysctl_root(), fam_dir[i]);
 	if ((d = opendir(dir)) == NULL)
 		goto fail;
 	while ((de = readdir(d)) != NULL) {
@@ -223,7 +167,7 @@ fam_snapshot(int i)
 		snprintf(path, sizeof(path), "%s/conf/%s/forwarding",
 		    fam_dir[i], de->d_name);
 		/* Gone meanwhile: nothing to keep. */
-		if (sys_read(path, val, sizeof(val)) == -1 || !val_ok(val))
+		if (sysctl_read(path, val, sizeof(val)) == -1 || !val_ok(val))
 			continue;
 		if (fam_add(&f, path, val) == -1) {
 			closedir(d);
@@ -267,12 +211,13 @@ ipfwd_enable(unsigned fams, char *err, size_t errlen)
 		 * Only when it is off: writing the all switch sets every
 		 * interface again, undoing an admin's per-interface 0.
 		 */
-		if (sys_read(fam_all[i], val, sizeof(val)) == 0 &&
+		if (sysctl_read(fam_all[i], val, sizeof(val)) == 0 &&
 		    strcmp(val, "1") == 0)
 			continue;
-		if (sys_write(fam_all[i], "1") == -1) {
+		if (sysctl_write(fam_all[i], "1") == -1) {
 			snprintf(err, errlen, "cannot turn on forwarding: "
-			    "%s/%s: %s", root, fam_all[i], strerror(errno));
+			    "%s/%s: %s", sysctl_root(), fam_all[i],
+			    strerror(errno));
 			return -1;
 		}
 	}
@@ -293,9 +238,9 @@ ipfwd_restore(unsigned fams)
 			continue;
 		/* Interfaces that went meanwhile fail here: nothing lost. */
 		for (j = 0; j < f->n; j++)
-			if (sys_read(f->v[j].path, val, sizeof(val)) == 0 &&
+			if (sysctl_read(f->v[j].path, val, sizeof(val)) == 0 &&
 			    strcmp(val, f->v[j].val) != 0)
-				(void)sys_write(f->v[j].path, f->v[j].val);
+				(void)sysctl_write(f->v[j].path, f->v[j].val);
 		fam_clear(f);
 	}
 }
@@ -303,7 +248,7 @@ ipfwd_restore(unsigned fams)
 static int
 boot_id(char *buf, size_t len)
 {
-	if (sys_read("kernel/random/boot_id", buf, len) == -1)
+	if (sysctl_read("kernel/random/boot_id", buf, len) == -1)
 		return -1;
 	if (buf[0] == '\0') {
 		errno = EINVAL;
@@ -315,10 +260,10 @@ boot_id(char *buf, size_t len)
 int
 ipfwd_save(const char *path)
 {
-	char	 tmp[PATH_MAX], boot[64];
+	char	 boot[64], *buf = NULL;
+	size_t	 j, len = 0;
 	FILE	*fp;
-	size_t	 j;
-	int	 fd, i, saved;
+	int	 i, r, saved;
 
 	if (ipfwd_held() == 0) {
 		if (unlink(path) == -1 && errno != ENOENT)
@@ -327,58 +272,23 @@ ipfwd_save(const char *path)
 	}
 	if (boot_id(boot, sizeof(boot)) == -1)
 		return -1;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >=
-	    sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if ((fp = open_memstream(&buf, &len)) == NULL)
 		return -1;
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd == -1)
-		return -1;
-	if ((fp = fdopen(fd, "w")) == NULL) {
-		saved = errno;
-		close(fd);
-		goto fail;
-	}
 	fprintf(fp, "# ipcpd: forwarding as it was before the gateway's "
 	    "NAT; ipcpd puts it back\nboot %s\n", boot);
 	for (i = 0; i < 2; i++)
 		for (j = 0; fam[i].held && j < fam[i].n; j++)
 			fprintf(fp, "%s %s\n", fam[i].v[j].path,
 			    fam[i].v[j].val);
-	if (fflush(fp) == EOF || ferror(fp) || fsync(fileno(fp)) == -1) {
-		saved = errno;
-		fclose(fp);
-		goto fail;
-	}
 	if (fclose(fp) == EOF) {
-		saved = errno;
-		goto fail;
+		free(buf);
+		return -1;
 	}
-	if (rename(tmp, path) == -1) {
-		saved = errno;
-		goto fail;
-	}
-	/* The rename itself, durable. */
-	{
-		char	 dir[PATH_MAX], *s;
-
-		snprintf(dir, sizeof(dir), "%s", path);
-		if ((s = strrchr(dir, '/')) != NULL) {
-			*(s == dir ? s + 1 : s) = '\0';
-			if ((fd = open(dir, O_RDONLY | O_DIRECTORY |
-			    O_CLOEXEC)) != -1) {
-				(void)fsync(fd);
-				close(fd);
-			}
-		}
-	}
-	return 0;
-fail:
-	unlink(tmp);
+	r = file_replace(path, buf, len);
+	saved = errno;
+	free(buf);
 	errno = saved;
-	return -1;
+	return r;
 }
 
 int

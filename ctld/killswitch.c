@@ -19,93 +19,79 @@
 
 static int	ks_on;		/* our table stands */
 
-static int
-ifname_ok(const char *s)
-{
-	return *s != '\0' && strspn(s, "abcdefghijklmnopqrstuvwxyz"
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") == strlen(s);
-}
-
-static int
-allow_seen(const struct prefix *list, size_t n, const struct prefix *p)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (prefix_equal(&list[i], p))
-			return 1;
-	return 0;
-}
-
-/* The accepts both chains share: the TUNs and killswitch-allow. */
+/*
+ * The accepts both chains share: every listed peer's TUN (made yet or
+ * not; names the config checked), passcode clients' by their pattern,
+ * and killswitch-allow, each prefix once (allow, n_allow).
+ */
 static void
-ks_common(FILE *f, const struct config *conf)
+ks_common(FILE *f, const struct config *conf, const struct prefix *allow,
+    size_t n_allow)
 {
 	const struct peer_conf	*pc;
-	const struct peer	*p;
-	struct prefix		*seen = NULL, *ns;
-	size_t			 n_seen = 0, cap = 0, i;
 	char			 a[PREFIX_STRLEN];
 	const char		*sep = "";
+	size_t			 i;
 
-	/* Every configured peer's, made yet or not, and open clients'. */
 	fprintf(f, "\t\toifname { ");
 	TAILQ_FOREACH(pc, &conf->peers, entry) {
-		if (!ifname_ok(pc->ifname))
-			continue;
 		fprintf(f, "%s\"%s\"", sep, pc->ifname);
-		sep = ", ";
-	}
-	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
-		if (!p->conf.open || !ifname_ok(p->conf.ifname))
-			continue;
-		fprintf(f, "%s\"%s\"", sep, p->conf.ifname);
 		sep = ", ";
 	}
 	/* No peers: a name no interface can have keeps the syntax. */
 	if (*sep == '\0')
 		fprintf(f, "\"ipcp-/none\"");
 	fprintf(f, " } accept\n");
-
-	TAILQ_FOREACH(pc, &conf->peers, entry) {
-		if (!pc->killswitch)
-			continue;
-		for (i = 0; i < pc->n_killswitch_allow; i++) {
-			const struct prefix *ap = &pc->killswitch_allow[i];
-
-			if (allow_seen(seen, n_seen, ap))
-				continue;
-			if (n_seen == cap) {
-				cap = cap == 0 ? 16 : cap * 2;
-				if ((ns = reallocarray(seen, cap,
-				    sizeof(*ns))) == NULL)
-					break;
-				seen = ns;
-			}
-			seen[n_seen++] = *ap;
-			prefix_format(ap, a);
-			fprintf(f, "\t\t%s daddr %s accept\n",
-			    ap->family == AF_INET ? "ip" : "ip6", a);
-		}
+	if (conf->gw.has_passcode)
+		fprintf(f, "\t\toifname \"" OPENPEER_IFPREFIX "*\" accept\n");
+	for (i = 0; i < n_allow; i++) {
+		prefix_format(&allow[i], a);
+		fprintf(f, "\t\t%s daddr %s accept\n",
+		    allow[i].family == AF_INET ? "ip" : "ip6", a);
 	}
-	free(seen);
+}
+
+/* Every peer's killswitch-allow, each prefix once; *n, NULL on ENOMEM. */
+static struct prefix *
+ks_allow(const struct config *conf, size_t *n)
+{
+	const struct peer_conf	*pc;
+	struct prefix		*v;
+	size_t			 max = 1, i;
+
+	TAILQ_FOREACH(pc, &conf->peers, entry)
+		if (pc->killswitch)
+			max += pc->n_killswitch_allow;
+	if ((v = calloc(max, sizeof(*v))) == NULL)
+		return NULL;
+	*n = 0;
+	TAILQ_FOREACH(pc, &conf->peers, entry)
+		for (i = 0; pc->killswitch && i < pc->n_killswitch_allow; i++)
+			if (!prefix_in(&pc->killswitch_allow[i], v, *n))
+				v[(*n)++] = pc->killswitch_allow[i];
+	return v;
 }
 
 static char *
 ks_body(const struct config *conf)
 {
-	char	*buf = NULL;
-	size_t	 len = 0;
-	FILE	*f;
+	struct prefix	*allow;
+	char		*buf = NULL;
+	size_t		 len = 0, n_allow;
+	FILE		*f;
 
-	if ((f = open_memstream(&buf, &len)) == NULL)
+	if ((allow = ks_allow(conf, &n_allow)) == NULL)
 		return NULL;
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		free(allow);
+		return NULL;
+	}
 	fprintf(f, "\tcomment \"ipcpd killswitch, fwmark 0x%x\"\n", conf->fwmark);
 	fprintf(f, "\tchain output {\n"
 	    "\t\ttype filter hook output priority filter; policy drop;\n"
 	    "\t\toifname \"lo\" accept\n"
 	    "\t\tmeta mark 0x%x accept\n", conf->fwmark);
-	ks_common(f, conf);
+	ks_common(f, conf, allow, n_allow);
 	/*
 	 * The underlay itself: without neighbour discovery the outer
 	 * connection has no next hop, without router solicitation and a
@@ -121,8 +107,9 @@ ks_body(const struct config *conf)
 	/* A routed host (containers, a LAN behind it) leaks nothing either. */
 	fprintf(f, "\tchain forward {\n"
 	    "\t\ttype filter hook forward priority filter; policy drop;\n");
-	ks_common(f, conf);
+	ks_common(f, conf, allow, n_allow);
 	fprintf(f, "\t}\n");
+	free(allow);
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;
@@ -171,7 +158,7 @@ killswitch_init(const struct config *conf, char *err, size_t errlen)
 
 	if (config_killswitch(conf))
 		return killswitch_apply(conf, err, errlen);
-	if (nft_table_exists(NFT_TABLE_KILLSWITCH) == 1) {
+	if (nft_table_get(NFT_TABLE_KILLSWITCH, NULL, 0) == 1) {
 		log_info("killswitch: removing the one an earlier ipcpd left");
 		if (nft_table_delete(NFT_TABLE_KILLSWITCH, e, sizeof(e)) == -1)
 			log_warnx("killswitch: %s", e);

@@ -49,37 +49,29 @@ wanted(const struct rib_prefix *rp, struct nl_via *v)
 	}
 }
 
+/* The same route: nowhere both, or the same link, table and source. */
 static int
-same_src(const struct prefix *a, const struct prefix *b)
+via_same(const struct nl_via *a, const struct nl_via *b)
 {
-	if (a->family != b->family)
-		return 0;
-	return a->family == 0 || memcmp(a->addr.bytes, b->addr.bytes,
-	    prefix_addrlen(a->family)) == 0;
-}
-
-/* The route as installed, to delete it. */
-static void
-installed(const struct rib_prefix *rp, struct nl_via *v)
-{
-	memset(v, 0, sizeof(*v));
-	v->ifindex = rp->installed;
-	v->table = rp->installed_table;
+	if (a->ifindex == 0 || b->ifindex == 0)
+		return a->ifindex == b->ifindex;
+	return a->ifindex == b->ifindex && a->table == b->table &&
+	    a->src.family == b->src.family && (a->src.family == 0 ||
+	    memcmp(a->src.addr.bytes, b->src.addr.bytes,
+	    prefix_addrlen(a->src.family)) == 0);
 }
 
 void
 kroute_sync(struct rib_prefix *rp)
 {
-	char		a[PREFIX_STRLEN];
-	struct nl_via	want, was;
+	char			 a[PREFIX_STRLEN];
+	struct nl_via		 want;
+	const struct nl_via	*was = &rp->installed;
 
 	wanted(rp, &want);
-	if (want.ifindex == rp->installed && (want.ifindex == 0 ||
-	    (want.table == rp->installed_table &&
-	    same_src(&want.src, &rp->installed_src))))
+	if (via_same(&want, was))
 		return;
 	prefix_format(&rp->p, a);
-	installed(rp, &was);
 	if (want.ifindex != 0) {
 		/*
 		 * NLM_F_REPLACE: another link or source in the same table
@@ -92,29 +84,25 @@ kroute_sync(struct rib_prefix *rp)
 				    rp->best->peer->conf.ifname);
 			return;
 		}
-		if (was.ifindex != 0 && was.table != want.table &&
-		    nl_route_del_via(&rp->p, &was) == -1 &&
+		if (was->ifindex != 0 && was->table != want.table &&
+		    nl_route_del_via(&rp->p, was) == -1 &&
 		    log_ratelimit(&kroute_rl))
 			log_warn("remove route %s from table %u", a,
-			    was.table);
+			    was->table);
 		if (log_getverbose() && log_ratelimit(&kroute_debug_rl))
 			log_debug("route %s via %s%s", a,
 			    rp->best->peer->conf.ifname,
 			    want.table != RT_TABLE_MAIN ? " (full tunnel)" :
 			    "");
-		rp->installed = want.ifindex;
-		rp->installed_table = want.table;
-		rp->installed_src = want.src;
+		rp->installed = want;
 		return;
 	}
-	if (nl_route_del_via(&rp->p, &was) == -1 &&
+	if (nl_route_del_via(&rp->p, was) == -1 &&
 	    log_ratelimit(&kroute_rl))
 		log_warn("remove route %s", a);
 	if (log_getverbose() && log_ratelimit(&kroute_debug_rl))
 		log_debug("route %s removed", a);
-	rp->installed = 0;
-	rp->installed_table = 0;
-	memset(&rp->installed_src, 0, sizeof(rp->installed_src));
+	memset(&rp->installed, 0, sizeof(rp->installed));
 }
 
 void

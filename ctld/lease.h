@@ -95,11 +95,6 @@ size_t		 lease_pool_active_count(const struct lease_pool *,
 uint64_t	 lease_pool_free_count(const struct lease_pool *, int64_t now);
 
 /* lease_file.c */
-/* "<dir>/<node>.leases"; -1 with ENAMETOOLONG. */
-int		 lease_file_path(char *out, size_t len, const char *dir,
-		    const char *node);
-/* Make the directory, mode 0700, if it is not there. */
-int		 lease_file_mkdir(const char *dir);
 /*
  * Every lease in the file, in a malloc'd array.  A missing file is no
  * leases.  -1 with errno: EINVAL for a file that does not parse (err

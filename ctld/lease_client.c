@@ -198,16 +198,26 @@ lease_client_up(struct peer *p)
 		request(p, h);
 }
 
-/* Strings from the network go into logs and status as plain text. */
-static void
-copy_text(char *dst, size_t len, const char *src)
+/*
+ * An offer (validated by msg_control_validate: host prefixes, bounded):
+ * its addresses, each once, into addr; its nameservers and time into h.
+ */
+static size_t
+offer_read(const Ipcp__LeaseOffer *o, struct prefix *addr,
+    struct held_lease *h)
 {
-	size_t	i;
+	size_t	i, n = 0;
 
-	for (i = 0; src[i] != '\0' && i + 1 < len; i++)
-		dst[i] = (unsigned char)src[i] >= 0x20 && src[i] != 0x7f ?
-		    src[i] : '?';
-	dst[i] = '\0';
+	for (i = 0; i < o->n_address && n < MSG_LEASE_ADDR_MAX; i++)
+		if (msg_prefix_get(o->address[i], &addr[n]) == 0 &&
+		    !prefix_in(&addr[n], addr, n))
+			n++;
+	h->n_dns = 0;
+	for (i = 0; i < o->n_dns && h->n_dns < MSG_LEASE_DNS_MAX; i++)
+		if (msg_prefix_get(o->dns[i], &h->dns[h->n_dns]) == 0)
+			h->n_dns++;
+	h->lease_time_s = o->lease_time_s;
+	return n;
 }
 
 void
@@ -217,7 +227,7 @@ lease_client_offer(struct peer *p, const Ipcp__LeaseOffer *o)
 	struct dns_set		 before;
 	struct prefix		 want[MSG_LEASE_ADDR_MAX];
 	char			 err[sizeof(h->error)], a[PREFIX_STRLEN];
-	size_t			 n = 0, i;
+	size_t			 n;
 
 	/* A gateway cannot push a lease nobody asked for. */
 	if (!p->conf.lease) {
@@ -233,7 +243,8 @@ lease_client_offer(struct peer *p, const Ipcp__LeaseOffer *o)
 	}
 	dns_now(&before);
 	if (o->error[0] != '\0') {
-		copy_text(err, sizeof(err), o->error);
+		/* Printable: the forwarder and msg_control.c checked it. */
+		snprintf(err, sizeof(err), "%s", o->error);
 		/* Once per reason: a client asks on every session. */
 		if (strcmp(err, h->error) != 0)
 			log_warnx("peer %s: no lease: %s", p->conf.name, err);
@@ -242,16 +253,7 @@ lease_client_offer(struct peer *p, const Ipcp__LeaseOffer *o)
 		dns_check(&before);
 		return;
 	}
-	/* Validated by msg_control_validate: host prefixes, bounded. */
-	for (i = 0; i < o->n_address && n < MSG_LEASE_ADDR_MAX; i++)
-		if (msg_prefix_get(o->address[i], &want[n]) == 0 &&
-		    !prefix_in(&want[n], want, n))
-			n++;
-	h->n_dns = 0;
-	for (i = 0; i < o->n_dns && h->n_dns < MSG_LEASE_DNS_MAX; i++)
-		if (msg_prefix_get(o->dns[i], &h->dns[h->n_dns]) == 0)
-			h->n_dns++;
-	h->lease_time_s = o->lease_time_s;
+	n = offer_read(o, want, h);
 	h->until_ms = 0;
 	h->error[0] = '\0';
 	if (addr_set(p, h, want, n)) {
@@ -406,8 +408,7 @@ lease_client_dns(struct prefix *out, size_t max)
 
 /* ---- ipcpctl status ----------------------------------------------------- */
 
-/* Leases per status reply, as msg_ctl.c allows. */
-#define LS_MAX		64
+#define LS_MAX		MSG_MAX_LEASE_PEERS
 /* Bytes of routes in one reply: it must stay under MSG_MAX_CTL_REPLY. */
 #define LS_ROUTE_BYTES	12000
 
@@ -508,20 +509,13 @@ lease_client_resume(struct peer *p, const Ipcp__LeaseOffer *o,
 {
 	Ipcp__Control		 c = IPCP__CONTROL__INIT;
 	struct held_lease	*h;
-	size_t			 i;
 
 	c.body_case = IPCP__CONTROL__BODY_LEASE_OFFER;
 	c.lease_offer = (Ipcp__LeaseOffer *)o;
 	if (!p->conf.lease || msg_control_validate(&c) == -1 ||
 	    o->error[0] != '\0' || (h = held_get(p)) == NULL)
 		return;
-	for (i = 0; i < o->n_address && h->n_addr < MSG_LEASE_ADDR_MAX; i++)
-		if (msg_prefix_get(o->address[i], &h->addr[h->n_addr]) == 0)
-			h->n_addr++;
-	for (i = 0; i < o->n_dns && h->n_dns < MSG_LEASE_DNS_MAX; i++)
-		if (msg_prefix_get(o->dns[i], &h->dns[h->n_dns]) == 0)
-			h->n_dns++;
-	h->lease_time_s = o->lease_time_s;
+	h->n_addr = offer_read(o, h->addr, h);
 	h->until_ms = until_ms;
 	/* A session carried over asked already; a new one will ask. */
 	h->requested = p->state == PEER_STATE_UP;

@@ -26,85 +26,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "keyidx.h"
 #include "lease.h"
-
-int
-lease_file_path(char *out, size_t len, const char *dir, const char *node)
-{
-	int	n;
-
-	n = snprintf(out, len, "%s/%s.leases", dir, node);
-	if (n < 0 || (size_t)n >= len) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	return 0;
-}
-
-int
-lease_file_mkdir(const char *dir)
-{
-	struct stat	st;
-
-	if (mkdir(dir, 0700) == 0)
-		return 0;
-	if (errno != EEXIST)
-		return -1;
-	if (stat(dir, &st) == -1)
-		return -1;
-	if (!S_ISDIR(st.st_mode)) {
-		errno = ENOTDIR;
-		return -1;
-	}
-	return 0;
-}
-
-/* Read the whole file into a NUL-terminated buffer. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	char	*buf;
-	size_t	 cap = 4096, n = 0;
-	ssize_t	 r;
-	int	 fd, saved;
-
-	if ((fd = file_open_regular(path, LEASE_FILE_MAX)) == -1)
-		return NULL;
-	if ((buf = malloc(cap + 1)) == NULL)
-		goto fail;
-	for (;;) {
-		if (n == cap) {
-			char	*nb;
-
-			if (cap >= LEASE_FILE_MAX) {
-				errno = EFBIG;
-				goto fail;
-			}
-			cap *= 2;
-			if ((nb = realloc(buf, cap + 1)) == NULL)
-				goto fail;
-			buf = nb;
-		}
-		if ((r = read(fd, buf + n, cap - n)) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-fail:
-	saved = errno;
-	free(buf);
-	close(fd);
-	errno = saved;
-	return NULL;
-}
 
 /* Unix seconds: digits only, as we write them. */
 static int
@@ -161,23 +84,13 @@ parse_line(char *line, struct lease_rec *r)
 	return NULL;
 }
 
-static int
-dup_key(const struct lease_rec *recs, size_t n, const uint8_t *key)
-{
-	size_t	i;
-
-	/* Files are small and read once at start: a scan will do. */
-	for (i = 0; i < n; i++)
-		if (memcmp(recs[i].key, key, KEY_LEN) == 0)
-			return 1;
-	return 0;
-}
-
 int
 lease_file_read(const char *path, struct lease_rec **out, size_t *nout,
     char *err, size_t errlen)
 {
 	struct lease_rec	*recs = NULL, *nr;
+	/* Keys seen: a file of max-clients leases is read at start. */
+	struct keyidx		 seen = { 0 };
 	char			*buf, *p, *nl;
 	const char		*why = NULL;
 	size_t			 len, n = 0, cap = 0, line = 0;
@@ -185,7 +98,7 @@ lease_file_read(const char *path, struct lease_rec **out, size_t *nout,
 
 	*out = NULL;
 	*nout = 0;
-	if ((buf = slurp(path, &len)) == NULL) {
+	if ((buf = file_read_all(path, LEASE_FILE_MAX, &len)) == NULL) {
 		if (errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -234,15 +147,18 @@ lease_file_read(const char *path, struct lease_rec **out, size_t *nout,
 		}
 		if ((why = parse_line(p, &recs[n])) != NULL)
 			break;
-		if (dup_key(recs, n, recs[n].key)) {
+		if (keyidx_get(&seen, recs[n].key, KEY_LEN) != NULL) {
 			why = "a second lease for the same key";
 			break;
 		}
+		if (keyidx_add(&seen, recs[n].key, KEY_LEN, &seen) == -1)
+			goto fail_errno;
 		n++;
 	}
 	if (why == NULL && line == 0)
 		why = "empty file";
 bad:
+	keyidx_free(&seen);
 	if (why != NULL) {
 		snprintf(err, errlen, "%s:%zu: %s", path, line, why);
 		free(buf);
@@ -255,55 +171,22 @@ bad:
 	*nout = n;
 	return 0;
 fail_errno:
+	keyidx_free(&seen);
 	free(buf);
 	free(recs);
 	return -1;
 }
 
-/* The directory a file is in, for its fsync. */
-static int
-fsync_dir(const char *path)
-{
-	char	dir[PATH_MAX], *slash;
-	int	fd, r, saved;
-
-	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if ((slash = strrchr(dir, '/')) == NULL)
-		snprintf(dir, sizeof(dir), ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	r = fsync(fd);
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return r;
-}
-
 int
 lease_file_write(const char *path, const struct lease_rec *recs, size_t n)
 {
-	char	 tmp[PATH_MAX], key[KEY_B64_LEN], a[PREFIX_STRLEN];
-	FILE	*fp = NULL;
-	size_t	 i, j;
-	int	 fd, saved;
+	char	 key[KEY_B64_LEN], a[PREFIX_STRLEN], *buf = NULL;
+	size_t	 len = 0, i, j;
+	FILE	*fp;
+	int	 r, saved;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
-	    (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if ((fp = open_memstream(&buf, &len)) == NULL)
 		return -1;
-	}
-	/* mkstemp makes it 0600: the keys of every client are in it. */
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
-		return -1;
-	if (fchmod(fd, 0600) == -1 || (fp = fdopen(fd, "w")) == NULL)
-		goto fail;
 	fprintf(fp, "%s %d\n", LEASE_FILE_MAGIC, LEASE_FILE_VERSION);
 	for (i = 0; i < n; i++) {
 		key_to_base64(key, recs[i].key);
@@ -317,28 +200,16 @@ lease_file_write(const char *path, const struct lease_rec *recs, size_t n)
 		fprintf(fp, " %" PRId64 "\n", recs[i].expires < 0 ? 0 :
 		    recs[i].expires);
 	}
-	if (fflush(fp) == EOF || ferror(fp) || fsync(fd) == -1)
-		goto fail;
 	if (fclose(fp) == EOF) {
-		fp = NULL;
-		fd = -1;
-		goto fail;
+		free(buf);
+		return -1;
 	}
-	fp = NULL;
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	/* The rename itself must reach the disk, or a crash undoes it. */
-	return fsync_dir(path);
-fail:
+	/* 0600: the keys of every client are in it. */
+	r = file_replace(path, buf, len);
 	saved = errno;
-	if (fp != NULL)
-		fclose(fp);
-	else if (fd != -1)
-		close(fd);
-	unlink(tmp);
+	free(buf);
 	errno = saved;
-	return -1;
+	return r;
 }
 
 int

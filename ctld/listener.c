@@ -54,6 +54,7 @@ static struct listener_head	listeners =
 static struct log_ratelimit	accept_rl = LOG_RATELIMIT_INIT(10, 1000);
 static uv_timer_t		pause_timer;
 static int			paused;
+static int			quiesced;	/* shutting down: for good */
 
 static void	listener_accept(uv_poll_t *, int, int);
 
@@ -62,6 +63,8 @@ listener_resume(uv_timer_t *t)
 {
 	struct listener	*l;
 
+	if (quiesced)
+		return;
 	paused = 0;
 	TAILQ_FOREACH(l, &listeners, entry)
 		uv_poll_start(&l->poll, UV_READABLE, listener_accept);
@@ -70,7 +73,7 @@ listener_resume(uv_timer_t *t)
 void
 listener_wake(void)
 {
-	if (!paused)
+	if (!paused || quiesced)
 		return;
 	uv_timer_stop(&pause_timer);
 	listener_resume(&pause_timer);
@@ -237,6 +240,25 @@ listener_sync(const struct config *conf, char *err, size_t errlen)
 		log_info("listening on %s", l->lc.text);
 	}
 	return 0;
+}
+
+/*
+ * Shutting down: accept nothing more, but keep the sockets until exit.
+ * A peer that dials meanwhile waits in the backlog for an answer (its
+ * handshake times out, or our exit resets it) instead of being refused
+ * and dialing again a moment later: a gateway's thousand clients doing
+ * that take the CPU its forwarders need to say goodbye and go.
+ */
+void
+listener_quiesce(void)
+{
+	struct listener	*l;
+
+	quiesced = 1;
+	if (pause_timer.loop != NULL)
+		uv_timer_stop(&pause_timer);
+	TAILQ_FOREACH(l, &listeners, entry)
+		uv_poll_stop(&l->poll);
 }
 
 void

@@ -286,6 +286,12 @@ nl_link_ll(int ifindex)
 int
 nl_link_set(int ifindex, int up, unsigned mtu)
 {
+	return nl_link_set_group(ifindex, up, mtu, 0);
+}
+
+int
+nl_link_set_group(int ifindex, int up, unsigned mtu, uint32_t group)
+{
 	uint8_t			 buf[NL_SENDBUF];
 	struct nlmsghdr		*nlh;
 	struct ifinfomsg	*ifi;
@@ -301,8 +307,9 @@ nl_link_set(int ifindex, int up, unsigned mtu)
 	ifi = mnl_nlmsg_get_payload(nlh);
 	ifi->ifi_change = IFF_UP;
 	ifi->ifi_flags = up ? IFF_UP : 0;
-	if (mtu != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_MTU,
-	    mtu)) {
+	if ((mtu != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf), IFLA_MTU,
+	    mtu)) || (group != 0 && !mnl_attr_put_u32_check(nlh, sizeof(buf),
+	    IFLA_GROUP, group))) {
 		errno = EMSGSIZE;
 		return -1;
 	}

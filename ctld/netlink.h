@@ -44,6 +44,13 @@ int	 nl_init(void);
 void	 nl_close(void);
 int	 nl_link_set(int ifindex, int up, unsigned mtu);
 /*
+ * The same, and the link put in `group' in the same request (0: left
+ * as it is): each link change costs the kernel a walk of the IPv6 route
+ * table, so a TUN joins its group as it comes up, not at exit.
+ */
+int	 nl_link_set_group(int ifindex, int up, unsigned mtu,
+	    uint32_t group);
+/*
  * Deleting many links at once, which the kernel does in one batch: put
  * each in a group, check no one else's link is in it (count), delete the
  * group.  Group 0 is the default of every link and is refused.

@@ -36,7 +36,8 @@ first_line(const char *text, char *err, size_t errlen)
 	snprintf(err, errlen, "nftables: %.*s", (int)n, text);
 }
 
-int
+/* Run nft commands (one transaction: all or nothing). */
+static int
 nft_run(const char *cmds, char *err, size_t errlen)
 {
 	struct nft_ctx	*c;
@@ -86,18 +87,7 @@ nft_table_delete(const char *name, char *err, size_t errlen)
 }
 
 int
-nft_table_exists(const char *name)
-{
-	char	cmds[256], err[256];
-
-	snprintf(cmds, sizeof(cmds), "list table inet %s", name);
-	if (nft_run(cmds, err, sizeof(err)) == 0)
-		return 1;
-	return strstr(err, "No such file") != NULL ? 0 : -1;
-}
-
-int
-nft_table_comment(const char *name, char *buf, size_t len)
+nft_table_get(const char *name, char *buf, size_t len)
 {
 	struct nft_ctx	*c;
 	const char	*out, *s, *e;
@@ -113,13 +103,16 @@ nft_table_comment(const char *name, char *buf, size_t len)
 	}
 	out = nft_ctx_get_output_buffer(c);
 	(void)nft_ctx_get_error_buffer(c);
+	if (len == 0)
+		return 1;
+	buf[0] = '\0';
 	/* The table's own comment is its first line inside the braces. */
 	if ((s = strchr(out, '\n')) == NULL ||
 	    strncmp(s, "\n\tcomment \"", 11) != 0)
-		return 0;
+		return 1;
 	s += 11;
 	if ((e = strchr(s, '"')) == NULL || (n = (size_t)(e - s)) >= len)
-		return 0;
+		return 1;
 	memcpy(buf, s, n);
 	buf[n] = '\0';
 	return 1;

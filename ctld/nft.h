@@ -18,8 +18,6 @@
 #define NFT_TABLE_KILLSWITCH	"ipcp_killswitch"	/* killswitch.c */
 #define NFT_TABLE_FULLTUNNEL	"ipcp_fulltunnel"	/* connmark.c */
 
-/* Run nft commands (one transaction: all or nothing). */
-int	nft_run(const char *cmds, char *err, size_t errlen);
 /*
  * Replace table `name' (inet) by `body' (the text inside "table inet
  * name { ... }") atomically: created if missing, emptied and refilled
@@ -29,9 +27,11 @@ int	nft_table_replace(const char *name, const char *body, char *err,
 	    size_t errlen);
 /* Delete the table if it is there (0 also when it was not). */
 int	nft_table_delete(const char *name, char *err, size_t errlen);
-/* 1: the table is there; 0: not; -1: cannot tell. */
-int	nft_table_exists(const char *name);
-/* The table's comment: 1 (in buf), 0 (no table or no comment), -1. */
-int	nft_table_comment(const char *name, char *buf, size_t len);
+/*
+ * Is the table there: 1, with its comment in buf ("" if it has none;
+ * len 0 asks only whether it is there), 0 (no such table), -1 (cannot
+ * tell: no nf_tables?).
+ */
+int	nft_table_get(const char *name, char *buf, size_t len);
 
 #endif

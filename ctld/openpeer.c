@@ -63,6 +63,7 @@ openpeer_name(const uint8_t key[KEY_LEN], unsigned try,
 	crypto_generichash(h, sizeof(h), key, KEY_LEN,
 	    (const uint8_t *)OPENPEER_LABEL, sizeof(OPENPEER_LABEL) - 1);
 	w = h + (try % OPENPEER_TRIES) * OPENPEER_NAME_BYTES;
+	/* "ipcp-" and this is OPENPEER_IFPREFIX and the digits. */
 	snprintf(out, CONFIG_NAME_MAX + 1, "c-%02x%02x%02x%02x", w[0], w[1],
 	    w[2], w[3]);
 }

@@ -27,6 +27,13 @@
 
 /* Peer generations, from one counter: see struct peer's gen. */
 static uint32_t	generations;
+/*
+ * The link group our TUNs join as they come up, so that at exit one
+ * request deletes them all (peer_tun_delete_all).  Random, above 2^31:
+ * far from the small groups people give by hand, and from another
+ * ipcpd's in this namespace.
+ */
+static uint32_t	tun_group;
 
 static const char *const peer_state_names[] = {
 	[PEER_STATE_NOTUN] = "no-interface",
@@ -78,6 +85,15 @@ peer_tun_close(struct peer *p)
 		close(p->tun_fd);
 	p->tun_fd = -1;
 	p->ifindex = 0;
+	p->tun_grouped = 0;
+}
+
+static uint32_t
+peer_tun_group(void)
+{
+	if (tun_group == 0)
+		tun_group = 0x80000000U | randombytes_uniform(0x7fffffffU);
+	return tun_group;
 }
 
 /* The original ipcp's frames carry no virtio-net offloads. */
@@ -125,10 +141,17 @@ peer_tun_setup(struct peer *p)
 	if (existed && nl_route_flush_dev(p->ifindex) == -1)
 		log_warn("peer %s: old routes via %s", p->conf.name,
 		    p->conf.ifname);
-	if (nl_link_set(p->ifindex, 1, p->conf.mtu) == -1) {
+	/*
+	 * Into our group in the same request: a link change of its own at
+	 * exit would cost the kernel a walk of the IPv6 routes per TUN, and
+	 * a gateway's thousand TUNs seconds.
+	 */
+	if (nl_link_set_group(p->ifindex, 1, p->conf.mtu,
+	    peer_tun_group()) == -1) {
 		log_warn("peer %s: set %s up", p->conf.name, p->conf.ifname);
 		goto fail;
 	}
+	p->tun_grouped = 1;
 	for (i = 0; i < conf->n_address; i++) {
 		if (nl_addr_add(p->ifindex, &conf->address[i]) == -1) {
 			prefix_format(&conf->address[i], a);
@@ -225,7 +248,6 @@ peer_add(const struct peer_conf *pc)
 	p->timer.data = p;
 	TAILQ_INSERT_TAIL(&ipcpd->peers, p, entry);
 	ipcpd->n_peers++;
-	gwnat_peers_changed();
 	return p;
 }
 
@@ -268,26 +290,28 @@ peer_stop_all(const char *reason)
  * Our TUNs, deleted in one request.  Closing them one by one makes the
  * kernel unregister each on its own, ~20 ms apiece: 20 s for a gateway
  * with 1000 peers, past systemd's stop timeout.  One RTM_DELLINK for a
- * link group unregisters them all as one batch.  The group is random and
- * checked to hold only our links (another ipcpd in this namespace does
- * the same with its own), else they go one by one after all.  0: done.
+ * link group unregisters them all as one batch.  They joined the group
+ * as they came up; those that did not (taken over from the binary
+ * before us) join now.  The group is checked to hold only our links
+ * (another ipcpd in this namespace has its own), else they go one by
+ * one after all.  0: done.
  */
 static int
 peer_tun_delete_all(void)
 {
 	struct peer	*p;
-	uint32_t	 group;
+	uint32_t	 group = peer_tun_group();
 	size_t		 ours = 0, n;
 
-	/* Above 2^31: far from the small groups people give by hand. */
-	group = 0x80000000U | randombytes_uniform(0x7fffffffU);
 	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
 		if (p->tun_fd == -1)
 			continue;
-		if (nl_link_group_set(p->ifindex, group) == -1) {
+		if (!p->tun_grouped &&
+		    nl_link_group_set(p->ifindex, group) == -1) {
 			log_warn("peer %s: link group", p->conf.name);
 			return -1;
 		}
+		p->tun_grouped = 1;
 		ours++;
 	}
 	if (ours < 2)
@@ -705,7 +729,6 @@ peer_delete(struct peer *p, const char *reason)
 	openpeer_removed(p);
 	peer_tun_close(p);
 	peer_unlink(p);
-	gwnat_peers_changed();
 }
 
 void

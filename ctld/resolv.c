@@ -42,98 +42,32 @@
 /* resolvconf runs a few hooks; it gets this long before it is killed. */
 #define RESOLV_SPAWN_MS		5000
 
-/* Read a whole small file; *len and a NUL-terminated buffer to free. */
+/* A whole small file; *len and a NUL-terminated buffer to free. */
 static int
 read_all(const char *path, char **out, size_t *len)
 {
-	char	*buf;
-	size_t	 n = 0;
-	ssize_t	 r;
-	int	 fd, saved;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return -1;
-	if ((buf = malloc(RESOLV_FILE_MAX + 1)) == NULL)
-		goto fail;
-	for (;;) {
-		r = read(fd, buf + n, RESOLV_FILE_MAX + 1 - n);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r == -1)
-			goto fail;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-		/* Too big to be a resolver file, or to back up whole. */
-		if (n > RESOLV_FILE_MAX) {
-			errno = EFBIG;
-			goto fail;
-		}
-	}
-	close(fd);
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
- fail:
-	saved = errno;
-	free(buf);
-	close(fd);
-	errno = saved;
-	return -1;
+	return (*out = file_read_all(path, RESOLV_FILE_MAX, len)) != NULL ?
+	    0 : -1;
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t	 r;
-
-	while (len > 0) {
-		if ((r = write(fd, buf, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-/* Our own file, atomically: temp, fsync, rename. */
+/* Our own file: the head line, then the original, atomically. */
 static int
 write_backup(const char *backup, const char *head, const char *body,
     size_t len)
 {
-	char	tmp[RESOLV_PATH_MAX + 8];
-	int	fd, saved;
+	char	*buf;
+	size_t	 hlen = strlen(head);
+	int	 r, saved;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", backup) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if ((buf = malloc(hlen + len + 1)) == NULL)
 		return -1;
-	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0600)) == -1)
-		return -1;
-	if (write_all(fd, head, strlen(head)) == -1 ||
-	    write_all(fd, body, len) == -1 || fsync(fd) == -1)
-		goto fail;
-	if (close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	if (rename(tmp, backup) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	return 0;
- fail:
+	memcpy(buf, head, hlen);
+	memcpy(buf + hlen, body, len);
+	r = file_replace(backup, buf, hlen + len);
 	saved = errno;
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
+	free(buf);
 	errno = saved;
-	return -1;
+	return r;
 }
 
 /* resolv.conf in place: the same inode, so a bind mount stays valid. */
@@ -145,7 +79,7 @@ write_in_place(const char *path, const char *buf, size_t len)
 	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644)) == -1)
 		return -1;
-	if (write_all(fd, buf, len) == -1 || fsync(fd) == -1) {
+	if (fd_write_all(fd, buf, len) == -1 || fsync(fd) == -1) {
 		saved = errno;
 		close(fd);
 		errno = saved;
@@ -222,7 +156,7 @@ run(const char *program, char *const args[], const char *input)
 	}
 	/* A few lines: the pipe holds them, so this cannot block. */
 	if (input != NULL)
-		(void)write_all(p[1], input, strlen(input));
+		(void)fd_write_all(p[1], input, strlen(input));
 	close(p[1]);
 	/* Bounded: a hung hook must not hang ipcpd. */
 	for (;;) {

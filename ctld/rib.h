@@ -23,6 +23,7 @@
 
 #include <stdint.h>
 
+#include "netlink.h"
 #include "util.h"
 
 struct peer;
@@ -68,13 +69,10 @@ struct rib_prefix {
 	size_t			 n_paths;
 	struct rib_entry	*best;
 	/*
-	 * kroute.c: where the kernel route points, as installed: the
-	 * interface (0: no route), the table and the source address
-	 * (family 0: none).  A change of any of them is a new request.
+	 * kroute.c: the kernel route as installed (ifindex 0: none).  A
+	 * change of its interface, table or source is a new request.
 	 */
-	int			 installed;
-	uint32_t		 installed_table;
-	struct prefix		 installed_src;
+	struct nl_via		 installed;
 	/* route_export.c: changed since peers were last told. */
 	TAILQ_ENTRY(rib_prefix)	 dirty_entry;
 	int			 dirty;

@@ -243,8 +243,8 @@ table_sweep(uint32_t table, int keep_installed)
 	}
 	for (i = 0; i < n; i++) {
 		if (keep_installed && (rp = rib_find(&ri[i].dst)) != NULL &&
-		    rp->installed == ri[i].ifindex &&
-		    rp->installed_table == table)
+		    rp->installed.ifindex == ri[i].ifindex &&
+		    rp->installed.table == table)
 			continue;
 		if (ri[i].ifindex <= 0)
 			continue;
@@ -405,6 +405,10 @@ tunnel_reconf(const struct config *old)
 	int			 ft = config_full_tunnel(conf);
 	int			 was_marking = tun.marking;
 
+	/* A node that neither had nor has any of it: nothing to look at. */
+	if (!ft && !config_full_tunnel(old) && !config_killswitch(conf) &&
+	    !config_killswitch(old) && !tun.dns && oldmark == conf->fwmark)
+		return;
 	tun.mark = conf->fwmark;
 	connmark_sync(tun.mark, ft);
 	/* Rules before routes on the way in, after them on the way out. */

@@ -29,7 +29,7 @@ const struct msg_chan msg_chan_ctl_request = {
 const struct msg_chan msg_chan_ctl_reply = {
 	"control reply", MSG_MAX_CTL_REPLY, 0,
 	BODY(STATUS) | BODY(PEER) | BODY(END) | BODY(RESULT) | BODY(ROUTE) |
-	BODY(RELOAD_PEER) | BODY(RELOAD_DONE) | BODY(TRACE_RESULT) | BODY(LEASE)
+	BODY(RELOAD_PEER) | BODY(RELOAD_DONE) | BODY(TRACE_RESULT) | BODY(LEASE) | BODY(PEERS)
 };
 
 const struct msg_chan msg_chan_to_fwd = {
@@ -501,6 +501,18 @@ msg_prefixes_ok(Ipcp__Prefix *const *p, size_t n, size_t max)
 		if (!msg_prefix_ok(p[i]))
 			return 0;
 	return 1;
+}
+
+size_t
+msg_field_size(size_t body)
+{
+	size_t	n = 1;
+
+	do {
+		n++;
+		body >>= 7;
+	} while (body != 0);
+	return n;
 }
 
 int

@@ -46,11 +46,14 @@
 #define MSG_MAX_TRACE_HOPS	64	/* each way */
 #define MSG_MAX_TRACE_INFO	64	/* peers, routes in a trace answer */
 #define MSG_MAX_NOTES		32
+/* PeerInfos in one PeerList; the datagram's cap bounds them before this. */
+#define MSG_MAX_PEER_BATCH	256
 /* A lease: host addresses (one per family, some to spare), nameservers. */
 #define MSG_LEASE_ADDR_MAX	4
 #define MSG_LEASE_DNS_MAX	8
 #define MSG_LEASE_TIME_MAX	(366U * 86400)
-/* Leases, routes and nameservers one status reply lists per lease peer. */
+/* Lease peers one status reply lists, and routes per lease peer. */
+#define MSG_MAX_LEASE_PEERS	64
 #define MSG_MAX_LEASE_ROUTES	64
 /* Route costs add up per hop; beyond this a path is absurd. */
 #define MSG_COST_MAX		(1U << 24)
@@ -150,6 +153,11 @@ int		 msg_prefix_get(const Ipcp__Prefix *, struct prefix *);
 /* "addr/len", as prefix_format; "?" for one that is not a prefix. */
 const char	*msg_prefix_format(const Ipcp__Prefix *, char out[PREFIX_STRLEN]);
 void		 msg_prefix_set(Ipcp__Prefix *, const struct prefix *);
+/*
+ * What a length-delimited field of `body' bytes adds around it: one tag
+ * byte (field numbers under 16) and the length's varint.
+ */
+size_t		 msg_field_size(size_t body);
 /* A host prefix: /32 or /128 (a leased address, a nameserver). */
 int		 msg_hosts_ok(Ipcp__Prefix *const *, size_t n, size_t max);
 /* Fill pfx[0..n) and the pointer array ptrs from in[0..n); returns n. */

@@ -174,25 +174,12 @@ msg_control_free(Ipcp__Control *c)
 		ipcp__control__free_unpacked(c, NULL);
 }
 
-/* A length-delimited field: one tag byte, the length's varint, the body. */
-static size_t
-field_size(size_t body)
-{
-	size_t	n = 1;
-
-	do {
-		n++;
-		body >>= 7;
-	} while (body != 0);
-	return n;
-}
-
 size_t
 msg_route_size(const Ipcp__Route *r)
 {
 	size_t	body = ipcp__route__get_packed_size(r);
 
-	return field_size(body) + body;
+	return msg_field_size(body) + body;
 }
 
 size_t
@@ -200,5 +187,5 @@ msg_prefix_size(const Ipcp__Prefix *p)
 {
 	size_t	body = ipcp__prefix__get_packed_size(p);
 
-	return field_size(body) + body;
+	return msg_field_size(body) + body;
 }

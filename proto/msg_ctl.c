@@ -69,7 +69,7 @@ lease_status_ok(Ipcp__LeaseStatus *const *l, size_t n)
 {
 	size_t	i;
 
-	if (n > MSG_MAX_LISTENERS)
+	if (n > MSG_MAX_LEASE_PEERS)
 		return 0;
 	for (i = 0; i < n; i++)
 		if (l[i] == NULL || !msg_name_ok(l[i]->peer) ||
@@ -119,6 +119,19 @@ peer_ok(const Ipcp__PeerInfo *p)
 }
 
 static int
+peer_list_ok(const Ipcp__PeerList *l)
+{
+	size_t	i;
+
+	if (l == NULL || l->n_peers == 0 || l->n_peers > MSG_MAX_PEER_BATCH)
+		return 0;
+	for (i = 0; i < l->n_peers; i++)
+		if (!peer_ok(l->peers[i]))
+			return 0;
+	return 1;
+}
+
+static int
 route_ok(const Ipcp__RouteInfo *r)
 {
 	return r != NULL && msg_prefix_ok(r->prefix) &&
@@ -155,6 +168,8 @@ msg_ctl_validate(const Ipcp__Envelope *env)
 		return status_ok(env->status) ? 0 : -1;
 	case IPCP__ENVELOPE__BODY_PEER:
 		return peer_ok(env->peer) ? 0 : -1;
+	case IPCP__ENVELOPE__BODY_PEERS:
+		return peer_list_ok(env->peers) ? 0 : -1;
 	case IPCP__ENVELOPE__BODY_ROUTE:
 		return route_ok(env->route) ? 0 : -1;
 	case IPCP__ENVELOPE__BODY_RELOAD_PEER:

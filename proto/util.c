@@ -118,6 +118,148 @@ fail:
 	return -1;
 }
 
+char *
+file_read_all(const char *path, off_t max, size_t *len)
+{
+	char	*buf;
+	size_t	 cap = 4096, n = 0;
+	ssize_t	 r;
+	int	 fd, saved;
+
+	if ((fd = file_open_regular(path, max)) == -1)
+		return NULL;
+	if ((buf = malloc(cap + 1)) == NULL)
+		goto fail;
+	for (;;) {
+		if (n == cap) {
+			char	*nb;
+
+			if ((off_t)cap >= max) {
+				errno = EFBIG;
+				goto fail;
+			}
+			cap *= 2;
+			if ((nb = realloc(buf, cap + 1)) == NULL)
+				goto fail;
+			buf = nb;
+		}
+		if ((r = read(fd, buf + n, cap - n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*len = n;
+	return buf;
+fail:
+	saved = errno;
+	free(buf);
+	close(fd);
+	errno = saved;
+	return NULL;
+}
+
+int
+dir_make_private(const char *dir)
+{
+	struct stat	st;
+
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return -1;
+	if (stat(dir, &st) == -1)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
+	}
+	return 0;
+}
+
+int
+fd_write_all(int fd, const void *buf, size_t len)
+{
+	const char	*p = buf;
+	ssize_t		 r;
+
+	while (len > 0) {
+		if ((r = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* The directory a file is in, for its fsync. */
+static int
+fsync_dir(const char *path)
+{
+	char	dir[PATH_MAX], *slash;
+	int	fd, r, saved;
+
+	if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+int
+file_replace(const char *path, const void *buf, size_t len)
+{
+	char	tmp[PATH_MAX];
+	int	fd, saved;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	/* mkostemp makes it 0600, and never follows a planted link. */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
+		return -1;
+	if (fd_write_all(fd, buf, len) == -1 || fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	/* The rename itself must reach the disk, or a crash undoes it. */
+	return fsync_dir(path);
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
 int
 key_read_file(const char *path, uint8_t key[KEY_LEN])
 {

@@ -44,6 +44,23 @@ int	 key_from_base64(uint8_t key[KEY_LEN], const char *b64);
  */
 int	 file_open_regular(const char *path, off_t max);
 /*
+ * A whole regular file of at most max bytes (file_open_regular: never a
+ * FIFO that blocks), in a malloc'd NUL-terminated buffer; its length in
+ * *len.  NULL with errno (EFBIG past max).
+ */
+char	*file_read_all(const char *path, off_t max, size_t *len);
+/* Make the directory, mode 0700, unless it is one already; 0 or -1. */
+int	 dir_make_private(const char *dir);
+/* All of buf to fd, through short writes and EINTR; 0 or -1 with errno. */
+int	 fd_write_all(int fd, const void *buf, size_t len);
+/*
+ * Replace path with buf, atomically and durably: a temporary file beside
+ * it (mode 0600), written and fsynced, renamed over path, and the
+ * directory fsynced so the rename outlives a crash.  0, or -1 with errno
+ * and no temporary file left behind.
+ */
+int	 file_replace(const char *path, const void *buf, size_t len);
+/*
  * Read a file holding one base64 key (surrounding white space allowed).
  * Returns 0, or -1 with errno (EINVAL: not a key; ENOTSUP: not a
  * regular file).

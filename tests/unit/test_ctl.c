@@ -41,6 +41,8 @@
 enum reply {
 	REPLY_STATUS,
 	REPLY_PEERS,
+	REPLY_PEERS_BATCHED,	/* PeerLists, as to an ipcpctl that asks */
+	REPLY_METRICS_BATCHED,	/* Status, a PeerList, End */
 	REPLY_NO_PEERS,
 	REPLY_RESULT,		/* a Result with `code' */
 	REPLY_PEER_THEN_ERROR,	/* one peer, then a failure */
@@ -61,6 +63,7 @@ struct server {
 	int		 got_request;
 	Ipcp__Command	 got_cmd;
 	uint32_t	 got_id;
+	int		 got_batch;
 };
 
 struct run {
@@ -124,9 +127,8 @@ send_status(int fd, uint32_t id)
 }
 
 static void
-send_peer(int fd, uint32_t id, int up)
+peer_fill(Ipcp__PeerInfo *pp, int up)
 {
-	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
 	Ipcp__PeerInfo	p = IPCP__PEER_INFO__INIT;
 
 	if (up) {
@@ -151,9 +153,42 @@ send_peer(int fd, uint32_t id, int up)
 		p.state = "idle";
 		p.interface = "ipcp-gamma";
 	}
+	*pp = p;
+}
+
+static void
+send_peer(int fd, uint32_t id, int up)
+{
+	Ipcp__Envelope	env = IPCP__ENVELOPE__INIT;
+	Ipcp__PeerInfo	p;
+
+	peer_fill(&p, up);
 	env.id = id;
 	env.body_case = IPCP__ENVELOPE__BODY_PEER;
 	env.peer = &p;
+	send_env(fd, &env);
+}
+
+/* beta and gamma in one PeerList, then a third "p2" alone in another. */
+static void
+send_peer_lists(int fd, uint32_t id)
+{
+	Ipcp__Envelope	 env = IPCP__ENVELOPE__INIT;
+	Ipcp__PeerList	 list = IPCP__PEER_LIST__INIT;
+	Ipcp__PeerInfo	 p[3], *pp[3] = { &p[0], &p[1], &p[2] };
+
+	peer_fill(&p[0], 1);
+	peer_fill(&p[1], 0);
+	peer_fill(&p[2], 0);
+	p[2].name = "p2";
+	env.id = id;
+	env.body_case = IPCP__ENVELOPE__BODY_PEERS;
+	env.peers = &list;
+	list.peers = pp;
+	list.n_peers = 2;
+	send_env(fd, &env);
+	list.peers = pp + 2;
+	list.n_peers = 1;
 	send_env(fd, &env);
 }
 
@@ -192,6 +227,7 @@ server_main(void *arg)
 	srv->got_request = 1;
 	srv->got_cmd = req->request->cmd;
 	srv->got_id = id = req->id;
+	srv->got_batch = req->request->batch;
 
 	switch (srv->reply) {
 	case REPLY_STATUS:
@@ -200,6 +236,15 @@ server_main(void *arg)
 	case REPLY_PEERS:
 		send_peer(fd, id, 1);
 		send_peer(fd, id, 0);
+		send_end(fd, id);
+		break;
+	case REPLY_PEERS_BATCHED:
+		send_peer_lists(fd, id);
+		send_end(fd, id);
+		break;
+	case REPLY_METRICS_BATCHED:
+		send_status(fd, id);
+		send_peer_lists(fd, id);
 		send_end(fd, id);
 		break;
 	case REPLY_NO_PEERS:
@@ -518,6 +563,71 @@ test_peers_json(void **state)
 	assert_null(key(p, "endpoint"));
 	assert_int_equal(json_object_get_int64(key(p, "rx_bytes")), 0);
 	json_object_put(o);
+}
+
+/*
+ * Peers as PeerLists, several to a datagram: what ipcpd sends to an
+ * ipcpctl that asks for them so (every one of ours does; the replies of
+ * test_peers_json are what an older ipcpd sends).  The same document.
+ */
+static void
+test_peers_batched_json(void **state)
+{
+	struct server	*srv = *state;
+	struct run	 r;
+	json_object	*o, *ps, *p;
+
+	server_start(srv, REPLY_PEERS_BATCHED, 0);
+	run(&r, NULL, "-s", srv->path, "-j", "peers", NULL);
+	server_stop(srv);
+	assert_int_equal(r.status, 0);
+	assert_true(srv->got_batch);
+	assert_string_equal(r.err, "");
+	o = parse_json(r.out);
+	ps = key(o, "peers");
+	assert_int_equal(json_object_array_length(ps), 3);
+	p = json_object_array_get_idx(ps, 0);
+	assert_string_equal(json_object_get_string(key(p, "name")), "beta");
+	assert_int_equal(json_object_get_int64(key(p, "rx_bytes")), 1572864);
+	assert_int_equal(json_object_get_int(key(p, "fwd_pid")), 4242);
+	assert_int_equal(json_object_get_int(key(key(p, "drops"),
+	    "queue_full")), 0);
+	p = json_object_array_get_idx(ps, 1);
+	assert_string_equal(json_object_get_string(key(p, "name")), "gamma");
+	assert_null(key(p, "fwd_pid"));
+	p = json_object_array_get_idx(ps, 2);
+	assert_string_equal(json_object_get_string(key(p, "name")), "p2");
+	json_object_put(o);
+
+	/* And as text, in order. */
+	server_start(srv, REPLY_PEERS_BATCHED, 0);
+	run(&r, NULL, "-s", srv->path, "peers", NULL);
+	server_stop(srv);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "peer: beta\n"));
+	assert_true(strstr(r.out, "peer: beta\n") <
+	    strstr(r.out, "peer: gamma\n"));
+	assert_true(strstr(r.out, "peer: gamma\n") <
+	    strstr(r.out, "peer: p2\n"));
+}
+
+static void
+test_metrics_batched(void **state)
+{
+	struct server	*srv = *state;
+	struct run	 r;
+
+	server_start(srv, REPLY_METRICS_BATCHED, 0);
+	run(&r, NULL, "-s", srv->path, "metrics", NULL);
+	server_stop(srv);
+	assert_int_equal(r.status, 0);
+	assert_int_equal(srv->got_cmd, IPCP__COMMAND__CMD_METRICS);
+	assert_true(srv->got_batch);
+	assert_string_equal(r.err, "");
+	assert_contains(r.out, "ipcp_peer_receive_bytes_total{peer=\"beta\"} "
+	    "1572864\n");
+	assert_contains(r.out, "{peer=\"gamma\"}");
+	assert_contains(r.out, "{peer=\"p2\"}");
 }
 
 static void
@@ -841,6 +951,10 @@ main(int argc, char *argv[])
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_peers_json, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_peers_batched_json,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_metrics_batched,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peers_none_json, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_peers_error_midway,

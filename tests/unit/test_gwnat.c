@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "gwnat.h"
+#include "sysctl.h"
 
 static char	root[64], file[128];
 
@@ -72,7 +73,7 @@ setup(void **state)
 	put("net/ipv6/conf/default/forwarding", "0");
 	put("net/ipv6/conf/eth0/forwarding", "0");
 	snprintf(file, sizeof(file), "%s/node.sysctl", root);
-	ipfwd_set_root(root);
+	sysctl_set_root(root);
 	return 0;
 }
 

@@ -32,7 +32,8 @@ setup(void **state)
 {
 	if (mkdtemp(dir) == NULL)
 		return -1;
-	return lease_file_path(path, sizeof(path), dir, "gw");
+	snprintf(path, sizeof(path), "%s/gw.leases", dir);
+	return 0;
 }
 
 static int
@@ -266,15 +267,15 @@ test_mkdir(void **state)
 	struct stat	st;
 
 	snprintf(p, sizeof(p), "%s/state", dir);
-	assert_int_equal(lease_file_mkdir(p), 0);
+	assert_int_equal(dir_make_private(p), 0);
 	assert_int_equal(stat(p, &st), 0);
 	assert_true(S_ISDIR(st.st_mode));
 	assert_int_equal(st.st_mode & 0777, 0700);
 	/* There already: fine. */
-	assert_int_equal(lease_file_mkdir(p), 0);
+	assert_int_equal(dir_make_private(p), 0);
 	rmdir(p);
 	put("x");
-	assert_int_equal(lease_file_mkdir(path), -1);
+	assert_int_equal(dir_make_private(path), -1);
 	assert_int_equal(errno, ENOTDIR);
 	unlink(path);
 }

@@ -523,6 +523,100 @@ test_queue(void **state)
 	close(sv[0]);
 }
 
+/*
+ * Peers many to a datagram (Request.batch): a PeerList as full as the
+ * reply cap allows goes through whole; an empty one, one past
+ * MSG_MAX_PEER_BATCH, one with a bad peer inside and one over the cap
+ * do not.  The old shape, one PeerInfo per datagram, is test_queue's.
+ */
+static void
+test_peer_list(void **state)
+{
+	static Ipcp__PeerInfo	 pi[MSG_MAX_PEER_BATCH + 1];
+	static Ipcp__PeerInfo	*ppi[MSG_MAX_PEER_BATCH + 1];
+	static char		 names[MSG_MAX_PEER_BATCH + 1][16];
+	Ipcp__Envelope		 env = IPCP__ENVELOPE__INIT, *got;
+	Ipcp__PeerList		 list = IPCP__PEER_LIST__INIT;
+	Ipcp__Request		 req = IPCP__REQUEST__INIT;
+	char			 longname[MSG_MAX_NAME + 2];
+	char			 text[MSG_MAX_TEXT];
+	size_t			 i, n;
+	int			 sv[2];
+
+	sockpair(sv);
+	for (i = 0; i <= MSG_MAX_PEER_BATCH; i++) {
+		ipcp__peer_info__init(&pi[i]);
+		snprintf(names[i], sizeof(names[i]), "peer%zu", i);
+		pi[i].name = names[i];
+		pi[i].state = "up";
+		pi[i].rx_bytes = 1ULL << 40;
+		ppi[i] = &pi[i];
+	}
+	list.peers = ppi;
+	env.id = 7;
+	env.body_case = IPCP__ENVELOPE__BODY_PEERS;
+	env.peers = &list;
+
+	/* As many as fit, in order. */
+	list.n_peers = MSG_MAX_PEER_BATCH;
+	assert_int_equal(msg_send(sv[0], &msg_chan_ctl_reply, &env, -1), 0);
+	got = msg_recv(sv[1], &msg_chan_ctl_reply, NULL);
+	assert_non_null(got);
+	assert_int_equal(got->body_case, IPCP__ENVELOPE__BODY_PEERS);
+	assert_int_equal(got->peers->n_peers, MSG_MAX_PEER_BATCH);
+	for (i = 0; i < MSG_MAX_PEER_BATCH; i++)
+		assert_string_equal(got->peers->peers[i]->name, names[i]);
+	msg_free(got);
+	/* Not on the request channel. */
+	assert_int_equal(msg_send(sv[0], &msg_chan_ctl_request, &env, -1), -1);
+	assert_int_equal(errno, EPROTO);
+
+	/* One more than a list may hold, empty, a peer that is not. */
+	list.n_peers = MSG_MAX_PEER_BATCH + 1;
+	assert_int_equal(msg_validate(&env), -1);
+	list.n_peers = 0;
+	assert_int_equal(msg_validate(&env), -1);
+	list.n_peers = 3;
+	assert_int_equal(msg_validate(&env), 0);
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	pi[1].state = longname;
+	assert_int_equal(msg_validate(&env), -1);
+	assert_int_equal(msg_send(sv[0], &msg_chan_ctl_reply, &env, -1), 0);
+	assert_null(msg_recv(sv[1], &msg_chan_ctl_reply, NULL));
+	assert_int_equal(errno, EBADMSG);
+	pi[1].state = "up";
+
+	/* Over the reply cap: refused before it is sent. */
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	for (i = 0; i <= MSG_MAX_PEER_BATCH; i++)
+		pi[i].last_error = text;
+	list.n_peers = MSG_MAX_PEER_BATCH;
+	assert_true(ipcp__envelope__get_packed_size(&env) >
+	    MSG_MAX_CTL_REPLY);
+	assert_int_equal(msg_send(sv[0], &msg_chan_ctl_reply, &env, -1), -1);
+	assert_int_equal(errno, EMSGSIZE);
+
+	/* The request's batch flag goes through; unset, it reads false. */
+	req.cmd = IPCP__COMMAND__CMD_PEERS;
+	req.target = "";
+	req.batch = 1;
+	env.body_case = IPCP__ENVELOPE__BODY_REQUEST;
+	env.request = &req;
+	for (n = 0; n < 2; n++) {
+		assert_int_equal(msg_send(sv[0], &msg_chan_ctl_request, &env,
+		    -1), 0);
+		got = msg_recv(sv[1], &msg_chan_ctl_request, NULL);
+		assert_non_null(got);
+		assert_int_equal(got->request->batch, req.batch);
+		msg_free(got);
+		req.batch = 0;
+	}
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int
 main(void)
 {
@@ -538,6 +632,7 @@ main(void)
 		cmocka_unit_test(test_recv_strips_unknown),
 		cmocka_unit_test(test_channel_rules),
 		cmocka_unit_test(test_queue),
+		cmocka_unit_test(test_peer_list),
 	};
 
 	if (sodium_init() < 0)

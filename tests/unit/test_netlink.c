@@ -705,6 +705,40 @@ test_route(void **state)
 	assert_int_equal(route_count_now(&h4, RT_TABLE_MAIN, NULL), 0);
 }
 
+/*
+ * Link groups: a TUN joins one as it comes up (with its MTU, in the same
+ * request), another joins later, a change of MTU keeps the group, and
+ * deleting the group takes exactly its links.
+ */
+static void
+test_link_group(void **state)
+{
+	struct tlink	 l;
+	uint32_t	 g = 0x80000077U;
+	size_t		 n;
+	int		 a, b;
+
+	open_tuns(state, 1, &a, &b);
+	assert_int_equal(nl_link_set_group(a, 1, 1400, g), 0);
+	assert_int_equal(link_get(a, &l), 0);
+	assert_true(l.flags & IFF_UP);
+	assert_int_equal(l.mtu, 1400);
+	assert_int_equal(nl_link_set(b, 1, 0), 0);
+	assert_int_equal(nl_link_group_count(g, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(nl_link_group_set(b, g), 0);
+	assert_int_equal(nl_link_set(a, 1, 1300), 0);
+	assert_int_equal(nl_link_group_count(g, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(nl_link_group_del(g), 0);
+	assert_int_equal(nl_link_group_count(g, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(if_nametoindex(IF_A), 0);
+	assert_int_equal(if_nametoindex(IF_B), 0);
+	/* Group 0, every link's, is never ours to delete. */
+	assert_int_equal(nl_link_group_del(0), -1);
+}
+
 /* A route moves from one peer's link to another's in place. */
 static void
 test_route_replace_moves(void **state)
@@ -1100,6 +1134,7 @@ main(void)
 		T(test_tun_bad_names),
 		T(test_tun_carrier),
 		T(test_link_set),
+		T(test_link_group),
 		T(test_addr),
 		T(test_route),
 		T(test_route_replace_moves),
