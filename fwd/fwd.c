@@ -101,12 +101,13 @@ stats_due(const struct fwd *f)
  * Counters to ipcpd: at most every FWD_STATS_MS while packets move (at
  * once for the first after a quiet spell, so a lone packet costs no
  * wakeup of its own); idle, with whatever wakeup comes after
- * FWD_STATS_SOFT of dead-after, or at the latest at stats_due.
+ * FWD_STATS_SOFT, or at the latest at stats_due.
  */
 static void
 stats_tick(struct fwd *f, uint64_t now)
 {
-	uint64_t	soft = FWD_STATS_SOFT(f->params.dead_after_ms);
+	uint64_t	soft = FWD_STATS_SOFT(f->params.dead_after_ms,
+	    (uint64_t)f->params.heartbeat_ms);
 
 	if (f->stats_moved && now >= f->st_sent_ms + FWD_STATS_MS) {
 		f->stats_moved = 0;

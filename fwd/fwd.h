@@ -89,22 +89,31 @@
  *   heartbeats as before, so a peer that only answers (or a previous
  *   version, which heartbeats anyway) keeps the session alive.
  * - An answerer learns the round trip by sending its own heartbeat with
- *   the ack of every FWD_RTT_PROBE_HB-th: one more wakeup, for the ack.
+ *   the ack of every FWD_RTT_PROBE_HB-th (two minutes at the default
+ *   interval): one more wakeup, for the ack.
  * - Counters go to ipcpd at most every FWD_STATS_MS while packets move,
  *   the first after a quiet spell at once, with the wakeup that moved
  *   them (a lone packet costs no second wakeup).  Idle, ipcpd must
  *   still hear from us within dead-after (its watchdog kills a silent
  *   forwarder): the report goes with the first wakeup past
- *   FWD_STATS_SOFT of dead-after since the last one (a heartbeat's,
- *   usually), and only by a timer of its own at FWD_STATS_HARD of it.
+ *   FWD_STATS_SOFT since the last one (a heartbeat's, usually), and
+ *   only by a timer of its own at FWD_STATS_HARD of dead-after.
  * - The dead-peer check, trimming and rekeying are deadlines looked at
  *   after each wakeup, not timers of their own.
  */
 #define FWD_STATS_MS		1000
 #define FWD_HB_QUIET(ms)	((ms) + (ms) / 2)
-#define FWD_RTT_PROBE_HB	6
-#define FWD_STATS_SOFT(dead)	((dead) / 2)
+#define FWD_RTT_PROBE_HB	24
 #define FWD_STATS_HARD(dead)	((dead) * 3 / 4)
+/*
+ * The soft mark leaves more than one heartbeat interval before the hard
+ * one, so that a heartbeat's wakeup always falls between them and the
+ * report needs no timer of its own (at the default 5 s and 15 s, a
+ * report every 5 or 10 s).
+ */
+#define FWD_STATS_SOFT(dead, hb)					\
+	(FWD_STATS_HARD(dead) > (hb) * 5 / 4 + FWD_STATS_MS ?		\
+	    FWD_STATS_HARD(dead) - (hb) * 5 / 4 : FWD_STATS_MS)
 /*
  * Messages for ipcpd wait in a queue while its end of the channel is
  * full; past this many bytes ipcpd is not reading, and we give up.

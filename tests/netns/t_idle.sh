@@ -14,7 +14,7 @@
 . "$(dirname "$0")/lib.sh"
 
 IDLE_S=10
-# One per interval, a round-trip probe every sixth, and a little room.
+# One per interval, a round-trip probe now and then, and a little room.
 ALPHA_MAX=$((IDLE_S * 16 / 10))
 
 vcs() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
