@@ -147,13 +147,20 @@ fwd_kill(struct fwdproc *f)
 		kill(f->pid, SIGKILL);
 }
 
+/*
+ * A shutdown on a machine too busy for a thousand forwarders to exit in
+ * time would log each one: a few lines, then a count.
+ */
+static struct log_ratelimit	stop_rl = LOG_RATELIMIT_INIT(5, 1000);
+
 static void
 fwd_kill_timeout(uv_timer_t *t)
 {
 	struct fwdproc	*f = t->data;
 
-	log_warnx("forwarder %s (pid %d) did not stop; killing it", f->name,
-	    f->pid);
+	if (log_ratelimit(&stop_rl))
+		log_warnx("forwarder %s (pid %d) did not stop; killing it",
+		    f->name, f->pid);
 	fwd_kill(f);
 }
 

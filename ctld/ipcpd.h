@@ -48,9 +48,15 @@
 #define HSCONN_SRC_BURST	8
 #define HSCONN_SRC_PER_S	2
 
-/* Redial backoff (peer.c). */
+/*
+ * Redial backoff (peer.c).  The cap is short, as WireGuard retries its
+ * handshake every 5 s: a dial to a gateway that is down costs a SYN, and
+ * one that is up but busy is held back by its own admission (hsguard.c),
+ * so a longer wait only keeps clients away after it is back (with 30 s,
+ * a thousand clients of a restarted gateway took a minute).
+ */
 #define PEER_BACKOFF_MIN_MS	1000
-#define PEER_BACKOFF_MAX_MS	30000
+#define PEER_BACKOFF_MAX_MS	5000
 /* A session that lived this long resets the backoff. */
 #define PEER_STABLE_MS		10000
 /*
