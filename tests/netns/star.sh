@@ -141,12 +141,16 @@ star_start_gw() {
 	    fail "gw: no control socket after 30 s (ipcpd exited?)"
 }
 
-# All clients at once; their control sockets are not waited for.
+# All clients at once; their control sockets are not waited for.  Each
+# only enters its network namespace (nsenter --net): `ip netns exec' also
+# makes each a mount namespace with a sysfs of its own, which ipcpd has
+# no use for (it reads no /sys), and a thousand mount namespaces that
+# every later mount under /run/netns propagates to.
 star_start_clients() {
 	local i pid
 	for i in $(seq 1 "$STAR_N"); do
-		ip netns exec "$(star_ns "$i")" "$IPCPD" -d -c "$TMP/c$i.conf" \
-		    </dev/null >>"$TMP/c$i.log" 2>&1 &
+		nsenter --net="/run/netns/$(star_ns "$i")" "$IPCPD" -d \
+		    -c "$TMP/c$i.conf" </dev/null >>"$TMP/c$i.log" 2>&1 &
 		pid=$!
 		STAR_PIDS[i]=$pid
 	done
