@@ -6,9 +6,10 @@
 #	contrib/install-deps.sh deb	also what `make deb' needs
 set -eu
 PKGS="build-essential pkg-config protobuf-c-compiler libprotobuf-c-dev
-libsodium-dev libgcrypt20-dev libuv1-dev libinih-dev libmnl-dev libseccomp-dev
-libjson-c-dev libsystemd-dev libnftables-dev libcmocka-dev iproute2 iperf3 iputils-ping
-nftables procps python3 python3-nacl babeld clang libclang-rt-14-dev llvm"
+libsodium-dev libgcrypt20-dev libgpg-error-dev libuv1-dev libinih-dev libmnl-dev
+libseccomp-dev libjson-c-dev libsystemd-dev libnftables-dev libcmocka-dev
+iproute2 iperf3 iputils-ping nftables procps python3 python3-nacl babeld clang
+libclang-rt-14-dev llvm"
 # Packaging only: not installed for every `make check'.
 if [ "${1:-}" = deb ]; then
 	PKGS="$PKGS debhelper dpkg-dev fakeroot lintian"
