@@ -13,9 +13,18 @@
 #       /proc/PID/smaps_rollup), and the gateway ipcpd's own;
 #     - `ipcpctl -j peers' wall time (median of 5) and that it lists N;
 #     - idle CPU of the gateway ipcpd and all its forwarders over IDLE s
-#       (utime + stime from /proc/PID/stat), as % of one core;
-#     - SIGTERM: time until the gateway has exited;
-#     - all back after the gateway is started again;
+#       (utime + stime from /proc/PID/stat), as % of one core, SETTLE s
+#       after all are up: the start's route exchange and the kernel's
+#       router solicitations on each new TUN (at 4, 8, 16 s ...) are
+#       over by then on the gateway, and the clients' own starts no
+#       longer crowd its CPUs;
+#     - SIGTERM: time until the gateway has exited, first with every
+#       client frozen (SIGSTOP; their kernels still take its goodbyes),
+#       which is the gateway's own cost, as where its clients run on
+#       other machines; then with the clients running on the same CPUs,
+#       each reacting to the goodbye and redialing;
+#     - all back after the gateway is started again (after each of the
+#       two stops);
 #     - kill -9 of the gateway and a start: all back;
 #     - the same with one forwarder of the old instance stopped (SIGSTOP)
 #       before the kill -9, so that it outlives it holding its TUN and its
@@ -34,7 +43,7 @@
 #   or the size of the table.
 #
 # usage: bench/scale.sh [-m MESH_NODES] [-x MESH_EXTRA] [-i IDLE]
-#                       [-s STALE_WAIT] [-o FILE.md] [N ...]
+#                       [-w SETTLE] [-s STALE_WAIT] [-o FILE.md] [N ...]
 #        -m 0 skips the mesh; no N (or N = 0) skips the gateway.
 # Environment: IPCP_BUILD (directory with ipcpd, ipcp-fwd, ipcpctl).
 #
@@ -49,16 +58,18 @@ export LC_ALL=C
 MESH_NODES=50
 MESH_EXTRA=10
 IDLE=10
+SETTLE=30
 STALE_WAIT=60
 OUT=""
-while getopts "m:x:i:s:o:h" ch; do
+while getopts "m:x:i:w:s:o:h" ch; do
 	case $ch in
 	m) MESH_NODES=$OPTARG ;;
 	x) MESH_EXTRA=$OPTARG ;;
 	i) IDLE=$OPTARG ;;
+	w) SETTLE=$OPTARG ;;
 	s) STALE_WAIT=$OPTARG ;;
 	o) OUT=$OPTARG ;;
-	*) sed -n '3,41p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+	*) sed -n '3,53p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -184,8 +195,8 @@ gateway() {
 	R[$n:launch]=$(secs_since "$T0")
 	R[$n:up]=$(wait_all "$n" "$n" 300)
 	info "all up: ${R[$n:up]} s"
-	# Let the first route exchange pass before measuring idle.
-	sleep 5
+	# The start's transients pass before idle is measured (SETTLE).
+	sleep "$SETTLE"
 	for i in 1 2 3 4 5; do
 		t=$(now_us)
 		ctl gw -j peers >"$TMP/peers.json" || echo "failed" >&2
@@ -202,8 +213,20 @@ gateway() {
 	info "memory ${R[$n:fwdmem]} KiB/fwd, idle cpu ${R[$n:cpu]}%"
 
 	star_fwd_pids >"$TMP/gw_fwds"
-	R[$n:sigterm]=$(stop_gw)
+	star_signal_clients STOP
+	R[$n:sigterm_frozen]=$(stop_gw)
+	star_signal_clients CONT
 	R[$n:leftover]=$(star_leftovers | tr '\n' ';')
+	info "SIGTERM, clients frozen: ${R[$n:sigterm_frozen]} s ${R[$n:leftover]}"
+	T0=$(now_us)
+	star_start_gw
+	R[$n:restart_frozen]=$(wait_all "$n" "$n" 120)
+	info "back after that restart: ${R[$n:restart_frozen]} s"
+
+	star_peers
+	star_fwd_pids >"$TMP/gw_fwds"
+	R[$n:sigterm]=$(stop_gw)
+	R[$n:leftover]+=$(star_leftovers | tr '\n' ';')
 	info "SIGTERM: ${R[$n:sigterm]} s ${R[$n:leftover]}"
 	T0=$(now_us)
 	star_start_gw
@@ -334,13 +357,13 @@ report() {
 	echo "# ipcp scale benchmark"
 	echo
 	echo "$(uname -r), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ);" \
-	    "bench/scale.sh -m $MESH_NODES -x $MESH_EXTRA -i $IDLE ${SIZES[*]}"
+	    "bench/scale.sh -m $MESH_NODES -x $MESH_EXTRA -i $IDLE -w $SETTLE ${SIZES[*]}"
 	if [ ${#SIZES[@]} -gt 0 ] && [ "${SIZES[0]}" != 0 ]; then
 		echo
-		echo "| N | all up (s) | fwd private KiB (min-max) | ipcpd private KiB | \`-j peers\` | idle CPU % (ipcpd) | SIGTERM exit (s) | back after restart (s) | back after kill -9 (s) | kill -9 + stale fwd: others / all (s) |"
+		echo "| N | all up (s) | fwd private KiB (min-max) | ipcpd private KiB | \`-j peers\` | idle CPU % (ipcpd) | SIGTERM exit (s), clients frozen / running | back after restart (s), after each | back after kill -9 (s) | kill -9 + stale fwd: others / all (s) |"
 		echo "|---|---|---|---|---|---|---|---|---|---|"
 		for n in "${SIZES[@]}"; do
-			echo "| $n | ${R[$n:up]} | ${R[$n:fwdmem]} (${R[$n:fwdmem_range]}) | ${R[$n:ipcpdmem]} | ${R[$n:peers]} | ${R[$n:cpu]} (${R[$n:cpu_ipcpd]}) | ${R[$n:sigterm]}${R[$n:leftover]:+ LEFT: ${R[$n:leftover]}} | ${R[$n:restart]} | ${R[$n:kill9]} | ${R[$n:stale_others]} / ${R[$n:stale_all]} |"
+			echo "| $n | ${R[$n:up]} | ${R[$n:fwdmem]} (${R[$n:fwdmem_range]}) | ${R[$n:ipcpdmem]} | ${R[$n:peers]} | ${R[$n:cpu]} (${R[$n:cpu_ipcpd]}) | ${R[$n:sigterm_frozen]} / ${R[$n:sigterm]}${R[$n:leftover]:+ LEFT: ${R[$n:leftover]}} | ${R[$n:restart_frozen]} / ${R[$n:restart]} | ${R[$n:kill9]} | ${R[$n:stale_others]} / ${R[$n:stale_all]} |"
 		done
 		echo
 		echo "Setup per N (namespaces, keys, configs; clients launched):" \

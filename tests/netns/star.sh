@@ -255,6 +255,38 @@ star_kill_all() {
 	done
 }
 
+# star_signal_clients SIG: SIG to every client ipcpd and its forwarders
+# (their children), found in one pass over /proc.  STOP and CONT freeze
+# the clients while the gateway alone is measured: on a real gateway
+# they run elsewhere, not on its CPUs.
+star_signal_clients() {
+	local pids=() i
+	for i in "${!STAR_PIDS[@]}"; do
+		pids+=("${STAR_PIDS[i]}")
+	done
+	[ ${#pids[@]} = 0 ] && return 0
+	python3 - "$1" "${pids[@]}" <<'PY'
+import os, signal, sys
+sig = getattr(signal, "SIG" + sys.argv[1])
+roots = set(int(p) for p in sys.argv[2:])
+kids = []
+for d in os.listdir("/proc"):
+    if not d.isdigit():
+        continue
+    try:
+        s = open("/proc/%s/stat" % d).read()
+    except OSError:
+        continue
+    if int(s[s.rindex(")") + 2:].split()[1]) in roots:
+        kids.append(int(d))
+for p in list(roots) + kids:
+    try:
+        os.kill(p, sig)
+    except OSError:
+        pass
+PY
+}
+
 star_stop_clients() {
 	local pids=() i
 	for i in "${!STAR_PIDS[@]}"; do
