@@ -24,6 +24,7 @@
 
 #include "ipcpd.h"
 #include "netlink.h"
+#include "sysctl.h"
 
 /* Peer generations, from one counter: see struct peer's gen. */
 static uint32_t	generations;
@@ -103,6 +104,26 @@ peer_offload(const struct peer *p, const struct config *conf)
 	return conf->offload && p->conf.wire != CONFIG_WIRE_LEGACY;
 }
 
+/*
+ * No router solicitations from our TUNs, before they come up: ipcp, not
+ * router advertisements, configures them, and every solicitation (at 4,
+ * 8, 16 s ... backing off to an hour, from each end) wakes both
+ * forwarders of a session that is otherwise idle.  An advertisement the
+ * peer sends anyway is still taken.  Without IPv6 there is nothing to
+ * turn off.
+ */
+static void
+peer_tun_no_rs(const struct peer *p)
+{
+	char	path[sizeof("net/ipv6/conf//router_solicitations") + IFNAMSIZ];
+
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/router_solicitations",
+	    p->conf.ifname);
+	if (sysctl_write(path, "0") == -1 && errno != ENOENT)
+		log_debug("peer %s: %s: %s", p->conf.name, path,
+		    strerror(errno));
+}
+
 static int
 peer_tun_setup(struct peer *p)
 {
@@ -137,6 +158,7 @@ peer_tun_setup(struct peer *p)
 	p->tun_reclaimed = 0;
 	if (tun_set_carrier(p->tun_fd, 0) == -1)
 		log_warn("peer %s: carrier off", p->conf.name);
+	peer_tun_no_rs(p);
 	/* Ours from an earlier life of this interface, if it had one. */
 	if (existed && nl_route_flush_dev(p->ifindex) == -1)
 		log_warn("peer %s: old routes via %s", p->conf.name,

@@ -22,15 +22,14 @@ vcs() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
 setup_topology
 make_keys alpha beta
 write_configs
-# The kernel's router solicitations over each new TUN (at 0, 4, 12 s ...)
-# are traffic, both ways, that this test does not count.
-for ns in "$NS_A" "$NS_B"; do
-	ip netns exec "$ns" sysctl -qw \
-	    net.ipv6.conf.default.router_solicitations=0 ||
-	    fail "cannot turn router solicitations off"
-done
 start_daemons
 wait_up 20
+# ipcpd turns the kernel's router solicitations off on its TUNs: each
+# (at 4, 8, 16 s ...) would wake both forwarders of the idle session.
+rs=$(n1 cat /proc/sys/net/ipv6/conf/ipcp-beta/router_solicitations 2>&1)
+[ "$rs" = 0 ] || fail "alpha: router_solicitations on ipcp-beta is '$rs'"
+rs=$(n2 cat /proc/sys/net/ipv6/conf/ipcp-alpha/router_solicitations 2>&1)
+[ "$rs" = 0 ] || fail "beta: router_solicitations on ipcp-alpha is '$rs'"
 fa=$(fwd_pid alpha beta) || fail "alpha: no forwarder"
 fb=$(fwd_pid beta alpha) || fail "beta: no forwarder"
 # What the session's start sends (the route exchange) is traffic, not
