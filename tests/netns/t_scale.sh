@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: ISC
 #
-# A gateway with N clients (150; IPCP_SCALE_N to change), each its own
+# A gateway with N clients (300; IPCP_SCALE_N to change), each its own
 # ipcpd in its own namespace, all on bridges in the gateway's namespace
 # (tests/netns/star.sh has the picture):
 #
@@ -14,10 +14,11 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/star.sh"
 
-# 300 took three minutes on the 2-core test machine (all up after 54 s,
-# SIGTERM 9 s, teardown 30 s), more than a test in `make check' may;
-# 150 takes about 60 s.  bench/scale.sh measures the larger sizes.
-N=${IPCP_SCALE_N:-150}
+# 300, as the issue asks: 53 s in all on the 2-core test machine (all up
+# 16 s after the clients started, SIGTERM 1 s), since the forwarder is
+# static-pie and the clients enter their namespaces with nsenter (three
+# minutes before).  bench/scale.sh measures the larger sizes.
+N=${IPCP_SCALE_N:-300}
 STALE=c7
 
 ms_since() { echo $(( ($(now_us) - $1) / 1000 )); }
