@@ -257,7 +257,8 @@ gateway() {
 			R[$n:stale_all]+=", not even after it was killed"
 		fi
 	else
-		kill -KILL "$stale"
+		# Usually gone already: the new ipcpd reclaims its TUN.
+		kill -KILL "$stale" 2>/dev/null
 	fi
 	info "kill -9 with a stale forwarder: others ${R[$n:stale_others]}, all ${R[$n:stale_all]}"
 	star_fwd_pids >"$TMP/gw_fwds"
