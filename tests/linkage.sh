@@ -20,17 +20,34 @@ set -u
 b=${1:-build}
 fail=0
 
+# none_of BINARY VERB LISTING FORMAT ITEM...: a failure for every ITEM
+# that a line of LISTING (ldd's, readelf's or nm's output) matches, as
+# the grep pattern FORMAT with the item for %s.
+none_of() {
+	bin=$1 verb=$2 listing=$3 format=$4
+	shift 4
+	for item in "$@"; do
+		# shellcheck disable=SC2059
+		if printf '%s\n' "$listing" | grep -q "$(printf "$format" "$item")"
+		then
+			echo "FAIL linkage: $bin $verb $item"
+			fail=1
+		fi
+	done
+}
+
+# cannot COMMAND BINARY: the listing itself failed.
+cannot() {
+	echo "FAIL linkage: $1 $b/$2"
+	fail=1
+}
+
 # must_not BINARY LIBRARY...
 must_not() {
 	bin=$1
 	shift
-	deps=$(ldd "$b/$bin") || { echo "FAIL linkage: ldd $b/$bin"; fail=1; return; }
-	for lib in "$@"; do
-		if printf '%s\n' "$deps" | grep -q "$lib"; then
-			echo "FAIL linkage: $bin links $lib"
-			fail=1
-		fi
-	done
+	deps=$(ldd "$b/$bin") || { cannot ldd "$bin"; return; }
+	none_of "$bin" links "$deps" '%s' "$@"
 }
 
 # must_not_direct BINARY LIBRARY...: not among its own DT_NEEDED.
@@ -38,30 +55,21 @@ must_not_direct() {
 	bin=$1
 	shift
 	deps=$(readelf -d "$b/$bin" | grep NEEDED) ||
-	    { echo "FAIL linkage: readelf -d $b/$bin"; fail=1; return; }
-	for lib in "$@"; do
-		if printf '%s\n' "$deps" | grep -q "$lib"; then
-			echo "FAIL linkage: $bin links $lib"
-			fail=1
-		fi
-	done
+	    { cannot "readelf -d" "$bin"; return; }
+	none_of "$bin" links "$deps" '%s' "$@"
 }
 
-must_not_direct ipcpd libgcrypt
-must_not ipcpctl libgcrypt libuv libmnl
-# fwd_static_not SYMBOL...: the static forwarder defines none of them.
+# fwd_static_not SYMBOL...: the static forwarder defines none of them,
+# and is still position-independent.
 fwd_static_not() {
-	syms=$(nm "$b/ipcp-fwd") || { echo "FAIL linkage: nm $b/ipcp-fwd"; fail=1; return; }
-	for sym in "$@"; do
-		if printf '%s\n' "$syms" | grep -q " [TtDdBbRr] $sym\$"; then
-			echo "FAIL linkage: ipcp-fwd contains $sym"
-			fail=1
-		fi
-	done
+	syms=$(nm "$b/ipcp-fwd") || { cannot nm ipcp-fwd; return; }
+	none_of ipcp-fwd contains "$syms" ' [TtDdBbRr] %s$' "$@"
 	readelf -h "$b/ipcp-fwd" | grep -q 'Type:.*DYN' ||
 	    { echo "FAIL linkage: ipcp-fwd is not position-independent"; fail=1; }
 }
 
+must_not_direct ipcpd libgcrypt
+must_not ipcpctl libgcrypt libuv libmnl
 if readelf -d "$b/ipcp-fwd" | grep -q NEEDED; then
 	must_not ipcp-fwd libinih libmnl libjson-c
 else
