@@ -181,6 +181,24 @@ kill9_gw() {
 	forget_pid "$pid"
 }
 
+# stop_restart N KEY: SIGTERM of the gateway, what it left behind, then
+# a start and the seconds until all N are back, as R[N:sigtermKEY] and
+# R[N:restartKEY].  KEY _frozen stops every client meanwhile.
+stop_restart() {
+	local n=$1 key=$2
+	star_peers
+	star_fwd_pids >"$TMP/gw_fwds"
+	[ "$key" = _frozen ] && star_signal_clients STOP
+	R[$n:sigterm$key]=$(stop_gw)
+	[ "$key" = _frozen ] && star_signal_clients CONT
+	R[$n:leftover]+=$(star_leftovers | tr '\n' ';')
+	info "SIGTERM${key:+, clients frozen}: ${R[$n:sigterm$key]} s ${R[$n:leftover]}"
+	T0=$(now_us)
+	star_start_gw
+	R[$n:restart$key]=$(wait_all "$n" "$n" 120)
+	info "back after restart: ${R[$n:restart$key]} s"
+}
+
 gateway() {
 	local n=$1 t up listed i ms=() stale v
 	info "---- gateway with $n clients"
@@ -212,26 +230,9 @@ gateway() {
 	R[$n:cpu]=$1; R[$n:cpu_ipcpd]=$2
 	info "memory ${R[$n:fwdmem]} KiB/fwd, idle cpu ${R[$n:cpu]}%"
 
-	star_fwd_pids >"$TMP/gw_fwds"
-	star_signal_clients STOP
-	R[$n:sigterm_frozen]=$(stop_gw)
-	star_signal_clients CONT
-	R[$n:leftover]=$(star_leftovers | tr '\n' ';')
-	info "SIGTERM, clients frozen: ${R[$n:sigterm_frozen]} s ${R[$n:leftover]}"
-	T0=$(now_us)
-	star_start_gw
-	R[$n:restart_frozen]=$(wait_all "$n" "$n" 120)
-	info "back after that restart: ${R[$n:restart_frozen]} s"
-
-	star_peers
-	star_fwd_pids >"$TMP/gw_fwds"
-	R[$n:sigterm]=$(stop_gw)
-	R[$n:leftover]+=$(star_leftovers | tr '\n' ';')
-	info "SIGTERM: ${R[$n:sigterm]} s ${R[$n:leftover]}"
-	T0=$(now_us)
-	star_start_gw
-	R[$n:restart]=$(wait_all "$n" "$n" 120)
-	info "back after restart: ${R[$n:restart]} s"
+	R[$n:leftover]=""
+	stop_restart "$n" _frozen
+	stop_restart "$n" ""
 
 	kill9_gw
 	T0=$(now_us)
