@@ -260,10 +260,7 @@ star_kill_all() {
 # the clients while the gateway alone is measured: on a real gateway
 # they run elsewhere, not on its CPUs.
 star_signal_clients() {
-	local pids=() i
-	for i in "${!STAR_PIDS[@]}"; do
-		pids+=("${STAR_PIDS[i]}")
-	done
+	local pids=("${STAR_PIDS[@]}")
 	[ ${#pids[@]} = 0 ] && return 0
 	python3 - "$1" "${pids[@]}" <<'PY'
 import os, signal, sys
@@ -288,10 +285,7 @@ PY
 }
 
 star_stop_clients() {
-	local pids=() i
-	for i in "${!STAR_PIDS[@]}"; do
-		pids+=("${STAR_PIDS[i]}")
-	done
+	local pids=("${STAR_PIDS[@]}") i
 	[ ${#pids[@]} = 0 ] && return 0
 	star_kill_all 20 "${pids[@]}"
 	for i in "${pids[@]}"; do
