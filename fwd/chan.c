@@ -117,7 +117,7 @@ chan_stats(struct fwd *f, int force)
 	msg_fwd_stats_build(&env, &st, &f->st);
 	chan_send(f, &env);
 	f->st_sent = f->st;
-	f->st_sent_ms = f->running ? fwd_now(f) : now_ms();
+	f->st_sent_ms = fwd_now(f);
 	return moved;
 }
 

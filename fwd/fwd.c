@@ -169,9 +169,10 @@ tick_prepare_cb(uv_prepare_t *h)
 		stream_flush(f);
 
 	due = stats_due(f);
-	if (f->legacy && (t = legacy_due(f)) < due)
-		due = t;
-	if (!f->legacy) {
+	if (f->legacy) {
+		if ((t = legacy_due(f)) < due)
+			due = t;
+	} else {
 		if (!f->closing && (t = hb_due(f)) < due)
 			due = t;
 		if ((t = f->last_rx_ms + f->params.dead_after_ms) < due)
