@@ -324,9 +324,10 @@ watchdog_ms(void)
 
 /*
  * A forwarder reports at least every three quarters of dead-after, idle
- * or not (fwd/fwd.h); one silent for dead-after is stopped or stuck, and believing it alive
- * would keep its peer "up" with nothing moving.  Kill it: its exit ends
- * the session, and the peer redials or waits as after any other end.
+ * or not (fwd/fwd.h); one silent for dead-after is stopped or stuck, and
+ * believing it alive would keep its peer "up" with nothing moving.  Kill
+ * it: its exit ends the session, and the peer redials or waits as after
+ * any other end.
  */
 static void
 watchdog_cb(uv_timer_t *t)

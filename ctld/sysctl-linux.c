@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Kernel settings under /proc/sys, read and written as files (never by
- * running sysctl(8)): the gateway's forwarding (ipfwd-linux.c) and the
- * full tunnel's src_valid_mark (connmark.c).  Paths are relative to
+ * running sysctl(8)): the gateway's forwarding (ipfwd-linux.c), the
+ * full tunnel's src_valid_mark (connmark.c) and our TUNs' router
+ * solicitations (peer.c).  Paths are relative to
  * /proc/sys, as "net/ipv4/ip_forward"; tests point the root elsewhere.
  */
 #include <errno.h>
