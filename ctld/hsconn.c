@@ -498,6 +498,7 @@ hsconn_msg1(struct hsconn *hc)
 	}
 	memcpy(p->last_ts, ts, sizeof(ts));
 	hc->authenticated = 1;
+	hsguard_proven(hc);
 	if (hs_write_msg2(&hc->hs, p->conf.has_psk ? p->conf.psk : NULL,
 	    hc->out) == -1) {
 		hsconn_fail(hc, HS_RESULT_ERROR,

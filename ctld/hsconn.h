@@ -107,6 +107,8 @@ void	 hsconn_msg1(struct hsconn *);
 int	 hsguard_admit(const struct sockaddr_storage *ss);
 /* msg1 passed its mac1: run its DH now, or when the budget allows. */
 void	 hsguard_msg1(struct hsconn *);
+/* msg1 proved a configured peer: its older handshakes end. */
+void	 hsguard_proven(struct hsconn *);
 /* The connection is going: out of the DH queue. */
 void	 hsguard_forget(struct hsconn *);
 

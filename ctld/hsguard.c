@@ -7,14 +7,24 @@
  * real peer's address (a NAT, a shared host), and must not be able to
  * spend that peer's share.
  *
- * Slots.  At most HSCONN_MAX connections handshake at once, and
- * HSCONN_MAX_PER_SRC from one address.  When a new one finds no slot, an
- * older one makes way rather than the new one being refused: first the
- * oldest that has sent nothing (idle connections are the cheapest attack,
- * and a real peer sends its first message at once), then the oldest that
- * sent part of one, and only then one whose first message waits for its
- * Diffie-Hellman: the one whose address sent the most first messages
- * lately.
+ * Slots.  At most HSCONN_MAX connections hold a slot at once, and
+ * HSCONN_MAX_PER_SRC from one address.  A slot is what a stranger can
+ * make us hold: a connection that has not yet proven a configured peer's
+ * key, or a passcode client's until msg3 proves the passcode.  Past its
+ * Diffie-Hellman, a configured peer's handshake gives its slot back: only
+ * that peer's key gets it there, and a newer one from the same peer ends
+ * it (hsguard_proven), so there are never more of those than peers.
+ * Otherwise a gateway's thousand clients coming back at once would queue
+ * behind 64 slots, each held for a round trip to a client on a busy
+ * machine, time out and come back again.  Our own dials, one per peer,
+ * hold none.
+ *
+ * When a new connection finds no slot, an older one makes way rather than
+ * the new one being refused: first the oldest that has sent nothing (idle
+ * connections are the cheapest attack, and a real peer sends its first
+ * message at once), then the oldest that sent part of one, and only then
+ * one whose first message waits for its Diffie-Hellman: the one whose
+ * address sent the most first messages lately.
  *
  * Time.  A first message must be complete within HSCONN_MSG1_MS of the
  * accept (hsconn.c), so a slot held by silence is soon free anyway.
@@ -153,14 +163,23 @@ idle(struct hsconn *hc)
 	return 0;
 }
 
+/* Does it hold a slot (see the top of this file)? */
+static int
+holds_slot(const struct hsconn *hc)
+{
+	return hc->role == HS_RESPONDER && (!hc->authenticated || hc->open);
+}
+
+/* Slots held, by connections from `ss' only if given. */
 static size_t
-count_from(const struct sockaddr_storage *ss)
+slots_held(const struct sockaddr_storage *ss)
 {
 	struct hsconn	*hc;
 	size_t		 n = 0;
 
 	TAILQ_FOREACH(hc, &hsconns, entry)
-		if (hc->role == HS_RESPONDER && src_cmp(&hc->remote, ss) == 0)
+		if (holds_slot(hc) &&
+		    (ss == NULL || src_cmp(&hc->remote, ss) == 0))
 			n++;
 	return n;
 }
@@ -195,17 +214,18 @@ victim(const struct sockaddr_storage *src)
 }
 
 /*
- * Every slot taken, and none may be: each handshake under way is past
- * its Diffie-Hellman (a configured peer's; only its key gets it there)
- * or our own dial.  A newcomer would be refused, and an honest one, in a
- * burst of clients coming back, would back off.  The listener leaves it
- * in the kernel's backlog instead, until a handshake ends.  A flood
- * cannot bring this about: what it holds, newcomers may take.
+ * Every slot taken, and none may be: each is a passcode client's past
+ * its Diffie-Hellman, waiting for the msg3 that proves the passcode, or
+ * one whose first message waits unread in its socket.  A newcomer would
+ * be refused, and an honest one, in a burst of clients coming back,
+ * would back off.  The listener leaves it in the kernel's backlog
+ * instead, until a handshake ends.  A flood cannot bring this about:
+ * what it holds, newcomers may take.
  */
 int
 hsguard_full(void)
 {
-	return n_hsconns >= HSCONN_MAX && victim(NULL) == NULL;
+	return slots_held(NULL) >= HSCONN_MAX && victim(NULL) == NULL;
 }
 
 int
@@ -213,14 +233,14 @@ hsguard_admit(const struct sockaddr_storage *ss)
 {
 	struct hsconn	*hc;
 
-	if (count_from(ss) >= HSCONN_MAX_PER_SRC) {
+	if (slots_held(ss) >= HSCONN_MAX_PER_SRC) {
 		if ((hc = victim(ss)) == NULL)
 			return -1;
 		hsconn_fail(hc, HS_RESULT_REFUSED,
 		    "made way for a newer connection from the "
 		    "same address");
 	}
-	if (n_hsconns >= HSCONN_MAX) {
+	if (slots_held(NULL) >= HSCONN_MAX) {
 		if ((hc = victim(NULL)) == NULL)
 			return -1;
 		hsconn_fail(hc, HS_RESULT_REFUSED,
@@ -288,6 +308,31 @@ hsguard_msg1(struct hsconn *hc)
 	}
 	if (!uv_is_active((uv_handle_t *)&tick))
 		uv_timer_start(&tick, tick_cb, GUARD_TICK_MS, GUARD_TICK_MS);
+}
+
+/*
+ * msg1 proved a configured peer's key: any older handshake of that peer
+ * that got as far is one it gave up on (it dials one at a time), so it
+ * ends here.  That is what bounds those that hold no slot.  Its slot is
+ * free now: a listener paused for want of one resumes (else the backlog
+ * would move 64 connections per pause, 128 a second, while a thousand
+ * clients waited out their handshake timeouts in it).
+ */
+void
+hsguard_proven(struct hsconn *hc)
+{
+	struct hsconn	*o, *next;
+
+	listener_wake();
+
+	for (o = TAILQ_FIRST(&hsconns); o != NULL; o = next) {
+		next = TAILQ_NEXT(o, entry);
+		if (o != hc && o->role == HS_RESPONDER && o->authenticated &&
+		    !o->open && memcmp(o->peer_key, hc->peer_key,
+		    sizeof(o->peer_key)) == 0)
+			hsconn_fail(o, HS_RESULT_REFUSED, "superseded by a "
+			    "newer handshake from the same peer");
+	}
 }
 
 void
