@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * Starting and supervising forwarders.  Each session gets a fresh
- * ipcp-fwd, started with posix_spawn so it shares none of our memory,
+ * ipcp-fwd, started with posix_spawn so it shares none of our memory
+ * (from libuv's thread pool, so that the loop never waits for an exec),
  * with one end of a SOCK_SEQPACKET socketpair on fd 3.  Over it go
  * the TUN fd, the TCP fd and the session keys (SCM_RIGHTS and protobuf,
  * never argv or the environment), then Control messages for the peer and
@@ -72,6 +73,17 @@ struct fwdproc {
 	uint64_t		 heard_ms;	/* its last message */
 	char			 name[CONFIG_NAME_MAX + 1];
 	char			 reason[256];
+	/*
+	 * Being started on libuv's thread pool (fwd_spawn): pid is 0 until
+	 * then, and the worker owns the spawn_* fields.
+	 */
+	uv_work_t		 spawn;
+	int			 spawning;
+	int			 spawn_fd;	/* the child's end of the channel */
+	int			 spawn_err;	/* an errno value, or 0 */
+	int			 spawn_pidfd;
+	pid_t			 spawn_pid;
+	int			 kill_pending;	/* fwd_kill while it started */
 };
 
 /*
@@ -123,11 +135,10 @@ fwd_count_waited(void)
 	return n;
 }
 
+/* One of its handles (or its start on the pool) is done with it. */
 static void
-fwd_handle_closed(uv_handle_t *h)
+fwd_release(struct fwdproc *f)
 {
-	struct fwdproc	*f = h->data;
-
 	if (--f->handles > 0)
 		return;
 	LIST_REMOVE(f, entry);
@@ -141,10 +152,30 @@ fwd_handle_closed(uv_handle_t *h)
 }
 
 static void
+fwd_handle_closed(uv_handle_t *h)
+{
+	fwd_release(h->data);
+}
+
+static void
 fwd_kill(struct fwdproc *f)
 {
-	if (!f->exited && f->pid > 0)
+	if (f->spawning)
+		f->kill_pending = 1;
+	else if (!f->exited && f->pid > 0)
 		kill(f->pid, SIGKILL);
+}
+
+size_t
+fwd_count_starting(void)
+{
+	struct fwdproc	*f;
+	size_t		 n = 0;
+
+	LIST_FOREACH(f, &fwds, entry)
+		if (f->spawning)
+			n++;
+	return n;
 }
 
 /*
@@ -395,7 +426,9 @@ fwd_exited(struct fwdproc *f, int64_t status, int sig)
 
 	f->exited = 1;
 	fwd_chan_drain(f);
-	if (sig != 0)
+	if (f->pid == 0)
+		;	/* never started: fwd_spawn_done said why */
+	else if (sig != 0)
 		log_warnx("forwarder %s (pid %d) killed by signal %d%s%s",
 		    f->name, f->pid, sig, f->reason[0] ? "; last words: " : "",
 		    f->reason);
@@ -405,9 +438,12 @@ fwd_exited(struct fwdproc *f, int64_t status, int sig)
 		    f->reason[0] ? f->reason : "no reason given");
 	fwd_chan_close(f);
 	uv_close((uv_handle_t *)&f->kill_timer, fwd_handle_closed);
-	uv_close((uv_handle_t *)&f->pid_poll, fwd_handle_closed);
-	close(f->pidfd);
-	f->pidfd = -1;
+	if (f->pidfd != -1) {
+		uv_close((uv_handle_t *)&f->pid_poll, fwd_handle_closed);
+		close(f->pidfd);
+		f->pidfd = -1;
+	} else
+		f->handles--;	/* never started: no pid_poll */
 	f->peer = NULL;
 	if (p != NULL)
 		peer_fsm(p, f->hung ? PEER_EV_FWD_HUNG : PEER_EV_SESSION_DOWN,
@@ -606,14 +642,15 @@ fwd_room(void)
 
 /*
  * fork+exec without the fork's cost: posix_spawn (vfork semantics)
- * shares our memory until the exec instead of copying page tables, so
- * the loop stands still for about 1 ms per forwarder rather than ~5
- * (uv_spawn forks; measured on this 2-core machine), which matters when
- * hundreds of peers come back at once.  The child starts with default
- * signal handling and nothing blocked; stdin and stdout are /dev/null,
- * stderr is ours (forwarders log through the channel, this is for a
- * crash's last words), the channel is fd 3, and everything else of ours
- * is close-on-exec.  Returns 0 or an errno value.
+ * shares our memory until the exec instead of copying page tables:
+ * about 1 ms of our CPU per forwarder rather than ~5 (uv_spawn forks;
+ * measured on this 2-core machine), which matters when hundreds of
+ * peers come back at once.  It runs on a pool thread
+ * (fwd_spawn_work).  The child starts with default signal handling and
+ * nothing blocked; stdin and stdout are /dev/null, stderr is ours
+ * (forwarders log through the channel, this is for a crash's last
+ * words), the channel is fd 3, and everything else of ours is
+ * close-on-exec.  Returns 0 or an errno value.
  */
 static int
 fwd_exec(int chan_fd, pid_t *pid)
@@ -649,13 +686,87 @@ fwd_exec(int chan_fd, pid_t *pid)
 	return r;
 }
 
+/*
+ * On a thread of libuv's pool: posix_spawn returns only once the child
+ * has exec'd, which on a machine busy with a thousand sessions coming
+ * back took 11 ms on average (up to 140), all of it time the loop stood
+ * still: a gateway brought up about 50 sessions a second whatever its
+ * CPU.  Only the spawn_* fields are touched here.
+ */
+static void
+fwd_spawn_work(uv_work_t *w)
+{
+	struct fwdproc	*f = w->data;
+	pid_t		 pid;
+	int		 pidfd = -1, r;
+
+	if ((r = fwd_exec(f->spawn_fd, &pid)) == 0 &&
+	    (pidfd = syscall(SYS_pidfd_open, pid, 0)) == -1) {
+		/* Ours, unreaped: it cannot be gone.  Never supervised, so: */
+		r = errno;
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	f->spawn_err = r;
+	f->spawn_pid = r == 0 ? pid : 0;
+	f->spawn_pidfd = pidfd;
+}
+
+/*
+ * It never ran: the session it was for ends as if it had exited (its
+ * peer, if it still has one, hears PEER_EV_SESSION_DOWN).
+ */
+static void
+fwd_never_started(struct fwdproc *f, const char *why)
+{
+	snprintf(f->reason, sizeof(f->reason), "%s", why);
+	fwd_exited(f, 127, 0);
+}
+
+/* Back on the loop: supervise it, or end the session it was for. */
+static void
+fwd_spawn_done(uv_work_t *w, int status)
+{
+	struct fwdproc	*f = w->data;
+	char		 why[128];
+
+	f->spawning = 0;
+	close(f->spawn_fd);
+	if (status != 0 && f->spawn_err == 0)
+		f->spawn_err = -status;
+	if (f->spawn_err != 0) {
+		if (log_ratelimit(&spawn_rl))
+			log_warnx("forwarder for %s: spawn %s: %s", f->name,
+			    ipcpd->fwd_path, strerror(f->spawn_err));
+		snprintf(why, sizeof(why), "could not start: %s",
+		    strerror(f->spawn_err));
+		fwd_never_started(f, why);
+	} else {
+		f->pid = f->spawn_pid;
+		f->pidfd = f->spawn_pidfd;
+		uv_poll_init(ipcpd->loop, &f->pid_poll, f->pidfd);
+		f->pid_poll.data = f;
+		uv_poll_start(&f->pid_poll, UV_READABLE, fwd_pidfd_cb);
+		log_info("peer %s: forwarder pid %d started", f->name, f->pid);
+		if (f->kill_pending)
+			fwd_kill(f);
+	}
+	fwd_release(f);
+}
+
+/*
+ * A forwarder for a session that just came up.  What it needs (the TUN,
+ * the socket, the keys) is queued on its channel at once and waits
+ * there; the process itself is started on the thread pool, and until it
+ * is, fwd_pid() is 0 and a kill waits for it.  NULL if not even that:
+ * then s->fd is closed, as it always is.
+ */
 struct fwdproc *
 fwd_spawn(struct peer *p, const struct peer_session *s,
     const struct fwd_params *fp)
 {
 	struct fwdproc	*f;
-	pid_t		 pid;
-	int		 sv[2], child, pidfd, r;
+	int		 sv[2], r;
 
 	if ((f = fwd_new(p)) == NULL) {
 		if (log_ratelimit(&spawn_rl))
@@ -674,41 +785,38 @@ fwd_spawn(struct peer *p, const struct peer_session *s,
 	 * dup2 onto itself would leave fd 3 close-on-exec: the child's
 	 * end must come from elsewhere.
 	 */
-	child = sv[1];
-	if (child == FWD_CHAN_FD &&
-	    (child = fcntl(sv[1], F_DUPFD_CLOEXEC, FWD_CHAN_FD + 1)) == -1)
-		r = errno;
-	else
-		r = fwd_exec(child, &pid);
-	if (child != sv[1] && child != -1)
-		close(child);
-	close(sv[1]);
-	if (r == 0 && (pidfd = syscall(SYS_pidfd_open, pid, 0)) == -1) {
-		/* Ours, unreaped: it cannot be gone.  Never supervised, so: */
-		r = errno;
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	}
-	if (r != 0) {
+	if (sv[1] == FWD_CHAN_FD) {
+		f->spawn_fd = fcntl(sv[1], F_DUPFD_CLOEXEC, FWD_CHAN_FD + 1);
+		close(sv[1]);
+	} else
+		f->spawn_fd = sv[1];
+	if (f->spawn_fd == -1) {
 		if (log_ratelimit(&spawn_rl))
-			log_warnx("forwarder for %s: spawn %s: %s",
-			    p->conf.name, ipcpd->fwd_path, strerror(r));
+			log_warn("forwarder for %s: channel", p->conf.name);
 		close(sv[0]);
-		close(s->fd);
 		free(f);
+		close(s->fd);
 		return NULL;
 	}
-	fwd_watch(f, p, pid, pidfd, sv[0]);
+	fwd_attach(f, p, 0, sv[0]);
+	f->spawning = 1;
+	f->handles++;		/* the start, until fwd_spawn_done */
+	f->spawn.data = f;
 	r = fwd_send_setup(f, p, s, fp);
 	close(s->fd);
 	if (r == -1) {
-		log_warnx("forwarder %s (pid %d): setup failed", f->name,
-		    f->pid);
+		log_warnx("forwarder for %s: setup failed", f->name);
 		f->peer = NULL;
-		fwd_kill(f);
+		f->spawning = 0;
+		close(f->spawn_fd);
+		fwd_never_started(f, "setup failed");
+		fwd_release(f);
 		return NULL;
 	}
-	log_info("peer %s: forwarder pid %d started", f->name, f->pid);
+	/* It fails only without a work callback. */
+	if (uv_queue_work(ipcpd->loop, &f->spawn, fwd_spawn_work,
+	    fwd_spawn_done) != 0)
+		fatalx("uv_queue_work");
 	return f;
 }
 

@@ -307,6 +307,8 @@ busy_reason(void)
 		return "a reload waits for ipcpctl confirm";
 	if (fwd_count_detached() > 0)
 		return "a forwarder is still stopping; try again";
+	if (fwd_count_starting() > 0)
+		return "a forwarder is still starting; try again";
 	return NULL;
 }
 

@@ -412,6 +412,8 @@ size_t		 fwd_count(void);
 /* A restart (handover.c, takeover.c): forwarders change supervisors. */
 int		 fwd_chan_fd(const struct fwdproc *);
 size_t		 fwd_count_detached(void);
+/* Forwarders whose process is still being started. */
+size_t		 fwd_count_starting(void);
 int		 fwd_flush_all_sync(unsigned ms);
 struct fwdproc	*fwd_adopt(struct peer *, int pid, int chan_fd);
 
