@@ -17,6 +17,33 @@
 
 static const char	*root = "/proc/sys";
 
+/*
+ * Directories opened once, by the path of their first SYSCTL_DIR_DEPTH
+ * components ("net/ipv6/conf"): every network namespace has its own
+ * "net", "ipv6" and "conf" under the one /proc/sys, all with the same
+ * names, and the kernel's lookup compares each in turn.  On a host with
+ * a thousand namespaces, opening "net/ipv6/conf/ipcp-x/..." by its full
+ * path was half of a gateway's start with a thousand TUNs (perf:
+ * proc_sys_compare); from the opened "conf" only the names that are ours
+ * are looked up.  They are this namespace's (ipcpd never changes
+ * namespace) and close-on-exec.
+ */
+#define SYSCTL_DIR_DEPTH	3
+#define SYSCTL_DIRS		4
+
+static struct sysctl_dir {
+	char	 prefix[64];
+	int	 fd;
+} dirs[SYSCTL_DIRS];
+static size_t	n_dirs;
+
+static void
+dirs_forget(void)
+{
+	while (n_dirs > 0)
+		close(dirs[--n_dirs].fd);
+}
+
 const char *
 sysctl_root(void)
 {
@@ -26,30 +53,73 @@ sysctl_root(void)
 void
 sysctl_set_root(const char *r)
 {
+	dirs_forget();
 	root = r;
 }
 
+/*
+ * The directory fd to open `path' relative to, and the rest of it in
+ * *rest: a cached one for a deep path, else AT_FDCWD and the full path
+ * in `full'.
+ */
 static int
-full_path(char full[PATH_MAX], const char *path)
+dir_for(const char *path, char full[PATH_MAX], const char **rest)
 {
+	const char	*p = path;
+	char		 prefix[sizeof(dirs[0].prefix)], dpath[PATH_MAX];
+	size_t		 i, len;
+	int		 depth, fd;
+
+	for (depth = 0; depth < SYSCTL_DIR_DEPTH && p != NULL; depth++)
+		if ((p = strchr(p, '/')) != NULL)
+			p++;
+	len = p != NULL ? (size_t)(p - 1 - path) : 0;
+	if (p != NULL && *p != '\0' && len < sizeof(prefix)) {
+		memcpy(prefix, path, len);
+		prefix[len] = '\0';
+		for (i = 0; i < n_dirs; i++)
+			if (strcmp(dirs[i].prefix, prefix) == 0) {
+				*rest = p;
+				return dirs[i].fd;
+			}
+		if (n_dirs < SYSCTL_DIRS && (size_t)snprintf(dpath,
+		    sizeof(dpath), "%s/%s", root, prefix) < sizeof(dpath) &&
+		    (fd = open(dpath, O_PATH | O_DIRECTORY | O_CLOEXEC)) != -1) {
+			memcpy(dirs[n_dirs].prefix, prefix, len + 1);
+			dirs[n_dirs++].fd = fd;
+			*rest = p;
+			return fd;
+		}
+	}
 	if ((size_t)snprintf(full, PATH_MAX, "%s/%s", root, path) >=
 	    PATH_MAX) {
 		errno = ENAMETOOLONG;
-		return -1;
+		return -2;
 	}
-	return 0;
+	*rest = full;
+	return AT_FDCWD;
+}
+
+/* open(2) of a sysctl file: relative to a cached directory if it can. */
+static int
+sysctl_open(const char *path, int flags)
+{
+	char		 full[PATH_MAX];
+	const char	*rest;
+	int		 dfd;
+
+	if ((dfd = dir_for(path, full, &rest)) == -2)
+		return -1;
+	return openat(dfd, rest, flags | O_CLOEXEC);
 }
 
 int
 sysctl_read(const char *path, char *buf, size_t len)
 {
-	char	 full[PATH_MAX];
 	ssize_t	 r;
 	int	 fd;
 
-	if (full_path(full, path) == -1)
-		return -1;
-	if ((fd = open(full, O_RDONLY | O_CLOEXEC)) == -1)
+	if ((fd = sysctl_open(path, O_RDONLY)) == -1)
 		return -1;
 	r = read(fd, buf, len - 1);
 	close(fd);
@@ -63,15 +133,12 @@ sysctl_read(const char *path, char *buf, size_t len)
 int
 sysctl_write(const char *path, const char *val)
 {
-	char	 full[PATH_MAX];
 	size_t	 len = strlen(val);
 	ssize_t	 r;
 	int	 fd, saved;
 
-	if (full_path(full, path) == -1)
-		return -1;
 	/* No O_CREAT: a sysctl that is not there is not made. */
-	if ((fd = open(full, O_WRONLY | O_CLOEXEC)) == -1)
+	if ((fd = sysctl_open(path, O_WRONLY)) == -1)
 		return -1;
 	r = write(fd, val, len);
 	saved = errno;
