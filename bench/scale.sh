@@ -48,9 +48,8 @@
 # Environment: IPCP_BUILD (directory with ipcpd, ipcp-fwd, ipcpctl).
 #
 # Everything it starts is killed by PID and its namespaces deleted on
-# exit.  A gateway of more than 500 clients needs more neighbour entries
-# than the kernel's default gc_thresh3 (1024, for all namespaces
-# together): it is raised for the run and put back on exit.
+# exit.  The star's neighbour entries are permanent (tests/netns/star.sh),
+# so no host setting is touched.
 
 set -u -o pipefail
 export LC_ALL=C
@@ -89,28 +88,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 # more than a systemd unit's 1024 at N = 1000.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null
 
-NEIGH=/proc/sys/net/ipv4/neigh/default
-NEIGH_SAVED=""
-neigh_raise() {
-	local want=$1 t1 t2 t3
-	read -r t3 <"$NEIGH/gc_thresh3"
-	[ "$want" -gt "$t3" ] || return 0
-	read -r t1 <"$NEIGH/gc_thresh1"
-	read -r t2 <"$NEIGH/gc_thresh2"
-	[ -n "$NEIGH_SAVED" ] || NEIGH_SAVED="$t1 $t2 $t3"
-	echo "$want" >"$NEIGH/gc_thresh3"
-	echo "$want" >"$NEIGH/gc_thresh2"
-	info "neighbour table: gc_thresh2/3 $t2/$t3 -> $want for this run"
-}
-neigh_restore() {
-	local t1 t2 t3
-	[ -n "$NEIGH_SAVED" ] || return 0
-	read -r t1 t2 t3 <<<"$NEIGH_SAVED"
-	echo "$t3" >"$NEIGH/gc_thresh3"
-	echo "$t2" >"$NEIGH/gc_thresh2"
-	echo "$t1" >"$NEIGH/gc_thresh1"
-}
-trap 'rc=$?; star_teardown; neigh_restore; (exit $rc); cleanup' EXIT
+trap 'rc=$?; star_teardown; (exit $rc); cleanup' EXIT
 
 # secs_since T0_US: seconds, two decimals.
 secs_since() {
@@ -203,7 +181,6 @@ gateway() {
 	local n=$1 t up listed i ms=() stale v
 	info "---- gateway with $n clients"
 	# Two entries per client (one each side), and room for the rest.
-	neigh_raise $((2 * n + 512))
 	t=$(now_us)
 	star_build "$n"
 	R[$n:setup]=$(secs_since "$t")

@@ -28,8 +28,33 @@ STAR_NODE_EXTRA=${STAR_NODE_EXTRA:-}
 star_ns() { echo "${PFX}c$1"; }
 star_gw() { ip netns exec "$STAR_GW_NS" "$@"; }
 
+# Each client's eth0 and each bridge have a fixed MAC, and every
+# neighbour entry across the bridges is made permanent up front.  With
+# ARP, each resolution is a broadcast that a bridge floods to its 500
+# ports: while 1000 clients were launched, the kernel's per-CPU backlog
+# (1000 packets, shared by all namespaces) dropped 1.26 million packets,
+# and the last client was up 18 s after the last launch.  With this,
+# none were dropped and it was 1.7 s.  That measured this machine's
+# bridge, not ipcp: clients on the internet share no broadcast domain.
+# For the same reason the bridge ports and eth0 get no IPv6 link-local
+# address (their solicitations and reports are floods too).  Permanent
+# entries are not the neighbour cache's to collect, so its thresholds
+# need no raising however many clients there are.
+
+# star_mac VAR KIND I and star_ip VAR I set VAR (no subshell: they run
+# thousands of times).
+star_mac() {
+	printf -v "$1" '02:%02x:00:%02x:%02x:%02x' "$2" $(($3 >> 16)) \
+	    $((($3 >> 8) & 255)) $(($3 & 255))
+}
+star_ip() {
+	local j=$(( ($2 - 1) % STAR_PER_BRIDGE ))
+	printf -v "$1" '10.%d.%d.%d' $((100 + ($2 - 1) / STAR_PER_BRIDGE)) \
+	    $((j / 250)) $((j % 250 + 2))
+}
+
 star_build() {
-	local n=$1 i k j
+	local n=$1 i k ip mac
 	need_root
 	STAR_N=$n
 	MY_NS+=("$STAR_GW_NS")
@@ -41,26 +66,35 @@ star_build() {
 	{
 		echo "link set lo up"
 		for k in $(seq 0 $(( (n - 1) / STAR_PER_BRIDGE ))); do
-			echo "link add br$k type bridge"
+			star_mac mac 254 "$k"
+			echo "link add br$k address $mac type bridge"
 			echo "addr add 10.$((100 + k)).0.1/16 dev br$k"
 			echo "link set br$k up"
 		done
 	} | ip -n "$STAR_GW_NS" -batch - || fail "cannot make the bridges"
 	for i in $(seq 1 "$n"); do
+		star_mac mac 1 "$i"
 		echo "link add s$i netns $STAR_GW_NS type veth peer name" \
-		    "eth0 netns $(star_ns "$i")"
+		    "eth0 address $mac netns $(star_ns "$i")"
 	done | ip -batch - || fail "cannot make $n veths"
 	for i in $(seq 1 "$n"); do
-		echo "link set s$i master br$(( (i - 1) / STAR_PER_BRIDGE )) up"
+		star_mac mac 1 "$i"
+		star_ip ip "$i"
+		k=$(( (i - 1) / STAR_PER_BRIDGE ))
+		echo "link set s$i addrgenmode none"
+		echo "link set s$i master br$k up"
+		echo "neigh replace $ip lladdr $mac dev br$k nud permanent"
 	done | ip -n "$STAR_GW_NS" -batch - || fail "cannot bridge the veths"
 	# One `ip -n' per client (a batch cannot switch namespaces), a few
 	# at a time.
 	for i in $(seq 1 "$n"); do
 		k=$(( (i - 1) / STAR_PER_BRIDGE ))
-		j=$(( (i - 1) % STAR_PER_BRIDGE ))
-		printf 'link set lo up\naddr add 10.%d.%d.%d/16 dev eth0\n%s\n' \
-		    $((100 + k)) $((j / 250)) $((j % 250 + 2)) \
-		    "link set eth0 up" >"$TMP/addr.$i"
+		star_mac mac 254 "$k"
+		star_ip ip "$i"
+		printf '%s\n' "link set lo up" "addr add $ip/16 dev eth0" \
+		    "link set eth0 addrgenmode none" "link set eth0 up" \
+		    "neigh replace 10.$((100 + k)).0.1 lladdr $mac dev eth0 nud permanent" \
+		    >"$TMP/addr.$i"
 	done
 	seq 1 "$n" | xargs -P 4 -I{} ip -n "${PFX}c{}" -batch "$TMP/addr.{}" ||
 	    fail "cannot address the clients"
