@@ -100,6 +100,7 @@ static LIST_HEAD(, fwdproc)	fwds = LIST_HEAD_INITIALIZER(fwds);
  */
 static struct log_ratelimit	spawn_rl = LOG_RATELIMIT_INIT(1, 30000);
 static size_t			n_fwds;
+static size_t			n_starting;	/* with spawning set */
 static uv_timer_t		watchdog;
 static int			watchdog_init;
 
@@ -169,13 +170,7 @@ fwd_kill(struct fwdproc *f)
 size_t
 fwd_count_starting(void)
 {
-	struct fwdproc	*f;
-	size_t		 n = 0;
-
-	LIST_FOREACH(f, &fwds, entry)
-		if (f->spawning)
-			n++;
-	return n;
+	return n_starting;
 }
 
 /*
@@ -730,10 +725,10 @@ fwd_spawn_done(uv_work_t *w, int status)
 	struct fwdproc	*f = w->data;
 	char		 why[128];
 
+	/* status is UV_ECANCELED only for a cancelled request: never. */
 	f->spawning = 0;
+	n_starting--;
 	close(f->spawn_fd);
-	if (status != 0 && f->spawn_err == 0)
-		f->spawn_err = -status;
 	if (f->spawn_err != 0) {
 		if (log_ratelimit(&spawn_rl))
 			log_warnx("forwarder for %s: spawn %s: %s", f->name,
@@ -799,20 +794,19 @@ fwd_spawn(struct peer *p, const struct peer_session *s,
 		return NULL;
 	}
 	fwd_attach(f, p, 0, sv[0]);
-	f->spawning = 1;
-	f->handles++;		/* the start, until fwd_spawn_done */
-	f->spawn.data = f;
 	r = fwd_send_setup(f, p, s, fp);
 	close(s->fd);
 	if (r == -1) {
 		log_warnx("forwarder for %s: setup failed", f->name);
 		f->peer = NULL;
-		f->spawning = 0;
 		close(f->spawn_fd);
 		fwd_never_started(f, "setup failed");
-		fwd_release(f);
 		return NULL;
 	}
+	f->spawning = 1;
+	n_starting++;
+	f->handles++;		/* the start, until fwd_spawn_done */
+	f->spawn.data = f;
 	/* It fails only without a work callback. */
 	if (uv_queue_work(ipcpd->loop, &f->spawn, fwd_spawn_work,
 	    fwd_spawn_done) != 0)
