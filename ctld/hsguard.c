@@ -170,17 +170,22 @@ holds_slot(const struct hsconn *hc)
 	return hc->role == HS_RESPONDER && (!hc->authenticated || hc->open);
 }
 
-/* Slots held, by connections from `ss' only if given. */
+/* Slots held in all, and in *from those of connections from `ss'. */
 static size_t
-slots_held(const struct sockaddr_storage *ss)
+slots_held(const struct sockaddr_storage *ss, size_t *from)
 {
 	struct hsconn	*hc;
 	size_t		 n = 0;
 
-	TAILQ_FOREACH(hc, &hsconns, entry)
-		if (holds_slot(hc) &&
-		    (ss == NULL || src_cmp(&hc->remote, ss) == 0))
-			n++;
+	if (from != NULL)
+		*from = 0;
+	TAILQ_FOREACH(hc, &hsconns, entry) {
+		if (!holds_slot(hc))
+			continue;
+		n++;
+		if (from != NULL && src_cmp(&hc->remote, ss) == 0)
+			(*from)++;
+	}
 	return n;
 }
 
@@ -225,22 +230,24 @@ victim(const struct sockaddr_storage *src)
 int
 hsguard_full(void)
 {
-	return slots_held(NULL) >= HSCONN_MAX && victim(NULL) == NULL;
+	return slots_held(NULL, NULL) >= HSCONN_MAX && victim(NULL) == NULL;
 }
 
 int
 hsguard_admit(const struct sockaddr_storage *ss)
 {
 	struct hsconn	*hc;
+	size_t		 from, held = slots_held(ss, &from);
 
-	if (slots_held(ss) >= HSCONN_MAX_PER_SRC) {
+	if (from >= HSCONN_MAX_PER_SRC) {
 		if ((hc = victim(ss)) == NULL)
 			return -1;
 		hsconn_fail(hc, HS_RESULT_REFUSED,
 		    "made way for a newer connection from the "
 		    "same address");
+		held--;		/* a victim always held a slot */
 	}
-	if (slots_held(NULL) >= HSCONN_MAX) {
+	if (held >= HSCONN_MAX) {
 		if ((hc = victim(NULL)) == NULL)
 			return -1;
 		hsconn_fail(hc, HS_RESULT_REFUSED,
