@@ -59,45 +59,48 @@ sysctl_set_root(const char *r)
 
 /*
  * The directory fd to open `path' relative to, and the rest of it in
- * *rest: a cached one for a deep path, else AT_FDCWD and the full path
- * in `full'.
+ * *rest: a cached one for a deep path, else AT_FDCWD and the full path,
+ * which is written to `full' either way; -2 if it is too long.
  */
 static int
 dir_for(const char *path, char full[PATH_MAX], const char **rest)
 {
 	const char	*p = path;
-	char		 prefix[sizeof(dirs[0].prefix)], dpath[PATH_MAX];
-	size_t		 i, len;
+	size_t		 i, len, at;
 	int		 depth, fd;
 
-	for (depth = 0; depth < SYSCTL_DIR_DEPTH && p != NULL; depth++)
-		if ((p = strchr(p, '/')) != NULL)
-			p++;
-	len = p != NULL ? (size_t)(p - 1 - path) : 0;
-	if (p != NULL && *p != '\0' && len < sizeof(prefix)) {
-		memcpy(prefix, path, len);
-		prefix[len] = '\0';
-		for (i = 0; i < n_dirs; i++)
-			if (strcmp(dirs[i].prefix, prefix) == 0) {
-				*rest = p;
-				return dirs[i].fd;
-			}
-		if (n_dirs < SYSCTL_DIRS && (size_t)snprintf(dpath,
-		    sizeof(dpath), "%s/%s", root, prefix) < sizeof(dpath) &&
-		    (fd = open(dpath, O_PATH | O_DIRECTORY | O_CLOEXEC)) != -1) {
-			memcpy(dirs[n_dirs].prefix, prefix, len + 1);
-			dirs[n_dirs++].fd = fd;
-			*rest = p;
-			return fd;
-		}
-	}
 	if ((size_t)snprintf(full, PATH_MAX, "%s/%s", root, path) >=
 	    PATH_MAX) {
 		errno = ENAMETOOLONG;
 		return -2;
 	}
 	*rest = full;
-	return AT_FDCWD;
+	for (depth = 0; depth < SYSCTL_DIR_DEPTH && p != NULL; depth++)
+		if ((p = strchr(p, '/')) != NULL)
+			p++;
+	if (p == NULL || *p == '\0' ||
+	    (len = (size_t)(p - 1 - path)) >= sizeof(dirs[0].prefix))
+		return AT_FDCWD;
+	for (i = 0; i < n_dirs; i++)
+		if (strncmp(dirs[i].prefix, path, len) == 0 &&
+		    dirs[i].prefix[len] == '\0') {
+			*rest = p;
+			return dirs[i].fd;
+		}
+	if (n_dirs == SYSCTL_DIRS)
+		return AT_FDCWD;
+	/* The prefix alone: the full path cut at its slash. */
+	at = strlen(root) + 1 + len;
+	full[at] = '\0';
+	fd = open(full, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	full[at] = '/';
+	if (fd == -1)
+		return AT_FDCWD;
+	memcpy(dirs[n_dirs].prefix, path, len);
+	dirs[n_dirs].prefix[len] = '\0';
+	dirs[n_dirs++].fd = fd;
+	*rest = p;
+	return fd;
 }
 
 /* open(2) of a sysctl file: relative to a cached directory if it can. */
