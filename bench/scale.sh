@@ -180,7 +180,6 @@ stop_restart() {
 gateway() {
 	local n=$1 t up listed i ms=() stale v
 	info "---- gateway with $n clients"
-	# Two entries per client (one each side), and room for the rest.
 	t=$(now_us)
 	star_build "$n"
 	R[$n:setup]=$(secs_since "$t")
