@@ -12,6 +12,7 @@
  */
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,6 +40,18 @@
  * way (hsguard_full); then the end of one resumes at once.
  */
 #define LISTENER_PAUSE_MS 500
+/*
+ * The kernel hands us a connection only once its first bytes are in
+ * (TCP_DEFER_ACCEPT), or after about this many seconds of silence.
+ * Every client speaks first, at once: a real peer's connection reaches
+ * hsguard.c with its msg1 in the socket, where it can never be taken
+ * for idle and made to give way, however fast a flood from its own
+ * address churns the slots; and silent connections wait in the SYN
+ * queue, which costs us nothing, instead of in a slot.  A silent one
+ * is still accepted when the time is up (the original ipcp's client
+ * may say nothing for 5 s), and given HSCONN_MSG1_MS as ever.
+ */
+#define LISTENER_DEFER_S	(HSCONN_MSG1_MS / 1000)
 
 struct listener {
 	TAILQ_ENTRY(listener)	 entry;
@@ -128,6 +141,12 @@ listener_accept(uv_poll_t *h, int status, int events)
 static void
 listener_start(struct listener *l)
 {
+	int	defer = LISTENER_DEFER_S;
+
+	/* Also on a socket adopted from the binary before us. */
+	if (setsockopt(l->fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer,
+	    sizeof(defer)) == -1)
+		log_warn("listen %s: TCP_DEFER_ACCEPT", l->lc.text);
 	uv_poll_init(ipcpd->loop, &l->poll, l->fd);
 	l->poll.data = l;
 	/* A new one joins the pause; listener_resume() starts it. */

@@ -7,7 +7,8 @@
 # Every one must be closed by alpha within a bounded time (the pre-auth
 # timeout is about 5 s), ipcpd must live on without leaking fds, and the
 # existing session must not notice: same forwarders, no reconnects, ping
-# still answered.
+# still answered.  The idle ones first wait in alpha's kernel, not in
+# ipcpd (TCP_DEFER_ACCEPT): its count of bare ACKs held back must move.
 . "$(dirname "$0")/lib.sh"
 
 cat >"$TMP/junk.py" <<'PY'
@@ -61,7 +62,16 @@ print("%s: %d closed (last after %.1f s), %d refused, %d still open "
 sys.exit(1 if live or (refused == count) else 0)
 PY
 
+# TcpExt's TCPDeferAcceptDrop in alpha's namespace.
+defer_drops() {
+	n1 awk '/^TcpExt:/ { if (!h) { split($0, k); h = 1; next }
+	    for (i = 2; i <= NF; i++) if (k[i] == "TCPDeferAcceptDrop")
+	    print $i }' /proc/net/netstat
+}
+
 standard_setup
+dd0=$(defer_drops)
+[ -n "$dd0" ] || fail "no TCPDeferAcceptDrop in alpha's /proc/net/netstat"
 
 apid=${DPID[alpha]}
 fa=$(fwd_pid alpha beta) || fail "alpha: no forwarder"
@@ -80,6 +90,8 @@ for mode in random bighdr half idle; do
 	info "$out"
 	proc_alive "$apid" || fail "alpha's ipcpd died after junk '$mode'"
 done
+[ "$(defer_drops)" -gt "$dd0" ] ||
+    fail "the idle connections were not held back by alpha's kernel"
 
 # Stop the background ping and read its summary.
 kill -INT "$ppid"
