@@ -91,7 +91,9 @@ client_close(struct ctl_client *c)
 		return;
 	c->gone = 1;
 	TAILQ_REMOVE(&clients, c, entry);
-	n_clients--;
+	/* No one to sweep: an idle daemon does not wake for nothing. */
+	if (--n_clients == 0)
+		uv_timer_stop(&sweep_timer);
 	uv_close((uv_handle_t *)&c->poll, client_closed);
 }
 
@@ -735,7 +737,9 @@ client_new(int fd, uid_t uid)
 	c->poll.data = c;
 	client_update_poll(c);
 	TAILQ_INSERT_TAIL(&clients, c, entry);
-	n_clients++;
+	if (n_clients++ == 0)
+		uv_timer_start(&sweep_timer, sweep, CONTROL_SWEEP_MS,
+		    CONTROL_SWEEP_MS);
 	return c;
 }
 
@@ -764,9 +768,8 @@ control_start(int fd, const char *path)
 	snprintf(control_path, sizeof(control_path), "%s", path);
 	uv_poll_init(ipcpd->loop, &control_poll, fd);
 	uv_poll_start(&control_poll, UV_READABLE, control_accept);
+	/* Started by the first client (client_new). */
 	uv_timer_init(ipcpd->loop, &sweep_timer);
-	uv_timer_start(&sweep_timer, sweep, CONTROL_SWEEP_MS,
-	    CONTROL_SWEEP_MS);
 }
 
 /*

@@ -41,14 +41,6 @@
 
 /* Messages read per wakeup, so a chatty forwarder cannot starve others. */
 #define FWD_DRAIN_MAX	256
-/*
- * How often the watchdog looks for forwarders silent for dead-after: an
- * eighth of it, within these bounds (so a stopped forwarder is noticed
- * within dead-after plus a little, without a wakeup every 250 ms).
- */
-#define FWD_WATCHDOG_MIN_MS	250
-#define FWD_WATCHDOG_MAX_MS	1000
-
 struct fwdproc {
 	LIST_ENTRY(fwdproc)	 entry;
 	struct peer		*peer;		/* NULL once detached */
@@ -338,52 +330,58 @@ fwd_chan_drain(struct fwdproc *f)
 	}
 }
 
-static unsigned
-watchdog_ms(void)
-{
-	unsigned	ms = ipcpd->conf->dead_after * 1000 / 8;
-
-	if (ms < FWD_WATCHDOG_MIN_MS)
-		return FWD_WATCHDOG_MIN_MS;
-	return ms > FWD_WATCHDOG_MAX_MS ? FWD_WATCHDOG_MAX_MS : ms;
-}
-
 /*
  * A forwarder reports at least every three quarters of dead-after, idle
  * or not (fwd/fwd.h); one silent for dead-after is stopped or stuck, and
  * believing it alive would keep its peer "up" with nothing moving.  Kill
  * it: its exit ends the session, and the peer redials or waits as after
  * any other end.
+ *
+ * The watchdog wakes when the first of them would be silent for that
+ * long, not on a beat: a thousand forwarders reporting every few seconds
+ * keep pushing that moment out, and an idle ipcpd (a client's, on a
+ * laptop) sleeps.  A reload that shortens dead-after applies from the
+ * wakeup already set, by which time every forwarder has the new one.
  */
 static void
 watchdog_cb(uv_timer_t *t)
 {
 	struct fwdproc	*f;
 	uint64_t	 now = now_ms(), dead = ipcpd->conf->dead_after * 1000ULL;
+	uint64_t	 next = 0;
 
 	LIST_FOREACH(f, &fwds, entry) {
-		if (f->exited || f->peer == NULL || now - f->heard_ms < dead)
+		if (f->exited || f->peer == NULL || f->hung)
 			continue;
+		if (now - f->heard_ms < dead) {
+			if (next == 0 || f->heard_ms + dead < next)
+				next = f->heard_ms + dead;
+			continue;
+		}
 		log_warnx("forwarder %s (pid %d) silent for %llu ms; killing "
 		    "it", f->name, f->pid,
 		    (unsigned long long)(now - f->heard_ms));
 		f->hung = 1;
 		fwd_kill(f);
 	}
-	/* dead-after may have changed with a reload. */
-	uv_timer_start(&watchdog, watchdog_cb, watchdog_ms(), 0);
+	/* None left to watch: the next to start sets it again. */
+	if (next != 0)
+		uv_timer_start(&watchdog, watchdog_cb, next - now, 0);
 }
 
+/* A forwarder heard from just now: its silence ends no sooner than this. */
 static void
 watchdog_start(void)
 {
-	if (watchdog_init)
-		return;
-	uv_timer_init(ipcpd->loop, &watchdog);
-	/* Not a reason to keep the loop running at exit. */
-	uv_unref((uv_handle_t *)&watchdog);
-	uv_timer_start(&watchdog, watchdog_cb, watchdog_ms(), 0);
-	watchdog_init = 1;
+	if (!watchdog_init) {
+		uv_timer_init(ipcpd->loop, &watchdog);
+		/* Not a reason to keep the loop running at exit. */
+		uv_unref((uv_handle_t *)&watchdog);
+		watchdog_init = 1;
+	}
+	if (!uv_is_active((uv_handle_t *)&watchdog))
+		uv_timer_start(&watchdog, watchdog_cb,
+		    ipcpd->conf->dead_after * 1000ULL, 0);
 }
 
 static void

@@ -11,11 +11,16 @@
 # rarer reports to ipcpd still come within dead-after).  The previous
 # scheme, both sides heartbeating plus a stats report every dead-after/3,
 # woke each forwarder over three times per interval.
+# Each ipcpd wakes only for its forwarder's reports and its watchdog,
+# which is set for the moment one would be silent for dead-after: no
+# timer on a beat (it was 30 wakeups in 10 s at these settings).
 . "$(dirname "$0")/lib.sh"
 
 IDLE_S=10
 # One per interval, a round-trip probe now and then, and a little room.
 ALPHA_MAX=$((IDLE_S * 16 / 10))
+# Reports (every 1.75 s here, fwd/fwd.h) and the watchdog behind them.
+IPCPD_MAX=$((IDLE_S * 15 / 10))
 
 vcs() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
 
@@ -35,12 +40,13 @@ fb=$(fwd_pid beta alpha) || fail "beta: no forwarder"
 # What the session's start sends (the route exchange) is traffic, not
 # idleness: measure after it.
 sleep 3
-a0=$(vcs "$fa") b0=$(vcs "$fb")
+da=${DPID[alpha]} db=${DPID[beta]}
+a0=$(vcs "$fa") b0=$(vcs "$fb") da0=$(vcs "$da") db0=$(vcs "$db")
 sleep "$IDLE_S"
-a1=$(vcs "$fa") b1=$(vcs "$fb")
-wa=$((a1 - a0)) wb=$((b1 - b0))
+a1=$(vcs "$fa") b1=$(vcs "$fb") da1=$(vcs "$da") db1=$(vcs "$db")
+wa=$((a1 - a0)) wb=$((b1 - b0)) wda=$((da1 - da0)) wdb=$((db1 - db0))
 info "wakeups over ${IDLE_S} s idle: alpha (answers) $wa," \
-    "beta (heartbeats) $wb"
+    "beta (heartbeats) $wb; ipcpd alpha $wda, beta $wdb"
 
 [ "$(fwd_pid alpha beta)" = "$fa" ] && [ "$(fwd_pid beta alpha)" = "$fb" ] ||
     fail "a session ended while idle (alpha: $(peer_field alpha beta \
@@ -48,6 +54,11 @@ info "wakeups over ${IDLE_S} s idle: alpha (answers) $wa," \
 both_up || fail "a session is down after ${IDLE_S} s idle"
 [ "$wa" -le "$ALPHA_MAX" ] ||
     fail "alpha's forwarder woke $wa times in ${IDLE_S} s (max $ALPHA_MAX)"
+for w in "alpha $wda" "beta $wdb"; do
+	set -- $w
+	[ "$2" -le "$IPCPD_MAX" ] ||
+	    fail "$1's ipcpd woke $2 times in ${IDLE_S} s (max $IPCPD_MAX)"
+done
 [ "$wa" -lt "$wb" ] ||
     fail "alpha, which only answers, woke no less than beta ($wa >= $wb)"
 # Both still measure the round trip: beta every interval, alpha by probe.
