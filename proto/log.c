@@ -53,9 +53,16 @@ log_init(int foreground, int verbose, int facility)
 	log_foreground = foreground;
 	log_journal = foreground && stderr_is_journal();
 	log_verbose = verbose;
-	if (!foreground)
+	/*
+	 * syslog stamps lines with the local time: read the zone now, while
+	 * /etc/localtime can still be opened.  Lines on stderr or through a
+	 * sink carry no time, and a forwarder, started for every session,
+	 * saves reading the file.
+	 */
+	if (!foreground) {
 		openlog(log_procname, LOG_PID | LOG_NDELAY, facility);
-	tzset();
+		tzset();
+	}
 }
 
 void
