@@ -343,19 +343,37 @@ fwd_chan_drain(struct fwdproc *f)
  * laptop) sleeps.  A reload that shortens dead-after applies from the
  * wakeup already set, by which time every forwarder has the new one.
  */
+/*
+ * Has it said something we have not read yet?  Then it is not silent:
+ * our loop was (a reload deleting many interfaces, a busy machine), and
+ * libuv runs timers before it reads.
+ */
+static int
+fwd_unread(const struct fwdproc *f)
+{
+	uint8_t	c;
+
+	return f->chan_fd != -1 &&
+	    recv(f->chan_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0;
+}
+
 static void
 watchdog_cb(uv_timer_t *t)
 {
 	struct fwdproc	*f;
 	uint64_t	 now = now_ms(), dead = ipcpd->conf->dead_after * 1000ULL;
-	uint64_t	 next = 0;
+	uint64_t	 next = 0, due;
 
 	LIST_FOREACH(f, &fwds, entry) {
 		if (f->exited || f->peer == NULL || f->hung)
 			continue;
-		if (now - f->heard_ms < dead) {
-			if (next == 0 || f->heard_ms + dead < next)
-				next = f->heard_ms + dead;
+		due = f->heard_ms + dead;
+		/* Read in this same turn of the loop; look again after. */
+		if (now >= due && fwd_unread(f))
+			due = now + 1;
+		if (now < due) {
+			if (next == 0 || due < next)
+				next = due;
 			continue;
 		}
 		log_warnx("forwarder %s (pid %d) silent for %llu ms; killing "

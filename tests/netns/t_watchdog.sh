@@ -7,6 +7,11 @@
 # forwarder is up within dead-after + 2 s.  (The peer alone would see
 # the silence too; what is tested is that beta's own ipcpd no longer
 # believes in a forwarder that does nothing.)
+#
+# And the other way round: alpha's ipcpd itself stops for longer than
+# dead-after (a debugger, a frozen VM, a loop blocked by the kernel),
+# while its forwarder goes on and reports.  Woken, alpha must read those
+# reports before it judges the forwarder silent: the session stays.
 . "$(dirname "$0")/lib.sh"
 
 standard_setup
@@ -27,5 +32,18 @@ wait_until 2 proc_gone "$old" || fail "the stopped forwarder is still there"
 info "new session $(( (t1 - t0) / 1000 )) ms after the forwarder" \
     "stopped (dead-after ${DEAD} s)"
 ping_ok "$NS_B" "$OV_A" || fail "no ping over the new session"
+
+fa=$(fwd_pid alpha beta) || fail "alpha: no forwarder"
+apid=${DPID[alpha]}
+kill -STOP "$apid"
+sleep $((DEAD + 2))	# the condition under test is the time stopped
+kill -CONT "$apid"
+# Alpha answers again, with the same forwarder.
+wait_until 5 peer_up alpha beta || fail "alpha: beta not up after a stop"
+[ "$(fwd_pid alpha beta)" = "$fa" ] ||
+    fail "alpha's forwarder was replaced after its ipcpd stopped" \
+    "$((DEAD + 2)) s (last error: $(peer_field alpha beta last_error))"
+proc_alive "$fa" || fail "alpha's forwarder is gone"
+ping_ok "$NS_B" "$OV_A" || fail "no ping after alpha's ipcpd stopped"
 daemons_alive alpha beta || fail "a daemon died"
 pass
