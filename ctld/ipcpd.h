@@ -273,6 +273,7 @@ void		 peer_remove(struct peer *, const char *reason);
 void		 peer_fsm(struct peer *, enum peer_event, const void *arg);
 void		 peer_stop_all(const char *reason);
 void		 peer_free_all(void);
+void		 peer_tun_delete_some(struct peer **, size_t);
 /* An up peer whose hello named this node. */
 struct peer	*peer_by_node(const char *node);
 const char	*peer_state_name(enum peer_state);

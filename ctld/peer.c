@@ -309,50 +309,93 @@ peer_stop_all(const char *reason)
 }
 
 /*
- * Our TUNs, deleted in one request.  Closing them one by one makes the
- * kernel unregister each on its own, ~20 ms apiece: 20 s for a gateway
- * with 1000 peers, past systemd's stop timeout.  One RTM_DELLINK for a
- * link group unregisters them all as one batch.  They joined the group
- * as they came up; those that did not (taken over from the binary
- * before us) join now.  The group is checked to hold only our links
- * (another ipcpd in this namespace has its own), else they go one by
- * one after all.  0: done.
+ * TUNs deleted in one request.  Closing them one by one makes the kernel
+ * unregister each on its own, ~20 ms apiece: 20 s for a gateway with
+ * 1000 peers, past systemd's stop timeout, and as long a stall of the
+ * loop for a reload that removes them.  One RTM_DELLINK for a link group
+ * unregisters them all as one batch.  The n peers' TUNs join `group'
+ * (those already in it, flagged by tun_grouped, need not), and the group
+ * is checked to hold only them (another ipcpd in this namespace has its
+ * own), else they go one by one after all.  0: done; their fds are still
+ * to be closed, which now costs nothing.
  */
 static int
-peer_tun_delete_all(void)
+peer_tun_delete_group(struct peer **ps, size_t n, uint32_t group,
+    int joined)
 {
-	struct peer	*p;
-	uint32_t	 group = peer_tun_group();
-	size_t		 ours = 0, n;
+	size_t	 i, in;
 
-	TAILQ_FOREACH(p, &ipcpd->peers, entry) {
-		if (p->tun_fd == -1)
+	if (n < 2)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (joined && ps[i]->tun_grouped)
 			continue;
-		if (!p->tun_grouped &&
-		    nl_link_group_set(p->ifindex, group) == -1) {
-			log_warn("peer %s: link group", p->conf.name);
+		if (nl_link_group_set(ps[i]->ifindex, group) == -1) {
+			log_warn("peer %s: link group", ps[i]->conf.name);
 			return -1;
 		}
-		p->tun_grouped = 1;
-		ours++;
+		ps[i]->tun_grouped = joined;
 	}
-	if (ours < 2)
-		return -1;
-	if (nl_link_group_count(group, &n) == -1) {
+	if (nl_link_group_count(group, &in) == -1) {
 		log_warn("link group %u", group);
 		return -1;
 	}
-	if (n != ours) {
+	if (in != n) {
 		log_warnx("link group %u holds %zu links, not our %zu; "
-		    "removing ours one by one", group, n, ours);
+		    "removing ours one by one", group, in, n);
 		return -1;
 	}
 	if (nl_link_group_del(group) == -1) {
-		log_warn("removing %zu interfaces", ours);
+		log_warn("removing %zu interfaces", n);
 		return -1;
 	}
-	log_debug("removed %zu interfaces at once", ours);
+	log_debug("removed %zu interfaces at once", n);
 	return 0;
+}
+
+/* At exit: all of our TUNs, in the group they joined as they came up. */
+static int
+peer_tun_delete_all(void)
+{
+	struct peer	*p, **ps;
+	size_t		 n = 0;
+	int		 r;
+
+	if ((ps = calloc(ipcpd->n_peers + 1, sizeof(*ps))) == NULL)
+		return -1;
+	TAILQ_FOREACH(p, &ipcpd->peers, entry)
+		if (p->tun_fd != -1)
+			ps[n++] = p;
+	r = peer_tun_delete_group(ps, n, peer_tun_group(), 1);
+	free(ps);
+	return r;
+}
+
+/*
+ * A reload's deleted peers (peer_delete follows): the TUNs no forwarder
+ * holds go now, at once, in a group of their own.  One a forwarder holds
+ * goes when the forwarder exits, in its exit and not in our loop, after
+ * the forwarder has said goodbye through it.
+ */
+void
+peer_tun_delete_some(struct peer **ps, size_t n)
+{
+	struct peer	**idle;
+	size_t		  i, k = 0;
+	uint32_t	  group;
+
+	if ((idle = calloc(n + 1, sizeof(*idle))) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		if (ps[i] != NULL && ps[i]->tun_fd != -1 && ps[i]->fwd == NULL)
+			idle[k++] = ps[i];
+	do
+		group = 0x80000000U | randombytes_uniform(0x7fffffffU);
+	while (group == peer_tun_group());
+	if (peer_tun_delete_group(idle, k, group, 0) == 0)
+		for (i = 0; i < k; i++)
+			peer_tun_close(idle[i]);
+	free(idle);
 }
 
 /*

@@ -184,10 +184,11 @@ static int
 apply(struct config *new, const struct reconf *r, char *err, size_t errlen)
 {
 	struct config	 *old = ipcpd->conf;
-	struct peer	**peers;
-	size_t		  i;
+	struct peer	**peers, **gone;
+	size_t		  i, n;
 
-	if ((peers = calloc(r->n_peers + 1, sizeof(*peers))) == NULL) {
+	/* Each old peer by plan entry; then the deleted ones, in gone. */
+	if ((peers = calloc(2 * r->n_peers + 1, sizeof(*peers))) == NULL) {
 		snprintf(err, errlen, "%s", strerror(errno));
 		return -1;
 	}
@@ -196,6 +197,7 @@ apply(struct config *new, const struct reconf *r, char *err, size_t errlen)
 		free(peers);
 		return -1;
 	}
+	gone = peers + r->n_peers;
 	/* Find every peer by its old name before any is renamed. */
 	for (i = 0; i < r->n_peers; i++)
 		if (r->peers[i].old != NULL)
@@ -209,10 +211,16 @@ apply(struct config *new, const struct reconf *r, char *err, size_t errlen)
 	if (r->node & RECONF_NODE_OFFLOAD)
 		peer_offload_sync();
 
-	/* Deletes first: their names and interfaces may be reused. */
-	for (i = 0; i < r->n_peers; i++)
+	/*
+	 * Deletes first: their names and interfaces may be reused.  Their
+	 * idle TUNs in one request, not one 20 ms unregistering each.
+	 */
+	for (i = 0, n = 0; i < r->n_peers; i++)
 		if (r->peers[i].action == RECONF_DELETE && peers[i] != NULL)
-			peer_remove(peers[i], "removed from the configuration");
+			gone[n++] = peers[i];
+	peer_tun_delete_some(gone, n);
+	for (i = 0; i < n; i++)
+		peer_remove(gone[i], "removed from the configuration");
 	for (i = 0; i < r->n_peers; i++) {
 		const struct reconf_peer *rp = &r->peers[i];
 
