@@ -331,19 +331,6 @@ fwd_chan_drain(struct fwdproc *f)
 }
 
 /*
- * A forwarder reports at least every three quarters of dead-after, idle
- * or not (fwd/fwd.h); one silent for dead-after is stopped or stuck, and
- * believing it alive would keep its peer "up" with nothing moving.  Kill
- * it: its exit ends the session, and the peer redials or waits as after
- * any other end.
- *
- * The watchdog wakes when the first of them would be silent for that
- * long, not on a beat: a thousand forwarders reporting every few seconds
- * keep pushing that moment out, and an idle ipcpd (a client's, on a
- * laptop) sleeps.  A reload that shortens dead-after applies from the
- * wakeup already set, by which time every forwarder has the new one.
- */
-/*
  * Has it said something we have not read yet?  Then it is not silent:
  * our loop was (a reload deleting many interfaces, a busy machine), and
  * libuv runs timers before it reads.
@@ -357,6 +344,19 @@ fwd_unread(const struct fwdproc *f)
 	    recv(f->chan_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0;
 }
 
+/*
+ * A forwarder reports at least every three quarters of dead-after, idle
+ * or not (fwd/fwd.h); one silent for dead-after is stopped or stuck, and
+ * believing it alive would keep its peer "up" with nothing moving.  Kill
+ * it: its exit ends the session, and the peer redials or waits as after
+ * any other end.
+ *
+ * The watchdog wakes when the first of them would be silent for that
+ * long, not on a beat: a thousand forwarders reporting every few seconds
+ * keep pushing that moment out, and an idle ipcpd (a client's, on a
+ * laptop) sleeps.  A reload that shortens dead-after applies from the
+ * wakeup already set, by which time every forwarder has the new one.
+ */
 static void
 watchdog_cb(uv_timer_t *t)
 {

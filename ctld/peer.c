@@ -374,8 +374,8 @@ peer_tun_delete_all(void)
 /*
  * A reload's deleted peers (peer_delete follows): the TUNs no forwarder
  * holds go now, at once, in a group of their own.  One a forwarder holds
- * goes when the forwarder exits, in its exit and not in our loop, after
- * the forwarder has said goodbye through it.
+ * goes when the forwarder exits, once it has said goodbye, and in its
+ * exit rather than in our loop.
  */
 void
 peer_tun_delete_some(struct peer **ps, size_t n)
