@@ -30,10 +30,17 @@
 #define IFADDR_BUF	8192
 /* Addresses on one host: far more than any we expect, and a bound. */
 #define IFADDR_MAX	65536
+/*
+ * Dumps to try while addresses change under them (NLM_F_DUMP_INTR: the
+ * kernel's list moved mid-dump, and what came back may miss some).  A
+ * `secure' gateway that missed one would leave that network open.
+ */
+#define IFADDR_TRIES	4
 
 struct ifaddr_acc {
 	struct ifaddr_entry	*v;
 	size_t		 n, cap;
+	int		 intr;		/* the dump was inconsistent */
 };
 
 static int
@@ -58,6 +65,8 @@ ifaddr_cb(const struct nlmsghdr *nlh, void *arg)
 	struct ifaddr_entry	*e;
 	size_t			 alen;
 
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		acc->intr = 1;
 	if (nlh->nlmsg_type != RTM_NEWADDR)
 		return MNL_CB_OK;
 	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
@@ -102,24 +111,19 @@ ifaddr_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
-int
-ifaddr_list(struct ifaddr_entry **out, size_t *n)
+/* One dump of every address into acc; -1 with errno on failure. */
+static int
+ifaddr_dump(struct ifaddr_acc *acc, uint8_t *buf)
 {
 	struct mnl_socket	*nl;
 	struct nlmsghdr		*nlh;
 	struct rtgenmsg		*rt;
-	struct ifaddr_acc	 acc = { 0 };
-	uint8_t			*buf;
 	uint32_t		 seq, portid;
 	ssize_t			 r;
 	int			 saved;
 
-	if ((buf = malloc(IFADDR_BUF)) == NULL)
+	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
 		return -1;
-	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL) {
-		free(buf);
-		return -1;
-	}
 	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1)
 		goto fail;
 	portid = mnl_socket_get_portid(nl);
@@ -140,24 +144,51 @@ ifaddr_list(struct ifaddr_entry **out, size_t *n)
 				continue;
 			goto fail;
 		}
-		r = mnl_cb_run(buf, (size_t)r, seq, portid, ifaddr_cb, &acc);
+		r = mnl_cb_run(buf, (size_t)r, seq, portid, ifaddr_cb, acc);
 		if (r == MNL_CB_STOP)
 			break;
 		if (r == MNL_CB_ERROR)
 			goto fail;
 	}
 	mnl_socket_close(nl);
-	free(buf);
-	*out = acc.v;
-	*n = acc.n;
 	return 0;
 fail:
 	saved = errno;
 	mnl_socket_close(nl);
-	free(buf);
-	free(acc.v);
 	errno = saved;
 	return -1;
+}
+
+int
+ifaddr_list(struct ifaddr_entry **out, size_t *n)
+{
+	struct ifaddr_acc	 acc = { 0 };
+	uint8_t			*buf;
+	int			 i, r = -1, saved;
+
+	if ((buf = malloc(IFADDR_BUF)) == NULL)
+		return -1;
+	for (i = 0; i < IFADDR_TRIES; i++) {
+		acc.n = 0;
+		acc.intr = 0;
+		if ((r = ifaddr_dump(&acc, buf)) == -1 || !acc.intr)
+			break;
+	}
+	saved = errno;
+	free(buf);
+	if (r == 0 && acc.intr) {
+		/* Still moving: the news of those changes brings another sync. */
+		saved = EAGAIN;
+		r = -1;
+	}
+	if (r == -1) {
+		free(acc.v);
+		errno = saved;
+		return -1;
+	}
+	*out = acc.v;
+	*n = acc.n;
+	return 0;
 }
 
 int
