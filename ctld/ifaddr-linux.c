@@ -6,9 +6,10 @@
  * those come and go (DHCP, a cable, a VPN of someone else's), so it
  * lists them at every sync and listens for news in between (gwnat.c).
  *
- * A socket of its own for each dump rather than netlink-linux.c's: a dump
- * is rare, and the other socket's replies then never interleave with it.
- * Nothing here logs.  See gwnat.h.
+ * The dump goes through netlink-linux.c's socket (nl_addr_dump), which
+ * takes it again when the kernel marks it interrupted: a `secure'
+ * gateway that missed an address would leave its network open.  Nothing
+ * here logs.  See gwnat.h.
  */
 #include <sys/socket.h>
 
@@ -19,28 +20,21 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libmnl/libmnl.h>
 
 #include "gwnat.h"
+#include "netlink.h"
 
 /* Enough for one message; the kernel never splits one (NLMSG_GOODSIZE). */
 #define IFADDR_BUF	8192
 /* Addresses on one host: far more than any we expect, and a bound. */
 #define IFADDR_MAX	65536
-/*
- * Dumps to try while addresses change under them (NLM_F_DUMP_INTR: the
- * kernel's list moved mid-dump, and what came back may miss some).  A
- * `secure' gateway that missed one would leave that network open.
- */
-#define IFADDR_TRIES	4
 
 struct ifaddr_acc {
 	struct ifaddr_entry	*v;
 	size_t		 n, cap;
-	int		 intr;		/* the dump was inconsistent */
 };
 
 static int
@@ -65,17 +59,19 @@ ifaddr_cb(const struct nlmsghdr *nlh, void *arg)
 	struct ifaddr_entry	*e;
 	size_t			 alen;
 
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		acc->intr = 1;
 	if (nlh->nlmsg_type != RTM_NEWADDR)
 		return MNL_CB_OK;
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa)) {
+		errno = EBADMSG;
 		return MNL_CB_ERROR;
+	}
 	ifa = mnl_nlmsg_get_payload(nlh);
 	if (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6)
 		return MNL_CB_OK;
-	if (mnl_attr_parse(nlh, sizeof(*ifa), ifaddr_attr, tb) != MNL_CB_OK)
+	if (mnl_attr_parse(nlh, sizeof(*ifa), ifaddr_attr, tb) != MNL_CB_OK) {
+		errno = EBADMSG;
 		return MNL_CB_ERROR;
+	}
 	/*
 	 * IFA_ADDRESS is the far end on a point-to-point link and this
 	 * host's address otherwise: with the prefix length, the network
@@ -111,77 +107,21 @@ ifaddr_cb(const struct nlmsghdr *nlh, void *arg)
 	return MNL_CB_OK;
 }
 
-/* One dump of every address into acc; -1 with errno on failure. */
-static int
-ifaddr_dump(struct ifaddr_acc *acc, uint8_t *buf)
+/* A dump taken again starts from nothing. */
+static void
+ifaddr_reset(void *arg)
 {
-	struct mnl_socket	*nl;
-	struct nlmsghdr		*nlh;
-	struct rtgenmsg		*rt;
-	uint32_t		 seq, portid;
-	ssize_t			 r;
-	int			 saved;
-
-	if ((nl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC)) == NULL)
-		return -1;
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) == -1)
-		goto fail;
-	portid = mnl_socket_get_portid(nl);
-	seq = (uint32_t)time(NULL);
-
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = RTM_GETADDR;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = seq;
-	rt = mnl_nlmsg_put_extra_header(nlh, sizeof(*rt));
-	rt->rtgen_family = AF_UNSPEC;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) == -1)
-		goto fail;
-	for (;;) {
-		r = mnl_socket_recvfrom(nl, buf, IFADDR_BUF);
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		r = mnl_cb_run(buf, (size_t)r, seq, portid, ifaddr_cb, acc);
-		if (r == MNL_CB_STOP)
-			break;
-		if (r == MNL_CB_ERROR)
-			goto fail;
-	}
-	mnl_socket_close(nl);
-	return 0;
-fail:
-	saved = errno;
-	mnl_socket_close(nl);
-	errno = saved;
-	return -1;
+	((struct ifaddr_acc *)arg)->n = 0;
 }
 
 int
 ifaddr_list(struct ifaddr_entry **out, size_t *n)
 {
 	struct ifaddr_acc	 acc = { 0 };
-	uint8_t			*buf;
-	int			 i, r = -1, saved;
+	int			 saved;
 
-	if ((buf = malloc(IFADDR_BUF)) == NULL)
-		return -1;
-	for (i = 0; i < IFADDR_TRIES; i++) {
-		acc.n = 0;
-		acc.intr = 0;
-		if ((r = ifaddr_dump(&acc, buf)) == -1 || !acc.intr)
-			break;
-	}
-	saved = errno;
-	free(buf);
-	if (r == 0 && acc.intr) {
-		/* Still moving: the news of those changes brings another sync. */
-		saved = EAGAIN;
-		r = -1;
-	}
-	if (r == -1) {
+	if (nl_addr_dump(ifaddr_cb, &acc, ifaddr_reset) == -1) {
+		saved = errno;
 		free(acc.v);
 		errno = saved;
 		return -1;

@@ -973,6 +973,31 @@ nl_rule_collect(const struct nlmsghdr *nlh, void *arg)
 }
 
 int
+nl_addr_dump(nl_msg_cb cb, void *arg, void (*reset)(void *))
+{
+	uint8_t			 buf[NL_SENDBUF];
+	struct nlmsghdr		*nlh;
+	struct rtgenmsg		*rt;
+	void			*x;
+	int			 pass, intr;
+
+	for (pass = 0; pass < NL_FLUSH_PASSES; pass++) {
+		reset(arg);
+		intr = 0;
+		nlh = nl_msg_start(buf, RTM_GETADDR, NLM_F_DUMP, sizeof(*rt),
+		    &x);
+		rt = x;
+		rt->rtgen_family = AF_UNSPEC;
+		if (nl_talk(nlh, cb, arg, &intr) == -1)
+			return -1;
+		if (!intr)
+			return 0;
+	}
+	errno = EAGAIN;
+	return -1;
+}
+
+int
 nl_rule_list(struct nl_rule **out, size_t *n)
 {
 	uint8_t			 buf[NL_SENDBUF];

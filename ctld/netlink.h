@@ -115,5 +115,14 @@ int	 nl_rule_add(const struct nl_rule *);
 int	 nl_rule_del(const struct nl_rule *);
 /* Every rule with protocol ipcp, both families; free(*out). */
 int	 nl_rule_list(struct nl_rule **out, size_t *n);
+/*
+ * Every address of every interface, each message (RTM_NEWADDR) to cb,
+ * which returns -1 with errno to fail.  A dump the kernel marks
+ * interrupted may have missed some: it is taken again, after
+ * reset(arg), and if the list is still moving, -1 with EAGAIN.
+ */
+struct nlmsghdr;
+int	 nl_addr_dump(int (*cb)(const struct nlmsghdr *, void *), void *arg,
+	     void (*reset)(void *));
 
 #endif
