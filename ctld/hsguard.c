@@ -145,9 +145,9 @@ unproven(const struct hsconn *hc)
  * Has it sent nothing?  A connection accepted a moment ago in the same
  * batch has not been read yet, but a real peer's first message is in its
  * socket already (the kernel accepts it only then: listener.c): look
- * there too, so only silence makes way.  The look
- * is a system call, so it is made once per connection that is about to
- * go, not for every connection at every accept.
+ * there too, so only silence makes way.  The look is a system call, so
+ * it is made once per connection that is about to go, not for every
+ * connection at every accept.
  */
 static int
 idle(struct hsconn *hc)
